@@ -5,7 +5,8 @@ import { join } from 'node:path';
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const modelsDir = join(repoRoot, 'datasets', 'models');
 export const samplesDir = join(repoRoot, 'datasets', 'samples');
-export const goldenDir = join(repoRoot, '..', 'shared', 'golden');
+/** Team goldens (copied from ../shared/golden so CI on a clean clone has them). */
+export const fixturesDir = join(repoRoot, 'test', 'fixtures');
 
 export const model = (file: string): string => join(modelsDir, file);
 export const samples = (set: string, split?: 'calibration' | 'evaluation'): string =>
