@@ -1,0 +1,37 @@
+import { Option, type Command } from 'commander';
+import { Int8calError } from '../errors.js';
+import { OPTIONS, type OptionDef, type OptionKey } from '../options.js';
+
+/** Exit codes: 1 = user error (bad input), 2 = a gate failed, 3 = a bug, 130 = interrupted. */
+export const EXIT = { userError: 1, gateFailed: 2, internal: 3, interrupted: 130 } as const;
+
+/** Adds options from the one options table to a command. */
+export function addOptions(command: Command, keys: readonly OptionKey[], required: readonly OptionKey[] = []): Command {
+  for (const key of keys) {
+    const def = OPTIONS[key] as OptionDef;
+    const option = new Option(def.flag, def.help);
+    if (def.choices) option.choices(def.choices);
+    if (def.parse) option.argParser((raw: string) => def.parse!(raw, def.flag.split(' ')[0]!));
+    if (def.default !== undefined && typeof def.default !== 'boolean') option.default(def.default);
+    if (required.includes(key)) option.makeOptionMandatory();
+    command.addOption(option);
+  }
+  return command;
+}
+
+/** Wraps a command body: maps errors to messages and exit codes. Only the CLI prints and exits. */
+export function action<A extends unknown[]>(body: (...args: A) => Promise<number | void>) {
+  return async (...args: A): Promise<void> => {
+    try {
+      process.exitCode = (await body(...args)) ?? 0;
+    } catch (error) {
+      if (error instanceof Int8calError) {
+        process.stderr.write(`\nint8cal: error: ${error.describe()}\n`);
+        process.exitCode = error.code === 'INTERRUPTED' ? EXIT.interrupted : EXIT.userError;
+      } else {
+        process.stderr.write(`\nint8cal: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
+        process.exitCode = EXIT.internal;
+      }
+    }
+  };
+}

@@ -1,0 +1,77 @@
+import { Int8calError, InternalError } from '../errors.js';
+import type { TensorInfo } from '../onnx/graph.js';
+
+/** A tensor in host memory: plain data, as engines take and return it. */
+export interface HostTensor {
+  /** Element type name, e.g. "float32", "int64". */
+  type: string;
+  data: Float32Array | Float64Array | Int8Array | Uint8Array | Int32Array | BigInt64Array | Uint16Array;
+  dims: readonly number[];
+}
+
+export type Feeds = Record<string, HostTensor>;
+
+/** Graph optimization level, as ONNX Runtime names them. */
+export type OptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
+
+export interface EngineOptions {
+  /** Intra-op threads (0 = the engine's default: all cores). */
+  threads?: number;
+  optimization?: OptimizationLevel;
+  /** Where to save the graph after the engine's optimizations (for inspection). */
+  optimizedModelPath?: string;
+}
+
+/**
+ * An inference engine over one model. The base class checks state and inputs once;
+ * backends implement `runImpl` and `disposeImpl`. Always dispose (or `await using`).
+ */
+export abstract class Engine {
+  #disposed = false;
+
+  constructor(
+    /** Short backend name for results, e.g. "onnxruntime-cpu". */
+    readonly backend: string,
+    readonly inputs: readonly TensorInfo[],
+    readonly outputs: readonly TensorInfo[],
+  ) {}
+
+  /** Runs one batch; returns the requested outputs (all graph outputs by default). */
+  async run(feeds: Feeds, outputNames?: readonly string[]): Promise<Record<string, HostTensor>> {
+    if (this.#disposed) throw new InternalError('Engine.run called after dispose()');
+    for (const input of this.inputs) {
+      const feed = feeds[input.name];
+      if (!feed) {
+        throw new Int8calError('ENGINE_INPUT', `Missing input ${input.name}`, {
+          tensor: input.name, hint: `the model expects inputs ${this.inputs.map((i) => i.name).join(', ')}`,
+        });
+      }
+      checkDims(input, feed.dims);
+    }
+    const names = outputNames ?? this.outputs.map((o) => o.name);
+    return this.runImpl(feeds, names);
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    await this.disposeImpl();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+
+  protected abstract runImpl(feeds: Feeds, outputNames: readonly string[]): Promise<Record<string, HostTensor>>;
+  protected abstract disposeImpl(): Promise<void>;
+}
+
+function checkDims(input: TensorInfo, dims: readonly number[]) {
+  const mismatch = input.dims.length !== dims.length ||
+    input.dims.some((d, i) => typeof d === 'number' && d !== dims[i]);
+  if (mismatch) {
+    throw new Int8calError('ENGINE_INPUT',
+      `Input ${input.name} expects shape [${input.dims.map((d) => d ?? '?').join(', ')}] but got [${dims.join(', ')}]`,
+      { tensor: input.name, hint: 'check --size, --layout and --batch-size against the model input' });
+  }
+}

@@ -1,0 +1,113 @@
+import { invalidParameter } from './errors.js';
+
+/**
+ * One table for every option: flag, help text, default and parser. The CLI builds its flags
+ * from it, the library fills defaults from it, and the README's option docs come from it.
+ * A default lives here and nowhere else.
+ */
+export interface OptionDef<T = unknown> {
+  /** Commander flag syntax, e.g. "--batch-size <n>". */
+  flag: string;
+  help: string;
+  default?: T;
+  choices?: readonly string[];
+  parse?: (raw: string, name: string) => T;
+}
+
+const positiveInt = (raw: string, name: string): number => {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw invalidParameter(name, 'a positive integer', raw);
+  return value;
+};
+const nonNegativeInt = (raw: string, name: string): number => {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw invalidParameter(name, 'a non-negative integer', raw);
+  return value;
+};
+const finiteNumber = (raw: string, name: string): number => {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value)) throw invalidParameter(name, 'a number', raw);
+  return value;
+};
+const percentage = (raw: string, name: string): number => {
+  const value = finiteNumber(raw, name);
+  if (value <= 0 || value > 100) throw invalidParameter(name, 'a percentage in (0, 100]', raw);
+  return value;
+};
+const list = (raw: string): string[] => raw.split(',').map((s) => s.trim()).filter(Boolean);
+/** "2GiB", "512MiB", "1e9" → bytes. */
+export const byteSize = (raw: string, name: string): number => {
+  const match = /^(\d+(?:\.\d+)?(?:e\d+)?)\s*(B|KiB|MiB|GiB|KB|MB|GB)?$/i.exec(raw.trim());
+  if (!match) throw invalidParameter(name, 'a size like 2GiB or 512MiB', raw);
+  const units: Record<string, number> = { b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, kb: 1e3, mb: 1e6, gb: 1e9 };
+  return Math.round(Number(match[1]) * units[(match[2] ?? 'b').toLowerCase()]!);
+};
+
+export const OPTIONS = {
+  // inputs and outputs
+  model: { flag: '--model <file>', help: 'ONNX model (fp32) to quantize' },
+  data: { flag: '--data <dir>', help: 'folder of images (searched recursively: jpg, png, webp, tiff, gif)' },
+  evalData: { flag: '--eval-data <dir>', help: 'folder of evaluation images, distinct from the calibration images' },
+  out: { flag: '--out <dir>', help: 'run directory to write (created if missing)' },
+  run: { flag: '--run <dir>', help: 'run directory written by an earlier stage' },
+  json: { flag: '--json', help: 'print machine-readable JSON instead of text', default: false },
+  quiet: { flag: '--quiet', help: 'no progress bars', default: false },
+  threads: { flag: '--threads <n>', help: 'ONNX Runtime intra-op threads (0 = all cores)', default: 0, parse: nonNegativeInt },
+  // images → tensors
+  input: { flag: '--input <name>', help: 'model input that receives the images (required when the model has several)' },
+  preset: { flag: '--preset <name>', help: 'preprocessing preset', choices: ['imagenet', 'yolo', 'unit', 'symmetric', 'raw'] },
+  size: { flag: '--size <WxH>', help: 'network input size, e.g. 640x640 (required when the model input has dynamic H/W)' },
+  layout: { flag: '--layout <layout>', help: 'tensor layout (inferred from the model input when static)', choices: ['NCHW', 'NHWC'] },
+  resize: { flag: '--resize <mode>', help: 'how images are fitted to the input size', choices: ['stretch', 'letterbox', 'crop'] },
+  mean: { flag: '--mean <values>', help: 'per-channel mean subtracted after scaling, e.g. 0.485,0.456,0.406 or 127' },
+  std: { flag: '--std <values>', help: 'per-channel std divided after subtracting the mean' },
+  scale: { flag: '--scale <x>', help: 'pixel multiplier applied first, e.g. 0.00392157 (1/255)', parse: finiteNumber },
+  channelOrder: { flag: '--channel-order <order>', help: 'channel order the model expects', choices: ['rgb', 'bgr'] },
+  skipBadImages: { flag: '--skip-bad-images', help: 'skip undecodable images with a warning instead of failing', default: false },
+  // calibration
+  calibrator: {
+    flag: '--calibrator <name>',
+    help: 'how amax is chosen from the histograms: entropy2 (TensorRT EntropyCalibration2), minmax, percentile, mse',
+    default: 'entropy2', choices: ['entropy2', 'minmax', 'percentile', 'mse'],
+  },
+  percentile: { flag: '--percentile <p>', help: 'percentile for --calibrator percentile', default: 99.99, parse: percentage },
+  batchSize: { flag: '--batch-size <n>', help: 'images per calibration batch', default: 8, parse: positiveInt },
+  maxImages: { flag: '--max-images <n>', help: 'use at most this many images (the first ones in sorted order)', parse: positiveInt },
+  histogram: {
+    flag: '--histogram <mode>',
+    help: 'exact: order-independent histogram (same scales whatever the image order or batch size); trt: TensorRT\'s own 2048-bin histogram whose range doubles when exceeded',
+    default: 'exact', choices: ['exact', 'trt'],
+  },
+  cache: { flag: '--cache <file>', help: 'reuse an existing TensorRT calibration cache instead of calibrating' },
+  fromHistograms: { flag: '--from-histograms <dir>', help: 'recompute scales from RUN/histograms.bin without running the model' },
+  trtVersion: {
+    flag: '--trt-version <n>',
+    help: 'TensorRT version written in the cache header (major*10000+minor*100+patch); TensorRT ignores caches from other versions',
+    default: 101601, parse: positiveInt,
+  },
+  cacheHeader: {
+    flag: '--cache-header <algo>',
+    help: 'algorithm named in the cache header; trtexec --calib only accepts EntropyCalibration2, so it is the default whatever --calibrator is (the real calibrator is recorded in calibration.json)',
+    default: 'EntropyCalibration2',
+  },
+  maxActivationMemory: {
+    flag: '--max-activation-memory <size>',
+    help: 'activations one batch may hold; above it tensors are split into groups, one pass per group',
+    default: 2 * 1024 ** 3, parse: byteSize,
+  },
+  // build
+  precisions: { flag: '--precisions <list>', help: 'variants to build', default: ['fp16', 'int8'], parse: list },
+  target: { flag: '--target <list>', help: 'Q/DQ placements: tensorrt (model.int8.onnx), ort-cpu (model.int8-ort.onnx)', default: ['tensorrt', 'ort-cpu'], parse: list },
+  exclude: { flag: '--exclude <pattern...>', help: 'keep nodes in float: node name, /regex/ or op type' },
+  perTensorWeights: { flag: '--per-tensor-weights', help: 'one weight scale per tensor instead of per output channel', default: false },
+  // evaluate
+  variants: { flag: '--variants <list>', help: 'variants to evaluate', default: ['fp32', 'fp16', 'int8', 'int8-ort'], parse: list },
+  iterations: { flag: '--iterations <n>', help: 'timed runs per variant for latency', default: 20, parse: positiveInt },
+} satisfies Record<string, OptionDef>;
+
+export type OptionKey = keyof typeof OPTIONS;
+
+/** The default of an option, typed. */
+export function defaultOf<K extends OptionKey>(key: K): (typeof OPTIONS)[K] extends { default: infer D } ? D : undefined {
+  return (OPTIONS[key] as OptionDef).default as never;
+}
