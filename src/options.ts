@@ -61,7 +61,7 @@ export const OPTIONS = {
   resize: { flag: '--resize <mode>', help: 'how images are fitted to the input size', choices: ['stretch', 'letterbox', 'crop'] },
   mean: { flag: '--mean <values>', help: 'per-channel mean subtracted after scaling, e.g. 0.485,0.456,0.406 or 127' },
   std: { flag: '--std <values>', help: 'per-channel std divided after subtracting the mean' },
-  scale: { flag: '--scale <x>', help: 'pixel multiplier applied first, e.g. 0.00392157 (1/255)', parse: finiteNumber },
+  scale: { flag: '--scale <x>', help: 'pixel multiplier applied first, e.g. 1/255' },
   channelOrder: { flag: '--channel-order <order>', help: 'channel order the model expects', choices: ['rgb', 'bgr'] },
   skipBadImages: { flag: '--skip-bad-images', help: 'skip undecodable images with a warning instead of failing', default: false },
   // calibration

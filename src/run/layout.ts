@@ -1,0 +1,22 @@
+import { join } from 'node:path';
+
+/** File names inside a run directory (DESIGN.md "The house"). Every stage reads and writes these. */
+export const RUN_FILES = {
+  run: 'run.json',
+  fp32: 'model.fp32.onnx',
+  histograms: 'histograms.bin',
+  calibration: 'calibration.json',
+  cache: 'calibration.cache',
+  fp16: 'model.fp16.onnx',
+  int8: 'model.int8.onnx',
+  int8Ort: 'model.int8-ort.onnx',
+  build: 'build.json',
+  results: 'results.json',
+  reportHtml: 'report.html',
+  reportMd: 'report.md',
+  lock: '.int8cal.lock',
+} as const;
+
+export type RunFile = keyof typeof RUN_FILES;
+
+export const runPath = (runDir: string, file: RunFile): string => join(runDir, RUN_FILES[file]);
