@@ -1,0 +1,20 @@
+import { Int8calError } from '../errors.js';
+import type { TensorInfo } from '../onnx/graph.js';
+
+/** Picks the model input that receives the images: `--input NAME`, or the only input. */
+export function selectImageInput(inputs: readonly TensorInfo[], requested: string | undefined, model: string): TensorInfo {
+  const listed = inputs.map((i) => `${i.name} [${i.dims.map((d) => d ?? '?').join(', ')}]`).join(', ');
+  if (requested !== undefined) {
+    const found = inputs.find((i) => i.name === requested);
+    if (!found) {
+      throw new Int8calError('INPUT_UNKNOWN', `Model ${model} has no input named ${requested}`, {
+        file: model, tensor: requested, hint: `its inputs are: ${listed}`,
+      });
+    }
+    return found;
+  }
+  if (inputs.length === 1) return inputs[0]!;
+  throw new Int8calError('INPUT_AMBIGUOUS',
+    inputs.length === 0 ? `Model ${model} has no inputs` : `Model ${model} has ${inputs.length} inputs; int8cal feeds images to one of them`,
+    { file: model, hint: inputs.length ? `choose the image input with --input NAME (inputs: ${listed})` : 'export the model with its image input' });
+}
