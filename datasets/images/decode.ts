@@ -1,0 +1,240 @@
+/**
+ * One image file → one float tensor, as a `Preprocessing` spec says. sharp decodes, orients,
+ * converts colour and resizes; the crop/pad placement and normalisation happen here, so the
+ * geometry is exact and known (it is returned, to map detection boxes back to the photo).
+ */
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import { Int8calError, invalidParameter } from '../../src/errors.js';
+import type { Preprocessing } from './preprocessing.js';
+
+/**
+ * Images with more pixels (width × height, read from the header) are refused before any pixel
+ * is decoded: a small file can claim a huge size (decompression bomb). 8192² = 64 Mi pixels.
+ */
+export const MAX_INPUT_PIXELS = 8192 * 8192;
+
+/**
+ * Where the photo landed in the tensor: tensor x = srcX * scaleX + padX (same for y), so a box
+ * maps back with srcX = (x - padX) / scaleX. Pads are negative when `crop` cut the borders.
+ */
+export interface Geometry {
+  /** Size of the photo after EXIF orientation. */
+  srcWidth: number;
+  srcHeight: number;
+  /** Size it was resized to before being cropped or padded to the tensor size. */
+  resizedWidth: number;
+  resizedHeight: number;
+  /**
+   * Nominal uniform factor: letterbox min(W/w, H/h) (Ultralytics' `ratio`), crop the cover
+   * factor; stretch has none and reports min(scaleX, scaleY). Map coordinates with scaleX/Y.
+   */
+  scale: number;
+  /** Exact per-axis factors, resized / src. */
+  scaleX: number;
+  scaleY: number;
+  /** Offset of the resized image's top-left corner in the tensor (letterbox ≥ 0, crop ≤ 0). */
+  padX: number;
+  padY: number;
+}
+
+export interface DecodeOptions {
+  /** Refuse images with more pixels than this; default `MAX_INPUT_PIXELS`. */
+  maxPixels?: number;
+  /** Write into this array (at `offset`) instead of allocating one, e.g. a batch buffer. */
+  into?: Float32Array;
+  offset?: number;
+}
+
+export interface DecodedImage {
+  /** `into` when given, else a new array of exactly one image. */
+  data: Float32Array;
+  geometry: Geometry;
+}
+
+/** An image that cannot be read or decoded (code `IMAGE_DECODE`); `reason` is without the file name. */
+export class ImageDecodeError extends Int8calError {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+    cause?: unknown,
+  ) {
+    super('IMAGE_DECODE', `Cannot decode image ${file}: ${reason}`, {
+      file,
+      hint: 'fix or remove the file, or pass --skip-bad-images to skip images that fail to decode',
+    }, { cause });
+  }
+}
+
+/**
+ * Decodes `file` to the spec: EXIF orientation applied, alpha flattened on black, grey
+ * expanded to RGB (or RGB reduced to grey for 1-channel inputs), 16-bit reduced to 8-bit,
+ * CMYK converted to sRGB, only the first frame of an animation. Any failure is an
+ * Int8calError `IMAGE_DECODE` naming the file.
+ */
+export async function decodeImage(file: string, spec: Preprocessing, options: DecodeOptions = {}): Promise<DecodedImage> {
+  const maxPixels = options.maxPixels ?? MAX_INPUT_PIXELS;
+  if (!Number.isSafeInteger(maxPixels) || maxPixels < 1) throw invalidParameter('maxPixels', 'positive integer', maxPixels);
+  const offset = options.offset ?? 0;
+  const size = spec.width * spec.height * spec.channels;
+  const out = options.into ?? new Float32Array(size);
+  if (!Number.isInteger(offset) || offset < 0 || offset + size > out.length) {
+    throw invalidParameter('offset', `an index with room for ${size} values in an array of ${out.length}`, offset);
+  }
+  const bytes = await readFile(file).catch((error: unknown) => {
+    throw decodeError(file, fileErrorReason(error), error);
+  });
+  const input = { limitInputPixels: maxPixels, failOn: 'error', pages: 1, page: 0 } as const;
+  // The header is read without the pixel limit, so an oversized image gets the message below.
+  const meta = await runSharp(file, () => sharp(bytes, { ...input, limitInputPixels: false }).metadata());
+  if (!meta.width || !meta.height) throw decodeError(file, 'the file gives no image size');
+  if (meta.width * meta.height > maxPixels) {
+    const mp = (n: number): string => `${(n / 1e6).toFixed(1)} megapixels`;
+    throw decodeError(file, `${meta.width}x${meta.height} = ${mp(meta.width * meta.height)} exceeds the limit of ${mp(maxPixels)} (not decoded: decompression-bomb guard)`);
+  }
+  // EXIF orientations 5..8 turn the picture by 90°: width and height swap.
+  const turned = (meta.orientation ?? 1) >= 5;
+  const geometry = turned ? planGeometry(meta.height, meta.width, spec) : planGeometry(meta.width, meta.height, spec);
+
+  const resize = geometry.resizedWidth !== geometry.srcWidth || geometry.resizedHeight !== geometry.srcHeight;
+  const { data, info } = await runSharp(file, () => {
+    let pipeline = sharp(bytes, input).rotate().flatten({ background: { r: 0, g: 0, b: 0 } });
+    if (resize) {
+      pipeline = pipeline.resize(geometry.resizedWidth, geometry.resizedHeight, { fit: 'fill', kernel: spec.interpolation });
+    }
+    return pipeline
+      .toColourspace(spec.channels === 1 ? 'b-w' : 'srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+  });
+  if (info.width !== geometry.resizedWidth || info.height !== geometry.resizedHeight || info.channels !== spec.channels) {
+    throw decodeError(file, `decoded to ${info.width}x${info.height}x${info.channels}, expected ${geometry.resizedWidth}x${geometry.resizedHeight}x${spec.channels}`);
+  }
+  writeTensor(data, geometry, spec, out, offset);
+  return { data: out, geometry };
+}
+
+/** Where an image of srcWidth × srcHeight goes in the tensor; pure, no decoding. */
+export function planGeometry(srcWidth: number, srcHeight: number, spec: Preprocessing): Geometry {
+  const { width: W, height: H } = spec;
+  let resizedWidth = W;
+  let resizedHeight = H;
+  let scale = Math.min(W / srcWidth, H / srcHeight);
+  let padX = 0;
+  let padY = 0;
+  if (spec.resize === 'letterbox') {
+    resizedWidth = clamp(Math.round(srcWidth * scale), 1, W);
+    resizedHeight = clamp(Math.round(srcHeight * scale), 1, H);
+    padX = Math.floor((W - resizedWidth) / 2);
+    padY = Math.floor((H - resizedHeight) / 2);
+  } else if (spec.resize === 'crop') {
+    // timm/torchvision: cover floor(size / cropFraction) (224 → 256), then crop the centre.
+    const coverW = Math.floor(W / spec.cropFraction + 1e-9);
+    const coverH = Math.floor(H / spec.cropFraction + 1e-9);
+    scale = Math.max(coverW / srcWidth, coverH / srcHeight);
+    resizedWidth = Math.max(W, Math.floor(srcWidth * scale + 1e-9));
+    resizedHeight = Math.max(H, Math.floor(srcHeight * scale + 1e-9));
+    padX = -roundHalfEven((resizedWidth - W) / 2);
+    padY = -roundHalfEven((resizedHeight - H) / 2);
+  }
+  return {
+    srcWidth,
+    srcHeight,
+    resizedWidth,
+    resizedHeight,
+    scale,
+    scaleX: resizedWidth / srcWidth,
+    scaleY: resizedHeight / srcHeight,
+    padX,
+    padY,
+  };
+}
+
+/** Places the resized 8-bit pixels (HWC) into the tensor, normalised, with the pad value around. */
+function writeTensor(pixels: Uint8Array, g: Geometry, spec: Preprocessing, out: Float32Array, offset: number): void {
+  const { width: W, height: H, channels: C } = spec;
+  const luts: Float32Array[] = [];
+  const pads: number[] = [];
+  const sources: number[] = [];
+  for (let c = 0; c < C; c++) {
+    const normalise = (v: number): number => (v * spec.scale - spec.mean[c]!) / spec.std[c]!;
+    luts.push(Float32Array.from({ length: 256 }, (_, v) => normalise(v)));
+    pads.push(normalise(spec.padValue));
+    sources.push(C === 1 || spec.channelOrder === 'rgb' ? c : 2 - c);
+  }
+  const plane = W * H;
+  const [xStride, cStride] = spec.layout === 'NCHW' ? [1, plane] : [C, 1];
+  const rowStride = W * xStride;
+  for (let y = 0; y < H; y++) {
+    const sy = y - g.padY;
+    const rowInside = sy >= 0 && sy < g.resizedHeight;
+    for (let x = 0; x < W; x++) {
+      const sx = x - g.padX;
+      const at = offset + y * rowStride + x * xStride;
+      if (rowInside && sx >= 0 && sx < g.resizedWidth) {
+        const from = (sy * g.resizedWidth + sx) * C;
+        for (let c = 0; c < C; c++) out[at + c * cStride] = luts[c]![pixels[from + sources[c]!]!]!;
+      } else {
+        for (let c = 0; c < C; c++) out[at + c * cStride] = pads[c]!;
+      }
+    }
+  }
+}
+
+function decodeError(file: string, reason: string, cause?: unknown): ImageDecodeError {
+  return new ImageDecodeError(file, reason, cause);
+}
+
+function fileErrorReason(error: unknown): string {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return 'file not found';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a folder';
+    default:
+      return (error as Error).message;
+  }
+}
+
+/**
+ * Runs a sharp call; a failure becomes an ImageDecodeError. libvips keeps one error buffer for
+ * the whole process, so a decode running at the same time can wipe a failing decode's message
+ * (sharp then says "Unknown error"): such failures are retried a few times for the real reason.
+ */
+async function runSharp<T>(file: string, call: () => Promise<T>): Promise<T> {
+  let reason = '';
+  let cause: unknown;
+  for (let attempt = 0; attempt < SHARP_ATTEMPTS; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      cause = error;
+      reason = sharpReason(error);
+      if (reason !== UNKNOWN) break;
+    }
+  }
+  throw decodeError(file, reason === UNKNOWN ? 'the decoder failed without saying why' : reason, cause);
+}
+
+const SHARP_ATTEMPTS = 4;
+const UNKNOWN = 'Unknown error';
+
+/** sharp/libvips messages, tidied: one line, each distinct line once (concurrent failures share the buffer). */
+function sharpReason(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const lines = new Set(text.split('\n').map((line) => line.trim()).filter(Boolean));
+  return [...lines].join('; ') || UNKNOWN;
+}
+
+function clamp(n: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, n));
+}
+
+/** Python's round(): halves go to the even neighbour (torchvision's centre-crop offsets). */
+function roundHalfEven(n: number): number {
+  const r = Math.round(n);
+  return Math.abs(n % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
