@@ -1,0 +1,5 @@
+export * from './boxes.js';
+export * from './nms.js';
+export * from './match.js';
+export * from './ap.js';
+export * from './probability-map.js';

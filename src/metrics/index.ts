@@ -1,0 +1,11 @@
+/** Metrics: pure functions and streaming accumulators; results are plain JSON-safe data. */
+export * from './verdict.js';
+export * from './stats.js';
+export * from './psnr.js';
+export * from './similarity.js';
+export * from './classification.js';
+export * from './image-output.js';
+export * from './pd-networks.js';
+export * from './pd.js';
+export * from './latency.js';
+export * from './detection/index.js';

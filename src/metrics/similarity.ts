@@ -1,0 +1,109 @@
+/**
+ * Cosine similarity (per image, then mean / min / 5th percentile over images), max |Δ| and
+ * mean |Δ| between reference and test outputs. Streaming: `add(ref, test)` per image.
+ * Element pairs where either side is NaN/±Inf (and they are not identical) are left out of
+ * every number and counted in `nonFinite`, so no result is NaN; a non-zero count is itself
+ * a failure signal the reports show.
+ */
+import { InternalError } from '../errors.js';
+import { summarize, type Summary } from './stats.js';
+import { checked, type NumericData, type Verdict } from './verdict.js';
+
+/** Cosine of two vectors; 1 when both are all zero (identical), 0 when only one is. */
+export function cosineSimilarity(a: NumericData, b: NumericData): number {
+  return pairStats(a, b).cosine;
+}
+
+interface PairStats {
+  cosine: number;
+  maxAbs: number;
+  sumAbs: number;
+  count: number;
+  nonFinite: number;
+}
+
+function pairStats(ref: NumericData, test: NumericData): PairStats {
+  if (ref.length !== test.length) throw new InternalError(`comparing ${ref.length} reference values with ${test.length} test values`);
+  let dot = 0;
+  let rr = 0;
+  let tt = 0;
+  let maxAbs = 0;
+  let sumAbs = 0;
+  let count = 0;
+  let nonFinite = 0;
+  for (let i = 0; i < ref.length; i++) {
+    const r = ref[i]!;
+    const t = test[i]!;
+    if (!Number.isFinite(r) || !Number.isFinite(t)) {
+      if (!(Object.is(r, t) || (Number.isNaN(r) && Number.isNaN(t)))) nonFinite++;
+      continue;
+    }
+    dot += r * t;
+    rr += r * r;
+    tt += t * t;
+    const d = Math.abs(t - r);
+    if (d > maxAbs) maxAbs = d;
+    sumAbs += d;
+    count++;
+  }
+  let cosine: number;
+  if (rr === 0 && tt === 0) cosine = 1;
+  else if (rr === 0 || tt === 0) cosine = 0;
+  else cosine = Math.max(-1, Math.min(1, dot / Math.sqrt(rr * tt)));
+  return { cosine, maxAbs, sumAbs, count, nonFinite };
+}
+
+export interface SimilarityOptions {
+  /** Pass when the mean cosine ≥ this. */
+  minCosine?: number;
+}
+
+export interface SimilarityResult {
+  metric: 'similarity';
+  /** Per-image cosine similarity aggregated over images. */
+  cosine: Summary;
+  /** Largest |test − ref| over all images. */
+  maxAbs: number;
+  /** Mean |test − ref| over all elements of all images. */
+  meanAbs: number;
+  nonFinite: number;
+  /** Cosine per image, in the order added. */
+  perImage: number[];
+  threshold?: number;
+  verdict?: Verdict;
+}
+
+export class SimilarityAccumulator {
+  readonly #cosines: number[] = [];
+  #maxAbs = 0;
+  #sumAbs = 0;
+  #count = 0;
+  #nonFinite = 0;
+
+  constructor(readonly options: SimilarityOptions = {}) {}
+
+  add(ref: NumericData, test: NumericData): void {
+    const s = pairStats(ref, test);
+    this.#cosines.push(s.cosine);
+    this.#maxAbs = Math.max(this.#maxAbs, s.maxAbs);
+    this.#sumAbs += s.sumAbs;
+    this.#count += s.count;
+    this.#nonFinite += s.nonFinite;
+  }
+
+  result(): SimilarityResult {
+    if (this.#cosines.length === 0) throw new InternalError('similarity of no images');
+    const cosine = summarize(this.#cosines);
+    return {
+      metric: 'similarity',
+      cosine,
+      maxAbs: this.#maxAbs,
+      meanAbs: this.#count === 0 ? 0 : this.#sumAbs / this.#count,
+      nonFinite: this.#nonFinite,
+      perImage: [...this.#cosines],
+      ...checked(cosine.mean, this.options.minCosine, 'min'),
+    };
+  }
+}
+
+export const similarity = (options: SimilarityOptions = {}): SimilarityAccumulator => new SimilarityAccumulator(options);

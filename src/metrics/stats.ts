@@ -1,0 +1,47 @@
+/**
+ * Summary statistics over plain arrays of numbers. Percentiles use mathjs's `quantileSeq`
+ * (linear interpolation between closest ranks, numpy's default), so p50 of [1, 2, 3, 4] is 2.5.
+ */
+import { mean as mathMean, quantileSeq } from 'mathjs';
+import { InternalError } from '../errors.js';
+
+/** Mean, extremes and the 5th percentile of per-image values (the aggregates the reports show). */
+export interface Summary {
+  count: number;
+  mean: number;
+  min: number;
+  /** 5th percentile: the value 95 % of images reach or beat (for higher-is-better metrics). */
+  p5: number;
+  max: number;
+}
+
+function nonEmpty(values: readonly number[], what: string): number[] {
+  if (values.length === 0) throw new InternalError(`${what} of an empty list`);
+  return values as number[];
+}
+
+export function mean(values: readonly number[]): number {
+  return mathMean(nonEmpty(values, 'mean')) as number;
+}
+
+export function min(values: readonly number[]): number {
+  let m = Infinity;
+  for (const v of nonEmpty(values, 'min')) if (v < m) m = v;
+  return m;
+}
+
+export function max(values: readonly number[]): number {
+  let m = -Infinity;
+  for (const v of nonEmpty(values, 'max')) if (v > m) m = v;
+  return m;
+}
+
+/** The p-th percentile, p in [0, 100]. */
+export function percentile(values: readonly number[], p: number): number {
+  if (!(p >= 0 && p <= 100)) throw new InternalError(`percentile ${p} outside [0, 100]`);
+  return quantileSeq(nonEmpty(values, 'percentile'), p / 100) as number;
+}
+
+export function summarize(values: readonly number[]): Summary {
+  return { count: values.length, mean: mean(values), min: min(values), p5: percentile(values, 5), max: max(values) };
+}
