@@ -1,9 +1,10 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  averagePrecision, decodeDetections, detectionMatch, greedyMatch, iou, letterboxGeometry, mapIou, nms,
-  probabilityMap, splitChannelsFirst, stretchGeometry, toCorners, toSourcePixels, type Detection,
+  averagePrecision, decodeDetections, detectionMatch, greedyMatch, iou, mapIou, nms,
+  probabilityMap, splitChannelsFirst, toCorners, toSourcePixels, type Detection,
 } from '../../src/metrics/detection/index.js';
+import { planGeometry, resolvePreprocessing } from '../../datasets/images/index.js';
 
 const det = (x1: number, y1: number, x2: number, y2: number, score = 1, label = 0): Detection => ({ x1, y1, x2, y2, score, label });
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) < eps, `${a} ≉ ${b}`);
@@ -50,15 +51,17 @@ test('decode: UltraFace-style [A,4] boxes + [A,2] scores with background column 
 });
 
 test('normalized boxes → source pixels through letterbox and stretch geometry', () => {
+  const spec = (preset: string, width: number, height: number) =>
+    resolvePreprocessing({ name: 'x', dims: [1, 3, height, width], elementType: 'float32' }, { preset });
   // 640×480 photo letterboxed into 320×320: scale 0.5, 320×240 image, 40 px pad top and bottom.
-  const g = letterboxGeometry(640, 480, 320, 320);
-  assert.deepEqual([g.scaleX, g.offsetX, g.offsetY], [0.5, 0, 40]);
-  const b = toSourcePixels(det(0.25, 0.25, 0.5, 0.5), g, true); // input px (80, 80)-(160, 160)
+  const g = planGeometry(640, 480, spec('yolo', 320, 320));
+  assert.deepEqual([g.scaleX, g.padX, g.padY], [0.5, 0, 40]);
+  const b = toSourcePixels(det(0.25, 0.25, 0.5, 0.5), g, { width: 320, height: 320 }); // input px (80, 80)-(160, 160)
   assert.deepEqual([b.x1, b.y1, b.x2, b.y2], [160, 80, 320, 240]);
-  const s = toSourcePixels(det(0.5, 0.5, 1, 1), stretchGeometry(640, 480, 320, 240), true);
+  const s = toSourcePixels(det(0.5, 0.5, 1, 1), planGeometry(640, 480, spec('unit', 320, 240)), { width: 320, height: 240 });
   assert.deepEqual([s.x1, s.y1, s.x2, s.y2], [320, 240, 640, 480]);
   // input pixels, clipped to the photo
-  const c = toSourcePixels(det(-10, 0, 400, 10), stretchGeometry(100, 100, 200, 200), false);
+  const c = toSourcePixels(det(-10, 0, 400, 10), planGeometry(100, 100, spec('unit', 200, 200)));
   assert.deepEqual([c.x1, c.x2], [0, 100]);
 });
 

@@ -1,10 +1,12 @@
 /**
  * Boxes: formats, IoU, and the way from a detector's output to source-image pixels.
  * A detector output is usually in model-input coordinates (normalized 0..1 or input pixels);
- * the images were letterboxed or stretched into the input, so the box goes back through that
- * geometry before it can be compared with ground truth drawn on the original photo.
+ * the images were letterboxed, stretched or cropped into the input, so a box goes back through
+ * that geometry (datasets/images `Geometry`) before it is compared with ground truth drawn on
+ * the original photo.
  */
 import { InternalError } from '../../errors.js';
+import type { Geometry } from '../../../datasets/images/index.js';
 import type { NumericData } from '../verdict.js';
 
 /** Corners in pixels (or any common unit), x1 ≤ x2, y1 ≤ y2. */
@@ -44,42 +46,16 @@ export function iou(a: Box, b: Box): number {
 }
 
 /**
- * How a source image was mapped into the model input: input = source · scale + offset
- * (per axis). Letterbox: one scale, offset = padding; stretch: two scales, no offset;
- * centre crop: one scale, negative offset.
+ * A box in model-input coordinates → source-image pixels through the geometry the image
+ * reader returned (letterbox, stretch or crop: src = (x − pad) / scale per axis), clipped to
+ * the photo. `normalizedTo`: the box is in 0..1 of this input size (UltraFace, many SSDs);
+ * omit it for boxes in input pixels (YOLO).
  */
-export interface InputGeometry {
-  inputWidth: number;
-  inputHeight: number;
-  sourceWidth: number;
-  sourceHeight: number;
-  scaleX: number;
-  scaleY: number;
-  offsetX: number;
-  offsetY: number;
-}
-
-/** Fit inside, centred: scale = min(W/w, H/h), pad = floor((W − round(w·scale)) / 2) per side. */
-export function letterboxGeometry(sourceWidth: number, sourceHeight: number, inputWidth: number, inputHeight: number): InputGeometry {
-  const scale = Math.min(inputWidth / sourceWidth, inputHeight / sourceHeight);
-  const offsetX = Math.floor((inputWidth - Math.round(sourceWidth * scale)) / 2);
-  const offsetY = Math.floor((inputHeight - Math.round(sourceHeight * scale)) / 2);
-  return { inputWidth, inputHeight, sourceWidth, sourceHeight, scaleX: scale, scaleY: scale, offsetX, offsetY };
-}
-
-export function stretchGeometry(sourceWidth: number, sourceHeight: number, inputWidth: number, inputHeight: number): InputGeometry {
-  return { inputWidth, inputHeight, sourceWidth, sourceHeight, scaleX: inputWidth / sourceWidth, scaleY: inputHeight / sourceHeight, offsetX: 0, offsetY: 0 };
-}
-
-/**
- * A box in model-input coordinates → source-image pixels, clipped to the image.
- * `normalized`: the box is in 0..1 of the input size (UltraFace, many SSDs) rather than input pixels.
- */
-export function toSourcePixels<B extends Box>(box: B, g: InputGeometry, normalized: boolean): B {
-  const sx = normalized ? g.inputWidth : 1;
-  const sy = normalized ? g.inputHeight : 1;
-  const x = (v: number): number => Math.min(g.sourceWidth, Math.max(0, (v * sx - g.offsetX) / g.scaleX));
-  const y = (v: number): number => Math.min(g.sourceHeight, Math.max(0, (v * sy - g.offsetY) / g.scaleY));
+export function toSourcePixels<B extends Box>(box: B, g: Geometry, normalizedTo?: { width: number; height: number }): B {
+  const sx = normalizedTo?.width ?? 1;
+  const sy = normalizedTo?.height ?? 1;
+  const x = (v: number): number => Math.min(g.srcWidth, Math.max(0, (v * sx - g.padX) / g.scaleX));
+  const y = (v: number): number => Math.min(g.srcHeight, Math.max(0, (v * sy - g.padY) / g.scaleY));
   return { ...box, x1: x(box.x1), y1: y(box.y1), x2: x(box.x2), y2: y(box.y2) };
 }
 
