@@ -1,0 +1,57 @@
+#include "value_stats.h"
+
+#include <cmath>
+
+namespace int8cal {
+
+double valueOfBits(uint32_t bits) {
+  const uint32_t exponent = bits >> 23;
+  const uint32_t mantissa = bits & 0x7fffffu;
+  if (exponent == 0) return std::ldexp(static_cast<double>(mantissa), -149);
+  return std::ldexp(static_cast<double>(mantissa | 0x800000u), static_cast<int>(exponent) - 150);
+}
+
+void ValueStats::write(ByteWriter& out) const {
+  out.u64(total);
+  out.u64(nan);
+  out.u64(inf);
+  out.u64(zeros);
+  out.u32(absmaxBits);
+}
+
+ValueStats ValueStats::read(ByteReader& in) {
+  ValueStats s;
+  s.total = in.u64();
+  s.nan = in.u64();
+  s.inf = in.u64();
+  s.zeros = in.u64();
+  s.absmaxBits = in.u32();
+  if (s.nan > s.total || s.inf > s.total - s.nan) throw CorruptData("NaN/Inf counts exceed total");
+  if (s.zeros > s.finite()) throw CorruptData("zero count exceeds finite count");
+  if (s.absmaxBits >= kInfBits) throw CorruptData("absmax is not finite");
+  if (s.absmaxBits != 0 && s.finite() == s.zeros) throw CorruptData("absmax without non-zero values");
+  if (s.absmaxBits == 0 && s.finite() != s.zeros) throw CorruptData("non-zero values without absmax");
+  return s;
+}
+
+void scanStats(const float* values, size_t count, ValueStats& stats) {
+  uint64_t nan = 0, inf = 0, zeros = 0;
+  uint32_t maxBits = stats.absmaxBits;
+  for (size_t i = 0; i < count; ++i) {
+    const uint32_t b = absBits(values[i]);
+    if (b >= kInfBits) {
+      if (b == kInfBits) ++inf; else ++nan;
+    } else if (b == 0) {
+      ++zeros;
+    } else if (b > maxBits) {
+      maxBits = b;
+    }
+  }
+  stats.total += count;
+  stats.nan += nan;
+  stats.inf += inf;
+  stats.zeros += zeros;
+  stats.absmaxBits = maxBits;
+}
+
+}  // namespace int8cal

@@ -1,0 +1,33 @@
+// Registers the addon's exports; src/native.ts declares exactly this surface.
+#include <napi.h>
+
+#include "../core/histogram.h"
+#include "../core/thresholds.h"
+#include "../core/trt_histogram.h"
+#include "../core/value_histogram.h"
+#include "accumulate_worker.h"
+#include "histogram_wrap.h"
+#include "threshold_worker.h"
+
+namespace int8cal {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("Histogram", HistogramWrap::Define(env));
+  exports.Set("deserializeHistogram", Napi::Function::New(env, HistogramWrap::Deserialize, "deserializeHistogram"));
+  exports.Set("accumulateMany", Napi::Function::New(env, AccumulateWorker::AccumulateMany, "accumulateMany"));
+  exports.Set("computeAmax", Napi::Function::New(env, ComputeAmax, "computeAmax"));
+  exports.Set("computeAmaxSync", Napi::Function::New(env, ComputeAmaxSync, "computeAmaxSync"));
+  Napi::Object constants = Napi::Object::New(env);
+  constants.Set("blobVersion", static_cast<double>(kBlobVersion));
+  constants.Set("subBinBits", static_cast<double>(ExactHistogram::kSubBinBits));
+  constants.Set("trtBins", static_cast<double>(TrtHistogram::kBins));
+  constants.Set("startBin", static_cast<double>(kStartBin));
+  exports.Set("constants", constants);
+  return exports;
+}
+
+}  // namespace int8cal
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return int8cal::Init(env, exports); }
+
+NODE_API_MODULE(int8cal_native, InitAddon)
