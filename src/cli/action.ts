@@ -9,14 +9,23 @@ export const EXIT = { userError: 1, gateFailed: 2, internal: 3, interrupted: 130
 export function addOptions(command: Command, keys: readonly OptionKey[], required: readonly OptionKey[] = []): Command {
   for (const key of keys) {
     const def = OPTIONS[key] as OptionDef;
-    const option = new Option(def.flag, def.help);
+    // Defaults are shown, not applied: the library fills them, so it can tell what the user chose.
+    const shown = def.default !== undefined && typeof def.default !== 'boolean' ? ` (default: ${formatDefault(def.default)})` : '';
+    const option = new Option(def.flag, `${def.help}${shown}`);
     if (def.choices) option.choices(def.choices);
     if (def.parse) option.argParser((raw: string) => def.parse!(raw, def.flag.split(' ')[0]!));
-    if (def.default !== undefined && typeof def.default !== 'boolean') option.default(def.default);
     if (required.includes(key)) option.makeOptionMandatory();
     command.addOption(option);
   }
   return command;
+}
+
+function formatDefault(value: unknown): string {
+  if (Array.isArray(value)) return value.join(',');
+  if (typeof value === 'number' && value >= 1024 ** 2 && value % 1024 ** 2 === 0) {
+    return value % 1024 ** 3 === 0 ? `${value / 1024 ** 3}GiB` : `${value / 1024 ** 2}MiB`;
+  }
+  return String(value);
 }
 
 /** Wraps a command body: maps errors to messages and exit codes. Only the CLI prints and exits. */

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { EXIT } from './action.js';
+import { registerCalibrate } from './calibrate.js';
 import { registerInspect } from './inspect.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
@@ -20,6 +21,7 @@ Pipeline:
   int8cal report    --run run/                                HTML + Markdown accuracy report
   int8cal run --model m.onnx --data ./imgs --eval-data ./eval --out run/   all of the above`);
 
+registerCalibrate(program);
 registerInspect(program);
 
 /** Commands whose issue has not landed yet: listed in --help, refuse to run. */

@@ -1,0 +1,41 @@
+import { readBatches, type ImageBatch, type Preprocessing, type ReadBatchesOptions, type SkippedImage } from '../datasets/images/index.js';
+import type { Feeds } from '../src/engines/engine.js';
+import type { BatchSource } from './calibrator.js';
+
+/** Batches of images from files, fed to one model input; rewinds for another pass. */
+export class ImageBatchSource implements BatchSource {
+  #batches: AsyncGenerator<ImageBatch, unknown> | undefined;
+  /** Files fed in the current pass (skipped images excluded). */
+  readonly used: string[] = [];
+
+  constructor(
+    private readonly input: string,
+    private readonly files: readonly string[],
+    private readonly spec: Preprocessing,
+    private readonly options: ReadBatchesOptions,
+    /** The model's batch dimension is fixed: a smaller last batch can't be fed and is dropped. */
+    private readonly fixedBatch = false,
+    /** Collects images skipped as undecodable (skipBadImages), once per file. */
+    private readonly skipped: SkippedImage[] = [],
+  ) {}
+
+  async next(): Promise<Feeds | null> {
+    this.#batches ??= readBatches([...this.files], this.spec, this.options);
+    const result = await this.#batches.next();
+    if (result.done) return null;
+    const batch = result.value;
+    for (const s of batch.skipped) if (!this.skipped.some((k) => k.file === s.file)) this.skipped.push(s);
+    if (this.fixedBatch && batch.files.length < this.options.batchSize) {
+      this.options.onWarning?.(`Dropped the last ${batch.files.length} image(s): the model's batch size is fixed at ${this.options.batchSize}`);
+      return null;
+    }
+    this.used.push(...batch.files);
+    return { [this.input]: { type: 'float32', data: batch.data, dims: batch.dims } };
+  }
+
+  rewind(): void {
+    void this.#batches?.return(undefined);
+    this.#batches = undefined;
+    this.used.length = 0;
+  }
+}

@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import { calibrate } from '../pipeline/calibrate.js';
+import { recalibrate } from '../pipeline/recalibrate.js';
+import { Int8calError } from '../errors.js';
+import { action, addOptions } from './action.js';
+import { preprocessingFlags } from './preprocessing-flags.js';
+import { cliContext } from './context.js';
+
+export function registerCalibrate(program: Command): void {
+  const command = program
+    .command('calibrate')
+    .description('run the model on calibration images, histogram every float activation and choose int8 scales;\n' +
+      'writes RUN/run.json, model.fp32.onnx, histograms.bin, calibration.json and calibration.cache (TensorRT)')
+    .addHelpText('after', `
+Calibrators (all computed from the same histograms, so --from-histograms can sweep them without inference):
+  entropy2    TensorRT's EntropyCalibration2: the threshold with minimal KL divergence (default)
+  minmax      exact max |x|: no clipping, coarser resolution
+  percentile  the --percentile of |x|
+  mse         minimal mean squared quantization error
+
+TensorRT cache header: TensorRT ignores a cache whose version or algorithm differs from its own and
+recalibrates; trtexec --calib only accepts EntropyCalibration2. So the header says
+TRT-<--trt-version>-<--cache-header> whatever the calibrator; calibration.json records the one used.
+
+Examples:
+  int8cal calibrate --model m.onnx --data ./imgs --out run/
+  int8cal calibrate --from-histograms run/ --calibrator percentile --percentile 99.9 --out run-p999/
+  int8cal calibrate --model m.onnx --cache trt.cache --out run/`);
+  addOptions(command, ['model', 'data', 'out', 'input', ...preprocessingFlags, 'calibrator', 'percentile', 'batchSize', 'maxImages',
+    'histogram', 'cache', 'fromHistograms', 'trtVersion', 'cacheHeader', 'maxActivationMemory', 'threads', 'skipBadImages', 'quiet', 'json']);
+  command.action(action(async (flags: Record<string, any>) => {
+    if (!flags.out) throw new Int8calError('MISSING_OPTION', 'calibrate needs --out RUN', { hint: 'the run directory to write' });
+    const ctx = cliContext(flags);
+    try {
+      if (flags.fromHistograms) {
+        const calibration = await recalibrate({ ...flags, from: flags.fromHistograms, out: flags.out });
+        ctx.print(flags.json ? calibration : `recomputed ${Object.keys(calibration.tensors).length} tensor scales with ${calibration.calibrator} → ${flags.out}`);
+        return;
+      }
+      if (!flags.model) throw new Int8calError('MISSING_OPTION', 'calibrate needs --model FILE (or --from-histograms RUN)', { hint: 'the fp32 ONNX model to calibrate' });
+      const summary = await calibrate({ ...flags, model: flags.model, out: flags.out, ...ctx.callbacks });
+      const flagged = Object.entries(summary.calibration.tensors).filter(([, t]) => t.flags.length);
+      ctx.print(flags.json ? summary.calibration : [
+        `calibrated ${Object.keys(summary.calibration.tensors).length} tensors on ${summary.images} images` +
+          `${summary.passes > 1 ? ` in ${summary.passes} passes (--max-activation-memory)` : ''} with ${summary.calibration.calibrator}`,
+        ...summary.skipped.map((s) => `skipped ${s.file}: ${s.reason}`),
+        ...flagged.map(([name, t]) => `note: ${name}: ${t.flags.join(', ')}`),
+        `wrote ${summary.runDir}`,
+      ].join('\n'));
+    } finally {
+      ctx.close();
+    }
+  }));
+}

@@ -1,0 +1,39 @@
+import { Int8calError } from '../errors.js';
+import type { ProgressCallback, WarningCallback } from '../progress.js';
+import { progressBar } from './progress-bar.js';
+
+/**
+ * What a command needs from the terminal: progress bar, warnings, Ctrl-C/SIGTERM turned into
+ * an AbortSignal so the library stops cleanly (its writes are atomic, nothing half-written).
+ */
+export function cliContext(flags: { quiet?: boolean; json?: boolean }) {
+  const bar = progressBar(!flags.quiet && !flags.json);
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (name: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) process.exit(130);
+    bar.done();
+    process.stderr.write(`int8cal: ${name} received, stopping (files already written are complete)…\n`);
+    controller.abort(new Int8calError('INTERRUPTED', `Interrupted by ${name}`, { hint: 'run the command again to redo the unfinished stage' }));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const onWarning: WarningCallback = (message) => {
+    bar.done();
+    process.stderr.write(`int8cal: warning: ${message}\n`);
+  };
+  const onProgress: ProgressCallback = (event) => bar.update(event);
+  return {
+    callbacks: { onProgress, onWarning, signal: controller.signal },
+    print(value: unknown) {
+      bar.done();
+      process.stdout.write(typeof value === 'string' ? `${value}\n` : `${JSON.stringify(value, null, 2)}\n`);
+    },
+    close() {
+      bar.done();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}

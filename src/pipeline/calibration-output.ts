@@ -1,0 +1,43 @@
+import { formatCache } from '../../calibrators/cache.js';
+import type { Calibrator } from '../../calibrators/calibrator.js';
+import { tensorCalibration } from '../../calibrators/tensor-calibration.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { DEFAULT_LINEAR_BINS, type Histogram, type HistogramMode } from '../native.js';
+import { runPath } from '../run/layout.js';
+import { writeRunJson, removeRunFiles } from '../run/files.js';
+import type { CalibrationResult, TensorCalibration } from '../run/schema.js';
+
+export interface CacheHeader {
+  trtVersion: number;
+  algorithm: string;
+}
+
+/** Per-tensor ranges from histograms, through the calibrator's threshold rule. */
+export async function calibrationFromHistograms(
+  histograms: ReadonlyMap<string, Histogram>,
+  calibrator: Calibrator,
+  mode: HistogramMode,
+  header: CacheHeader,
+): Promise<CalibrationResult> {
+  const tensors: Record<string, TensorCalibration> = {};
+  for (const [name, histogram] of histograms) {
+    const amax = await calibrator.computeAmax(histogram);
+    const stats = histogram.stats();
+    const linear = stats.range > 0 ? histogram.linear(DEFAULT_LINEAR_BINS, stats.range) : new Float64Array(DEFAULT_LINEAR_BINS);
+    tensors[name] = tensorCalibration(calibrator.name, amax, stats, linear);
+  }
+  return { schema: 'int8cal/calibration', version: 1, calibrator: calibrator.name, histogram: mode, cacheHeader: header, tensors };
+}
+
+/**
+ * Writes calibration.json and the TensorRT cache, and drops what later stages built from
+ * an older calibration (their models would no longer match).
+ */
+export async function writeCalibration(runDir: string, result: CalibrationResult, calibrator?: Calibrator): Promise<void> {
+  await removeRunFiles(runDir, ['fp16', 'int8', 'int8Ort', 'build', 'results', 'reportHtml', 'reportMd']);
+  const scales = new Map(Object.entries(result.tensors).map(([name, t]) => [name, t.scale]));
+  const cache = new TextEncoder().encode(formatCache({ ...result.cacheHeader, scales }));
+  await writeRunJson(runDir, 'calibration', result);
+  await writeFileAtomic(runPath(runDir, 'cache'), cache);
+  await calibrator?.writeCalibrationCache(cache);
+}

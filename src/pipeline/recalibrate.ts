@@ -1,0 +1,50 @@
+import { copyFileAtomic } from '../io/atomic.js';
+import { resolve } from 'node:path';
+import { readHistogramFile } from '../../calibrators/histogram-file.js';
+import { createCalibrator } from '../../calibrators/registry.js';
+import { defaultOf } from '../options.js';
+import { runPath } from '../run/layout.js';
+import { lockRun } from '../run/lock.js';
+import { readRunJson, writeRunJson } from '../run/files.js';
+import { checkRunManifest } from '../run/check.js';
+import type { CalibrationResult } from '../run/schema.js';
+import { calibrationFromHistograms, writeCalibration } from './calibration-output.js';
+
+export interface RecalibrateOptions {
+  /** Run directory holding histograms.bin, run.json and model.fp32.onnx. */
+  from: string;
+  /** Run directory to write (may be the same). */
+  out: string;
+  calibrator?: string;
+  percentile?: number;
+  trtVersion?: number;
+  cacheHeader?: string;
+}
+
+/**
+ * Recomputes scales from a run's saved histograms without running the model: a calibrator
+ * sweep costs no inference. The same calibrator reproduces the cache byte for byte.
+ */
+export async function recalibrate(options: RecalibrateOptions): Promise<CalibrationResult> {
+  const from = resolve(options.from);
+  const out = resolve(options.out);
+  const calibratorName = options.calibrator ?? defaultOf('calibrator');
+  const percentile = options.percentile ?? defaultOf('percentile');
+  const run = await readRunJson(from, 'run', checkRunManifest, 'calibrate');
+  const set = await readHistogramFile(runPath(from, 'histograms'));
+  const lock = await lockRun(out);
+  try {
+    const calibrator = createCalibrator(calibratorName, { batchSize: run.calibration.batchSize, source: { next: async () => null, rewind: () => {} }, percentile });
+    const header = { trtVersion: options.trtVersion ?? defaultOf('trtVersion'), algorithm: options.cacheHeader ?? defaultOf('cacheHeader') };
+    const calibration = await calibrationFromHistograms(set.tensors, calibrator, set.mode, header);
+    if (from !== out) {
+      await copyFileAtomic(runPath(from, 'fp32'), runPath(out, 'fp32'));
+      await copyFileAtomic(runPath(from, 'histograms'), runPath(out, 'histograms'));
+    }
+    await writeCalibration(out, calibration);
+    await writeRunJson(out, 'run', { ...run, calibration: { ...run.calibration, calibrator: calibratorName, percentile } });
+    return calibration;
+  } finally {
+    await lock.release();
+  }
+}

@@ -1,0 +1,35 @@
+import { Int8calError } from '../errors.js';
+import type { CalibrationResult, RunManifest } from './schema.js';
+
+function expectSchema(value: unknown, path: string, schema: string, version: number): Record<string, unknown> {
+  const record = value as Record<string, unknown> | null;
+  if (!record || typeof record !== 'object' || record.schema !== schema) {
+    throw new Int8calError('RUN_FILE_CORRUPT', `${path} is not an ${schema} file`, { file: path });
+  }
+  if (typeof record.version !== 'number' || record.version > version) {
+    throw new Int8calError('RUN_FILE_VERSION', `${path} has version ${String(record.version)}; this int8cal reads up to ${version}`, {
+      file: path, hint: 'it was written by a newer int8cal: upgrade int8cal or re-run the stage',
+    });
+  }
+  return record;
+}
+
+export function checkRunManifest(value: unknown, path: string): RunManifest {
+  const record = expectSchema(value, path, 'int8cal/run', 1);
+  if (typeof record.input !== 'string' || typeof record.preprocessing !== 'object') {
+    throw new Int8calError('RUN_FILE_CORRUPT', `${path} lacks the input or preprocessing`, { file: path });
+  }
+  return record as unknown as RunManifest;
+}
+
+export function checkCalibration(value: unknown, path: string): CalibrationResult {
+  const record = expectSchema(value, path, 'int8cal/calibration', 1);
+  const tensors = record.tensors as Record<string, { amax?: unknown; scale?: unknown }> | undefined;
+  if (!tensors || typeof tensors !== 'object') throw new Int8calError('RUN_FILE_CORRUPT', `${path} has no tensors`, { file: path });
+  for (const [name, t] of Object.entries(tensors)) {
+    if (typeof t.amax !== 'number' || typeof t.scale !== 'number' || !(t.scale > 0) || !Number.isFinite(t.scale)) {
+      throw new Int8calError('RUN_FILE_CORRUPT', `${path}: tensor ${name} has no valid amax/scale`, { file: path, tensor: name });
+    }
+  }
+  return record as unknown as CalibrationResult;
+}

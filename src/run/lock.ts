@@ -1,0 +1,56 @@
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { Int8calError } from '../errors.js';
+import { runPath } from './layout.js';
+
+/** A held run-directory lock; release it when the stage ends (also on errors). */
+export interface RunLock {
+  release(): Promise<void>;
+}
+
+/**
+ * Takes the run directory's lock file (holding our pid), creating the directory if needed.
+ * A second int8cal writing the same run is refused; a lock whose process is gone is stale
+ * and taken over.
+ */
+export async function lockRun(runDir: string): Promise<RunLock> {
+  try {
+    await mkdir(runDir, { recursive: true });
+  } catch (error) {
+    throw new Int8calError('RUN_DIR', `Cannot create run directory ${runDir}: ${(error as Error).message}`, {
+      file: runDir, hint: 'choose a writable --out directory',
+    }, { cause: error });
+  }
+  const path = runPath(runDir, 'lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const handle = await open(path, 'wx');
+      await handle.writeFile(`${process.pid}\n`);
+      await handle.close();
+      return { release: () => rm(path, { force: true }) };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') {
+        throw new Int8calError('RUN_DIR', `Cannot write in run directory ${runDir}: ${(error as Error).message}`, {
+          file: runDir, hint: 'choose a writable --out directory with free space',
+        }, { cause: error });
+      }
+      const owner = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
+      if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
+        throw new Int8calError('RUN_LOCKED', `Run directory ${runDir} is in use by int8cal process ${owner}`, {
+          file: path, hint: 'wait for it to finish, or use another --out directory',
+        });
+      }
+      await rm(path, { force: true }); // stale: its owner is gone
+    }
+  }
+  throw new Int8calError('RUN_LOCKED', `Could not take the lock of ${runDir}`, { file: path, hint: 'another int8cal process keeps taking it' });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
