@@ -1,0 +1,121 @@
+/**
+ * ONNX Runtime CPU placement: Q/DQ exactly where ORT's QDQ fusions (level extended/all) turn
+ * DQ → op → Q into integer kernels — QLinearConv, QGemm, QLinearMatMul / MatMulIntegerToFloat,
+ * QLinearAdd/Mul, QLinearConcat, QLinearAveragePool / GlobalAveragePool, QLinearSigmoid /
+ * LeakyRelu / Softmax — and data-movement ops it runs directly on quantized data (MaxPool,
+ * Reshape, Transpose, Resize…). Rules that follow from ORT's selectors:
+ * - the fused op's output must feed only a QuantizeLinear (so a quantized tensor is quantized
+ *   for all its consumers), except Gemm/MatMul which may keep a float output;
+ * - a Relu, or a Clip with min ≥ 0, between the op and the Q is absorbed when the Q's zero
+ *   point is the type minimum (uint8 zero point 0), so non-negative tensors use that;
+ * - weights are int8 (per channel), float biases are quantized by ORT itself (int32).
+ * Compute ops (Conv, Gemm, MatMul) are quantized first; cheaper ops join when all their inputs
+ * are already quantized (so no extra QuantizeLinear is needed for them).
+ */
+import type { NodeProto } from '../proto.js';
+import { elementCount } from '../upgrade/tensors.js';
+import type { PlanBuilder } from './plan.js';
+
+const ANCHORS = new Set(['Conv', 'Gemm', 'MatMul']);
+const UNARY = new Set(['AveragePool', 'GlobalAveragePool', 'Sigmoid', 'LeakyRelu', 'Softmax']);
+const BINARY = new Set(['Add', 'Mul']);
+const DROP = new Set([
+  'MaxPool', 'Resize', 'Reshape', 'Transpose', 'Flatten', 'Squeeze', 'Unsqueeze', 'Slice', 'Gather',
+  'GatherElements', 'Expand', 'Tile',
+]);
+/** Ops that may output float from quantized inputs (QGemm, MatMulIntegerToFloat). */
+const FLOAT_OUTPUT_OK = new Set(['Gemm', 'MatMul']);
+
+export function placeOrtCpu(plan: PlanBuilder): void {
+  const { index } = plan;
+  for (const node of index.nodes) {
+    if (isDefaultDomain(node) && ANCHORS.has(node.opType ?? '') && plan.allow(node)) tryQuantize(plan, node, true);
+  }
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const node of index.nodes) {
+      const op = node.opType ?? '';
+      if (plan.quantizedNodes.has(node) || !isDefaultDomain(node) || plan.isExcluded(node)) continue;
+      if (!UNARY.has(op) && !BINARY.has(op) && !DROP.has(op) && op !== 'Concat') continue;
+      const inputs = dataInputs(plan, node);
+      const forward = inputs.length > 0 && inputs.every((t) => plan.isQuantized(t));
+      const backward = DROP.has(op) && inputs.length === 1 && plan.isQuantized(node.output![0]!);
+      if ((forward || backward) && tryQuantize(plan, node, false)) changed = true;
+    }
+  }
+  for (const node of index.nodes) {
+    if (isDefaultDomain(node) && plan.isExcluded(node)) plan.allow(node);
+  }
+}
+
+/** Float data inputs: for data-movement ops only input 0 (the others are shapes and indices). */
+function dataInputs(plan: PlanBuilder, node: NodeProto): string[] {
+  if (DROP.has(node.opType ?? '')) return node.input?.[0] && !plan.index.isConstant(node.input[0]) ? [node.input[0]] : [];
+  return plan.index.activationInputs(node);
+}
+
+function isDefaultDomain(node: NodeProto): boolean {
+  return !node.domain || node.domain === 'ai.onnx';
+}
+
+/** The tensor the Q goes on: the op's output, or the output of a Relu/Clip it absorbs. */
+function quantizedOutput(plan: PlanBuilder, node: NodeProto): { tensor: string; absorbed?: NodeProto } {
+  const out = node.output![0]!;
+  if (DROP.has(node.opType ?? '')) return { tensor: out };
+  const next = plan.index.soleConsumer(out);
+  if (!next || plan.isExcluded(next) || plan.index.graphOutputs.has(next.output![0]!)) return { tensor: out };
+  if (next.opType === 'Relu' || (next.opType === 'Clip' && clipAbsorbable(plan, next))) {
+    return { tensor: next.output![0]!, absorbed: next };
+  }
+  return { tensor: out };
+}
+
+/** Clip(min ≥ 0, max) with constant bounds: ORT drops it before a uint8 zero-point-0 Q. */
+function clipAbsorbable(plan: PlanBuilder, clip: NodeProto): boolean {
+  const [, min, max] = clip.input ?? [];
+  return Boolean(min && max && plan.index.isConstant(min) && plan.index.isConstant(max)) && plan.scales.isNonNegative(clip.output![0]!);
+}
+
+/** Quantizes `node` if ORT can fuse it here; records why not for compute ops (`report`). */
+function tryQuantize(plan: PlanBuilder, node: NodeProto, report: boolean): boolean {
+  const { index } = plan;
+  const op = node.opType ?? '';
+  const refuse = (why: string) => (report && plan.refuse(node, why), false);
+  const outputs = (node.output ?? []).filter(Boolean);
+  if (outputs.length !== 1) return refuse('it has several outputs');
+  const inputs = node.input ?? [];
+  const activations = dataInputs(plan, node);
+  const constants = inputs.map((name, i) => ({ name, i })).filter(({ name }) => name && index.isConstant(name));
+  if (op === 'Conv') {
+    if (!plan.requireConstantWeight(node, 1)) return false;
+    if (inputs[2] && !index.isConstant(inputs[2])) return refuse('its bias is not a constant');
+  } else if (op === 'Gemm') {
+    if (inputs[2] && !index.isConstant(inputs[2])) return refuse('its C input is not a constant');
+  } else if (op === 'MatMul') {
+    // A constant B is a weight; an activation B is quantized like A.
+  } else if (BINARY.has(op) || op === 'Concat') {
+    // Constant operands are quantized like activations: exact only for scalars.
+    if (constants.some(({ name }) => elementCount(index.constants.get(name)!) !== 1)) return false;
+  } else if (!DROP.has(op) && constants.length > 0) {
+    return false;
+  }
+  if (activations.length === 0) return false;
+  const isGraphOutput = index.graphOutputs.has(outputs[0]!);
+  if (isGraphOutput && !FLOAT_OUTPUT_OK.has(op)) return refuse('its output is a graph output (ORT needs a QuantizeLinear after a fused op)');
+  const out = quantizedOutput(plan, node);
+  const quantizeOut = !isGraphOutput && (!FLOAT_OUTPUT_OK.has(op) || plan.hasScales([out.tensor]));
+  const needed = [...activations, ...(quantizeOut ? [out.tensor] : [])];
+  if (report ? !plan.requireScales(node, needed) : !plan.hasScales(needed)) return false;
+  for (const t of activations) plan.quantizeTensor(t);
+  if (quantizeOut) plan.quantizeTensor(out.tensor);
+  if (op === 'Conv' || ((op === 'Gemm' || op === 'MatMul') && index.isConstant(inputs[1] ?? ''))) {
+    plan.quantizeWeight(node, 1, plan.weightAxis(node));
+  }
+  if (BINARY.has(op) || op === 'Concat') {
+    for (const { i } of constants) plan.quantizeWeight(node, i, undefined, 'activation');
+  }
+  if (DROP.has(op)) plan.scales.join([activations[0]!, out.tensor]);
+  plan.markQuantized(node);
+  if (out.absorbed) plan.markQuantized(out.absorbed);
+  return true;
+}

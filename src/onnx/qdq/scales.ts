@@ -1,0 +1,115 @@
+/**
+ * Activation quantization parameters. Tensors that must share a scale are grouped (Concat
+ * members always; for ort-cpu also the input and output of ops ONNX Runtime runs directly on
+ * quantized data, which requires equal parameters); a group takes the largest amax of its
+ * members.
+ */
+import type { NodeProto } from '../proto.js';
+import { floatValues } from '../upgrade/tensors.js';
+import type { GraphIndex } from './graph-index.js';
+import type { ActivationParams, Placement } from './types.js';
+import { scaleFor } from './weights.js';
+
+/** Ops whose output is never negative when given any input. */
+const NON_NEGATIVE_OPS = new Set(['Relu', 'Sigmoid', 'HardSigmoid', 'Softmax', 'Abs', 'Exp']);
+/** Ops whose output is non-negative when their (first) input is. */
+const SIGN_PRESERVING_OPS = new Set([
+  'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'Resize', 'Reshape', 'Transpose',
+  'Flatten', 'Squeeze', 'Unsqueeze', 'Slice', 'Gather', 'GatherElements', 'Expand', 'Tile', 'Split',
+  'Identity', 'Concat', 'DepthToSpace', 'SpaceToDepth',
+]);
+
+export class ActivationScales {
+  readonly #parent = new Map<string, string>();
+  readonly #nonNegative = new Map<string, boolean>();
+
+  constructor(
+    private readonly index: GraphIndex,
+    private readonly amax: ReadonlyMap<string, number>,
+    private readonly placement: Placement,
+  ) {}
+
+  /** Makes `names` share one scale. */
+  join(names: readonly string[]): void {
+    const [first, ...rest] = names.filter(Boolean);
+    if (first === undefined) return;
+    for (const name of rest) {
+      const a = this.#root(first);
+      const b = this.#root(name);
+      if (a !== b) this.#parent.set(a < b ? b : a, a < b ? a : b);
+    }
+  }
+
+  #root(name: string): string {
+    let r = name;
+    while (this.#parent.has(r)) r = this.#parent.get(r)!;
+    return r;
+  }
+
+  #members(name: string): string[] {
+    const root = this.#root(name);
+    const all = new Set([name, root]);
+    for (const key of this.#parent.keys()) if (this.#root(key) === root) all.add(key);
+    return [...all].sort();
+  }
+
+  /** A usable calibrated amax for a tensor alone, or why there is none. */
+  ownAmax(name: string): { amax: number } | { reason: string } {
+    const value = this.amax.get(name);
+    if (value === undefined) return { reason: 'no calibrated amax' };
+    if (!Number.isFinite(value) || value < 0) return { reason: `calibrated amax is ${value}` };
+    return { amax: value };
+  }
+
+  /** The group's amax (max over members that have one), or why there is none. */
+  groupAmax(name: string): { amax: number } | { reason: string } {
+    let best: number | undefined;
+    let reason = 'no calibrated amax';
+    for (const member of this.#members(name)) {
+      const own = this.ownAmax(member);
+      if ('amax' in own) best = Math.max(best ?? 0, own.amax);
+      else if (member === name) reason = own.reason;
+    }
+    return best === undefined ? { reason } : { amax: best };
+  }
+
+  /** Q/DQ parameters of a tensor, or undefined when it has no usable amax. */
+  params(name: string): ActivationParams | undefined {
+    const group = this.groupAmax(name);
+    if (!('amax' in group)) return undefined;
+    if (this.placement === 'tensorrt') return { type: 'int8', scale: scaleFor(group.amax, 127), zeroPoint: 0 };
+    // ort-cpu: uint8 (ONNX Runtime's x86 integer kernels are U8S8). A non-negative group uses
+    // zero point 0 so a Relu/Clip before the QuantizeLinear is absorbed by it; a signed one
+    // zero point 128, the same grid as symmetric int8.
+    const nonNegative = this.#members(name).every((m) => this.isNonNegative(m));
+    return nonNegative
+      ? { type: 'uint8', scale: scaleFor(group.amax, 255), zeroPoint: 0 }
+      : { type: 'uint8', scale: scaleFor(group.amax, 127), zeroPoint: 128 };
+  }
+
+  /** Whether a tensor is non-negative by construction (Relu output, Clip(min ≥ 0)…). */
+  isNonNegative(name: string): boolean {
+    const known = this.#nonNegative.get(name);
+    if (known !== undefined) return known;
+    this.#nonNegative.set(name, false); // cycles are impossible, but never recurse forever
+    const node = this.index.producer.get(name);
+    const result = node !== undefined && this.#producesNonNegative(node);
+    this.#nonNegative.set(name, result);
+    return result;
+  }
+
+  #producesNonNegative(node: NodeProto): boolean {
+    const op = node.opType ?? '';
+    if (node.domain) return false;
+    if (NON_NEGATIVE_OPS.has(op)) return true;
+    if (op === 'Clip') {
+      const min = node.input?.[1] ? this.index.constants.get(node.input[1]) : undefined;
+      return min !== undefined && floatValues(min)[0]! >= 0;
+    }
+    if (SIGN_PRESERVING_OPS.has(op)) {
+      const inputs = op === 'Concat' ? this.index.activationInputs(node) : [node.input![0]!];
+      return inputs.length > 0 && inputs.every((i) => this.isNonNegative(i));
+    }
+    return false;
+  }
+}

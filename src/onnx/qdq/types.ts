@@ -1,0 +1,71 @@
+import type { NodeProto } from '../proto.js';
+
+export type Placement = 'tensorrt' | 'ort-cpu';
+
+export interface BuildInt8Options {
+  placement: Placement;
+  /** Nodes kept in float: a node name, a /regex/ on node names, or an op type. */
+  exclude?: readonly string[];
+  /** One scale per weight tensor instead of one per output channel. */
+  perTensorWeights?: boolean;
+}
+
+/** How an activation tensor is quantized: `q = clamp(round(x / scale) + zeroPoint)`. */
+export interface ActivationParams {
+  type: 'int8' | 'uint8';
+  scale: number;
+  zeroPoint: number;
+}
+
+/** A compute node left in float, and why. */
+export interface FloatNode {
+  node: string;
+  opType: string;
+  reason: string;
+  /** True when the user's --exclude pattern kept it float. */
+  excludedByUser: boolean;
+  pattern?: string;
+}
+
+export interface QuantizedNode {
+  node: string;
+  opType: string;
+  /** How its constant weight is stored, when it has one. */
+  weights?: 'per-channel' | 'per-tensor';
+}
+
+/** Plain data for build.json: what was quantized, what was not and why. */
+export interface BuildReport {
+  placement: Placement;
+  opset: number;
+  /** Element type of quantized activations. */
+  activationType: 'int8' | 'uint8';
+  /** Deviations from plain symmetric int8 and other facts a reader must know. */
+  notes: string[];
+  quantized: QuantizedNode[];
+  /** Nodes kept in float: excluded by the user, or not quantizable (reason given). */
+  excluded: FloatNode[];
+  /** Activation tensors a quantized op would need but that have no usable calibrated amax. */
+  unscaled: { tensor: string; reason: string }[];
+  counts: {
+    nodes: number;
+    quantizedNodes: number;
+    excludedNodes: number;
+    quantizedActivations: number;
+    quantizedWeights: number;
+    quantizeLinear: number;
+    dequantizeLinear: number;
+  };
+}
+
+/**
+ * What a placement decided, before rewriting: which activation tensors get a Q→DQ pair and
+ * which node inputs read the dequantized value, and which weights are quantized offline.
+ */
+export interface QuantPlan {
+  /** tensor → consumer inputs rewired to the DQ output ('all' = every consumer and none left float). */
+  activations: Map<string, { node: NodeProto; input: number }[] | 'all'>;
+  /** Constant weight inputs quantized offline, with the channel axis (undefined = per tensor). */
+  weights: { node: NodeProto; input: number; axis: number | undefined }[];
+  quantized: NodeProto[];
+}
