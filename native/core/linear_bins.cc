@@ -17,6 +17,14 @@ double snap(double x) {
 }  // namespace
 
 void spreadUniform(double a, double b, double count, std::vector<double>& bins) {
+  const double n0 = static_cast<double>(bins.size());
+  if (a >= 0 && a < n0) {  // common case: well inside one bin (snapping can't move it out)
+    const size_t k = static_cast<size_t>(a);
+    if (b <= static_cast<double>(k + 1) - kSnap) {
+      bins[k] += count;
+      return;
+    }
+  }
   a = snap(a);
   b = std::fmax(snap(b), a);
   const double n = static_cast<double>(bins.size());
