@@ -1,0 +1,48 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { join } from 'node:path';
+import { inspect } from '../../src/pipeline/inspect.js';
+import { model, repoRoot } from '../support/paths.js';
+
+const cli = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+const run = promisify(execFile);
+
+test('inspect on the PaddleOCR detector: dynamic dims, opset 11, and a clear "needs --size"', async () => {
+  const r = await inspect(model('ch_PP-OCRv4_det_infer.onnx'));
+  assert.equal(r.opsets[''], 11);
+  assert.equal(r.inputs.length, 1);
+  assert.equal(r.inputs[0]!.name, 'x');
+  assert.equal(r.inputs[0]!.elementType, 'float32');
+  assert.equal(r.inputs[0]!.dims[1], 3);
+  assert.equal(typeof r.inputs[0]!.dims[2], 'string', 'H is symbolic');
+  assert.deepEqual(r.outputs.map((o) => o.name), ['sigmoid_0.tmp_0']);
+  assert.ok(r.opTypes.Conv! > 50);
+  assert.ok(r.parameterBytes > 4e6 && r.parameterBytes < 6e6, `${r.parameterBytes} bytes`);
+  assert.ok('error' in r.preprocessing && /--size/.test(`${r.preprocessing.error} ${r.preprocessing.hint}`));
+  const sized = await inspect(model('ch_PP-OCRv4_det_infer.onnx'), { size: '640x640' });
+  assert.ok(!('error' in sized.preprocessing));
+  assert.deepEqual([sized.preprocessing.spec.width, sized.preprocessing.spec.height, sized.preprocessing.spec.layout], [640, 640, 'NCHW']);
+});
+
+test('inspect on fr_detect: static 320x240 input, two outputs, opset 9', async () => {
+  const r = await inspect(model('fr_detect.onnx'));
+  assert.equal(r.opsets[''], 9);
+  assert.deepEqual(r.inputs, [{ name: 'input', elementType: 'float32', dims: [1, 3, 240, 320] }]);
+  assert.deepEqual(r.outputs.map((o) => [o.name, o.dims]), [['scores', [1, 4420, 2]], ['boxes', [1, 4420, 4]]]);
+  assert.ok(!('error' in r.preprocessing));
+  assert.deepEqual([r.preprocessing.spec.width, r.preprocessing.spec.height], [320, 240]);
+});
+
+test('the CLI: --help lists the whole pipeline; inspect --json; bad files exit non-zero with the file named', async () => {
+  const help = (await run('node', [cli, '--help'])).stdout;
+  for (const command of ['calibrate', 'build', 'evaluate', 'report', 'run', 'inspect']) assert.match(help, new RegExp(`\\n  ${command}\\b`));
+  const json = JSON.parse((await run('node', [cli, 'inspect', model('fr_detect.onnx'), '--json'])).stdout);
+  assert.equal(json.inputs[0].name, 'input');
+  await assert.rejects(run('node', [cli, 'inspect', join(repoRoot, 'package.json')]), (e: { code: number; stderr: string }) => {
+    assert.equal(e.code, 1);
+    assert.match(e.stderr, /package\.json is not a valid ONNX model/);
+    return true;
+  });
+});
