@@ -1,0 +1,191 @@
+/**
+ * `results.json`: what `int8cal evaluate` measured, and all the report renderers read.
+ * Plain JSON-safe data: no Infinity or NaN anywhere (PSNR ∞ is the string "inf", see
+ * src/metrics/psnr.ts `Decibels`; other metrics are finite by construction).
+ * Metric results are the metrics' own result objects (value, threshold, verdict together).
+ */
+import type { ClassificationResult } from '../src/metrics/classification.js';
+import type { ApResult } from '../src/metrics/detection/ap.js';
+import type { DetectionMatchResult } from '../src/metrics/detection/match.js';
+import type { ProbabilityMapResult } from '../src/metrics/detection/probability-map.js';
+import type { LatencyStats } from '../src/metrics/latency.js';
+import type { PdResult } from '../src/metrics/pd.js';
+import type { Decibels, PsnrResult } from '../src/metrics/psnr.js';
+import type { SimilarityResult } from '../src/metrics/similarity.js';
+import type { Direction, Verdict } from '../src/metrics/verdict.js';
+import type { TensorCalibration, TensorFlag } from '../src/run/schema.js';
+
+export const RESULTS_SCHEMA = 'int8cal/results';
+export const RESULTS_VERSION = 1;
+
+export interface Results {
+  schema: typeof RESULTS_SCHEMA;
+  version: typeof RESULTS_VERSION;
+  /** ISO 8601, when the evaluation finished. */
+  createdAt: string;
+  /** The run directory, as given. */
+  run: string;
+  /** The model the user gave (from run.json). */
+  model: { source: string; sha256?: string };
+  /** Model input fed with the images, and the preprocessing (`describePreprocessing`). */
+  input: string;
+  preprocessing: string;
+  evaluation: EvaluationSettings;
+  environment: Environment;
+  /** Name of the variant every other one is compared with (normally "fp32"). */
+  reference: string;
+  /** In evaluation order; the reference is one of them. */
+  variants: VariantResult[];
+  /** From calibration.json (absent when the run has none). */
+  calibration?: CalibrationSummary;
+}
+
+export type Task = 'classification' | 'detection' | 'map' | 'none';
+
+export interface EvaluationSettings {
+  /** Folder of evaluation images. */
+  data: string;
+  /** Images evaluated (paths relative to `data`), in order; per-image arrays follow this order. */
+  images: string[];
+  task: Task;
+  batchSize: number;
+  iterations: number;
+  warmup: number;
+  /** The PD feature network used for image-like outputs (absent when none is). */
+  pd?: { network: string; model: string; tensor: string; threshold?: number; thresholdSource?: string };
+  /** `--fail-on` gates, as given and as parsed. */
+  gates: Gate[];
+}
+
+/** One `--fail-on` condition, e.g. "psnr<30": the variant fails when `metric op value` holds. */
+export interface Gate {
+  expression: string;
+  metric: string;
+  op: '<' | '<=' | '>' | '>=';
+  value: number;
+}
+
+export interface Environment {
+  /** CPU model string and logical cores. */
+  cpu: string;
+  cores: number;
+  /** Intra-op threads used (0 = the engine's default). */
+  threads: number;
+  platform: string;
+  arch: string;
+  node: string;
+  onnxruntime: string;
+  int8cal: string;
+  /** Engine backend, e.g. "onnxruntime-cpu". */
+  backend: string;
+}
+
+export type Precision = 'fp32' | 'fp16' | 'int8';
+/** Q/DQ placement of an int8 variant (DESIGN.md "Building PTQ variants"). */
+export type Placement = 'tensorrt' | 'ort-cpu';
+
+export interface VariantLatency extends LatencyStats {
+  /** fp16 on a CPU: Casts back to fp32, so the timing is not what fp16 hardware gives. */
+  emulated?: true;
+}
+
+export interface VariantResult {
+  /** "fp32", "fp16", "int8", "int8-ort". */
+  name: string;
+  /** File name inside the run directory, e.g. "model.int8.onnx". */
+  modelFile: string;
+  precision: Precision;
+  placement?: Placement;
+  latency: VariantLatency;
+  /** One per model output compared (empty for the reference itself). */
+  outputs: OutputMetrics[];
+  /** Detection task metrics: F1 vs the reference (not for the reference), AP vs ground truth (every variant). */
+  detection?: DetectionMetrics;
+  /** Lowest per-image PSNR first (empty for the reference). */
+  worstImages: WorstImage[];
+  verdict: VariantVerdict;
+}
+
+export interface OutputMetrics {
+  name: string;
+  dims: number[];
+  psnr: PsnrResult;
+  similarity: SimilarityResult;
+  /** For image-like outputs (or the model's own features on request). */
+  pd?: PdResult;
+  classification?: ClassificationResult;
+  probabilityMap?: ProbabilityMapResult;
+}
+
+export interface DetectionMetrics {
+  /** Output tensors holding boxes and scores, and how they were decoded. */
+  boxes: string;
+  scores: string;
+  boxFormat: 'xyxy' | 'cxcywh';
+  scoreThreshold: number;
+  nmsIou: number;
+  f1?: DetectionMatchResult;
+  ap?: ApResult;
+}
+
+export interface WorstImage {
+  /** Relative to the evaluation folder. */
+  file: string;
+  output: string;
+  psnr: Decibels;
+  pd?: number;
+  /** For image-like outputs: small PNGs (`data:image/png;base64,…`) of the reference and test output. */
+  thumbnails?: { reference: string; test: string };
+}
+
+/** One pass/fail check behind a verdict. */
+export interface VerdictCheck {
+  /** "psnr", "pd", "cosine", "top1", "f1", … */
+  metric: string;
+  /** The output checked (absent for variant-wide metrics such as detection F1). */
+  output?: string;
+  value: number | Decibels;
+  threshold: number;
+  /** min: pass when value ≥ threshold; max: pass when ≤. */
+  direction: Direction;
+  verdict: Verdict;
+  /** Where the threshold comes from: "--fail-on psnr<30", the PD network's table entry… */
+  source: string;
+}
+
+export interface VariantVerdict {
+  /** "none": no threshold applied to this variant (no gate, no PD network threshold). */
+  verdict: Verdict | 'none';
+  checks: VerdictCheck[];
+  /** Reference p50 latency / this variant's p50 (1 for the reference). */
+  speedup: number;
+}
+
+export interface CalibrationSummary {
+  calibrator: string;
+  histogram: string;
+  /** Every calibrated tensor, in calibration.json order. */
+  tensors: CalibratedTensor[];
+  /** Histograms of the tensors with the most clipping (a few). */
+  histograms: TensorHistogram[];
+}
+
+export interface CalibratedTensor extends Pick<TensorCalibration, 'amax' | 'scale' | 'calibrator' | 'fractionClipped' | 'absMax' | 'nanCount' | 'infCount'> {
+  name: string;
+  flags: TensorFlag[];
+}
+
+/** A linear histogram of |x| over [0, range], with the calibrated threshold (amax) marked. */
+export interface TensorHistogram {
+  tensor: string;
+  range: number;
+  counts: number[];
+  threshold: number;
+  fractionClipped: number;
+}
+
+/** Whether a parsed JSON value claims to be results (the full check belongs to the reader). */
+export function isResults(value: unknown): value is Results {
+  const v = value as Partial<Results> | null;
+  return typeof v === 'object' && v !== null && v.schema === RESULTS_SCHEMA && v.version === RESULTS_VERSION && Array.isArray(v.variants);
+}

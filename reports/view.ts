@@ -1,0 +1,208 @@
+/**
+ * The report's content as tables of plain strings, built once from results (and a baseline)
+ * and rendered by html.ts and markdown.ts, which only add markup and escaping.
+ */
+import { fromDecibels, type Decibels } from '../src/metrics/psnr.js';
+import type { Verdict } from '../src/metrics/verdict.js';
+import { DASH, db, delta, ms, num, percent, times, type Delta } from './format.js';
+import type { CalibrationSummary, OutputMetrics, Results, VariantResult } from './results-schema.js';
+
+export interface Cell {
+  text: string;
+  /** Right-aligned numbers. */
+  numeric?: boolean;
+  /** Change since the baseline run. */
+  delta?: Delta;
+  verdict?: Verdict | 'none';
+  /** HTML only: thumbnails of reference and test output (PNG data URIs). */
+  images?: { reference: string; test: string };
+}
+
+export interface Table {
+  columns: string[];
+  rows: Cell[][];
+}
+
+const text = (t: string): Cell => ({ text: t });
+const numeric = (t: string, d?: Delta): Cell => (d ? { text: t, numeric: true, delta: d } : { text: t, numeric: true });
+
+/** Worst (lowest) PSNR over a variant's outputs. */
+export function worstPsnr(v: VariantResult): Decibels | undefined {
+  let worst: Decibels | undefined;
+  for (const o of v.outputs) if (worst === undefined || fromDecibels(o.psnr.value) < fromDecibels(worst)) worst = o.psnr.value;
+  return worst;
+}
+
+/** Worst (highest) PD over a variant's outputs that have one. */
+export function worstPd(v: VariantResult): number | undefined {
+  const values = v.outputs.flatMap((o) => (o.pd ? [o.pd.value] : []));
+  return values.length ? Math.max(...values) : undefined;
+}
+
+function worstCosine(v: VariantResult): number | undefined {
+  const values = v.outputs.map((o) => o.similarity.cosine.mean);
+  return values.length ? Math.min(...values) : undefined;
+}
+
+/** The task metric that best sums up a variant, e.g. "top-1 98.0 %", "F1 0.952, AP 0.871". */
+function taskSummary(v: VariantResult): string {
+  const parts: string[] = [];
+  const cls = v.outputs.find((o) => o.classification)?.classification;
+  if (cls) parts.push(`top-1 ${percent(cls.value, 3)}`);
+  const map = v.outputs.find((o) => o.probabilityMap)?.probabilityMap;
+  if (map) parts.push(`map IoU ${num(map.value, 3)}`);
+  if (v.detection?.f1) parts.push(`F1 ${num(v.detection.f1.value, 3)}`);
+  if (v.detection?.ap) parts.push(`AP ${num(v.detection.ap.value, 3)}`);
+  return parts.join(', ') || DASH;
+}
+
+export function findVariant(results: Results | undefined, name: string): VariantResult | undefined {
+  return results?.variants.find((v) => v.name === name);
+}
+
+function findOutput(v: VariantResult | undefined, name: string): OutputMetrics | undefined {
+  return v?.outputs.find((o) => o.name === name);
+}
+
+function variantLabel(v: VariantResult): string {
+  const details = [v.precision !== v.name && v.precision, v.placement && `${v.placement} placement`].filter(Boolean);
+  return details.length ? `${v.name} (${details.join(', ')})` : v.name;
+}
+
+/** Verdict first: one row per variant. */
+export function verdictTable(results: Results, baseline?: Results): Table {
+  const rows = results.variants.map((v): Cell[] => {
+    const b = findVariant(baseline, v.name);
+    const isReference = v.name === results.reference;
+    return [
+      text(variantLabel(v)),
+      { text: isReference ? 'reference' : v.verdict.verdict === 'none' ? 'no threshold' : v.verdict.verdict.toUpperCase(), verdict: isReference ? 'none' : v.verdict.verdict },
+      numeric(isReference ? DASH : db(worstPsnr(v)), b && !isReference ? delta(worstPsnr(v), worstPsnr(b), 'min', ' dB') : undefined),
+      numeric(num(worstPd(v)), b ? delta(worstPd(v), worstPd(b), 'max') : undefined),
+      numeric(isReference ? DASH : num(worstCosine(v), 6), b && !isReference ? delta(worstCosine(v), worstCosine(b), 'min') : undefined),
+      text(taskSummary(v)),
+      numeric(ms(v.latency.p50) + (v.latency.emulated ? ' (emulated)' : ''), b ? delta(v.latency.p50, b.latency.p50, 'max', ' ms') : undefined),
+      numeric(times(v.verdict.speedup), b ? delta(v.verdict.speedup, b.verdict.speedup, 'min', '×') : undefined),
+    ];
+  });
+  return { columns: ['Variant', 'Verdict', 'PSNR (worst output)', 'PD (worst output)', 'Cosine (worst output)', 'Task', 'Latency p50', 'Speed-up vs reference'], rows };
+}
+
+/** The checks behind each verdict. */
+export function checksTable(results: Results): Table {
+  const rows = results.variants.flatMap((v) => v.verdict.checks.map((c): Cell[] => [
+    text(v.name),
+    text(c.output ? `${c.metric} of ${c.output}` : c.metric),
+    numeric(c.metric === 'psnr' ? db(c.value) : typeof c.value === 'number' ? num(c.value) : db(c.value)),
+    numeric(`${c.direction === 'min' ? '≥' : '≤'} ${num(c.threshold)}`),
+    { text: c.verdict.toUpperCase(), verdict: c.verdict },
+    text(c.source),
+  ]));
+  return { columns: ['Variant', 'Check', 'Value', 'Pass when', 'Verdict', 'Threshold from'], rows };
+}
+
+/** Per-output metrics of one variant. */
+export function outputTable(v: VariantResult, baseline?: Results): Table {
+  const b = findVariant(baseline, v.name);
+  const rows = v.outputs.map((o): Cell[] => {
+    const bo = findOutput(b, o.name);
+    const pd = o.pd;
+    const task = [
+      o.classification && `top-1 agreement ${percent(o.classification.value, 3)} (${o.classification.agreed}/${o.classification.total})`,
+      o.probabilityMap && `IoU@${o.probabilityMap.binarizeAt} ${num(o.probabilityMap.value, 4)}`,
+    ].filter(Boolean).join(', ');
+    return [
+      text(o.name),
+      text(`[${o.dims.join('×')}]`),
+      numeric(db(o.psnr.value) + (o.psnr.nonFinite ? ` (${o.psnr.nonFinite} NaN/Inf)` : ''), bo && delta(o.psnr.value, bo.psnr.value, 'min', ' dB')),
+      numeric(num(o.similarity.cosine.mean, 6), bo && delta(o.similarity.cosine.mean, bo.similarity.cosine.mean, 'min')),
+      numeric(num(o.similarity.cosine.p5, 6), bo && delta(o.similarity.cosine.p5, bo.similarity.cosine.p5, 'min')),
+      numeric(num(o.similarity.maxAbs), bo && delta(o.similarity.maxAbs, bo.similarity.maxAbs, 'max')),
+      numeric(num(o.similarity.meanAbs), bo && delta(o.similarity.meanAbs, bo.similarity.meanAbs, 'max')),
+      pd ? { ...numeric(`${num(pd.value)} (${pd.network}: ${pd.tensor})`, bo?.pd && delta(pd.value, bo.pd.value, 'max')), ...(pd.verdict ? { verdict: pd.verdict } : {}) } : numeric(DASH),
+      text(task || DASH),
+    ];
+  });
+  return { columns: ['Output', 'Shape', 'PSNR', 'Cosine mean', 'Cosine p5', 'Max |Δ|', 'Mean |Δ|', 'PD', 'Task'], rows };
+}
+
+/** Detection metrics per variant (when the task is detection). */
+export function detectionTable(results: Results, baseline?: Results): Table | undefined {
+  const withDetection = results.variants.filter((v) => v.detection);
+  if (!withDetection.length) return undefined;
+  const rows = withDetection.map((v): Cell[] => {
+    const d = v.detection!;
+    const b = findVariant(baseline, v.name)?.detection;
+    return [
+      text(v.name),
+      numeric(d.f1 ? num(d.f1.value, 4) : DASH, d.f1 && b?.f1 ? delta(d.f1.value, b.f1.value, 'min') : undefined),
+      numeric(d.f1 ? `${d.f1.truePositives} / ${d.f1.falsePositives} / ${d.f1.falseNegatives}` : DASH),
+      numeric(d.ap ? num(d.ap.value, 4) : DASH, d.ap?.value != null && b?.ap?.value != null ? delta(d.ap.value, b.ap.value, 'min') : undefined),
+      text(`${d.boxes} + ${d.scores}, ${d.boxFormat}, score ≥ ${d.scoreThreshold}, NMS IoU ${d.nmsIou}`),
+    ];
+  });
+  return { columns: ['Variant', 'F1 vs reference (IoU 0.5)', 'TP / FP / FN', 'AP@0.5 vs ground truth', 'Decoding'], rows };
+}
+
+export function latencyTable(results: Results, baseline?: Results): Table {
+  const rows = results.variants.map((v): Cell[] => {
+    const l = v.latency;
+    const b = findVariant(baseline, v.name)?.latency;
+    return [
+      text(v.name + (l.emulated ? ' (fp16 emulated on CPU)' : '')),
+      numeric(ms(l.p50), b && delta(l.p50, b.p50, 'max', ' ms')),
+      numeric(ms(l.p90), b && delta(l.p90, b.p90, 'max', ' ms')),
+      numeric(ms(l.p99), b && delta(l.p99, b.p99, 'max', ' ms')),
+      numeric(ms(l.mean)),
+      numeric(num(l.imagesPerSecond, 4), b && delta(l.imagesPerSecond, b.imagesPerSecond, 'min')),
+      numeric(times(v.verdict.speedup)),
+      numeric(String(l.count)),
+    ];
+  });
+  return { columns: ['Variant', 'p50', 'p90', 'p99', 'Mean', 'Images/s', 'Speed-up', 'Runs'], rows };
+}
+
+export function worstImagesTable(results: Results): Table {
+  const rows = results.variants.flatMap((v) => v.worstImages.map((w): Cell[] => [
+    text(v.name),
+    text(w.file),
+    text(w.output),
+    numeric(db(w.psnr)),
+    numeric(w.pd === undefined ? DASH : num(w.pd)),
+    w.thumbnails ? { text: 'reference | test', images: w.thumbnails } : text(DASH),
+  ]));
+  return { columns: ['Variant', 'Image', 'Output', 'PSNR', 'PD', 'Reference vs test'], rows };
+}
+
+/** Calibrated tensors, most clipping first (ties: calibration order); `limit` rows at most. */
+export function calibrationTable(summary: CalibrationSummary, limit = Infinity): Table {
+  const order = summary.tensors.map((t, i) => ({ t, i })).sort((a, b) => b.t.fractionClipped - a.t.fractionClipped || a.i - b.i);
+  const rows = order.slice(0, limit).map(({ t }): Cell[] => [
+    text(t.name),
+    numeric(num(t.amax)),
+    numeric(num(t.scale)),
+    numeric(percent(t.fractionClipped)),
+    numeric(num(t.absMax)),
+    text(t.calibrator),
+    text([...t.flags, t.nanCount ? `${t.nanCount} NaN` : '', t.infCount ? `${t.infCount} Inf` : ''].filter(Boolean).join(', ') || DASH),
+  ]);
+  return { columns: ['Tensor', 'amax', 'Scale', 'Clipped', 'max |x|', 'Calibrator', 'Notes'], rows };
+}
+
+export function environmentTable(results: Results): Table {
+  const e = results.environment;
+  const ev = results.evaluation;
+  const pairs: [string, string][] = [
+    ['Model', results.model.source],
+    ['Input / preprocessing', `${results.input}: ${results.preprocessing}`],
+    ['Evaluation images', `${ev.images.length} from ${ev.data}`],
+    ['Task', ev.task],
+    ['Latency runs', `${ev.iterations} per variant after ${ev.warmup} warm-up, batch ${ev.batchSize}, variants interleaved`],
+    ['PD network', ev.pd ? `${ev.pd.network} (${ev.pd.model}), tensor ${ev.pd.tensor}, ${ev.pd.threshold === undefined ? 'no threshold' : `threshold ${ev.pd.threshold} — ${ev.pd.thresholdSource ?? 'source not recorded'}`}` : DASH],
+    ['Gates (--fail-on)', ev.gates.map((g) => g.expression).join(', ') || DASH],
+    ['CPU', `${e.cpu} (${e.cores} logical cores), ${e.threads === 0 ? 'all' : e.threads} threads`],
+    ['Platform', `${e.platform} ${e.arch}, Node ${e.node}, ONNX Runtime ${e.onnxruntime} (${e.backend}), int8cal ${e.int8cal}`],
+    ['Run', `${results.run}, ${results.createdAt}`],
+  ];
+  return { columns: ['', ''], rows: pairs.map(([k, v]) => [text(k), text(v)]) };
+}
