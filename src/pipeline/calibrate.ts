@@ -71,7 +71,7 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrateSum
     const source = await readFile(o.model).catch(() => null);
     const original = await loadModel(o.model);
     const threads = o.threads;
-    const prepared = await prepareModel(original, threads);
+    const prepared = await prepareModel(original, threads, o.onWarning);
     const input = selectImageInput(graphInputs(prepared.graph!), o.input, o.model);
     const preprocessing = resolvePreprocessing(input, o);
     const tensors = await activationTensors(prepared, threads);

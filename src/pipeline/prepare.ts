@@ -5,13 +5,24 @@ import { OnnxRuntimeEngine } from '../engines/onnxruntime.js';
 import { decodeModel, encodeModel } from '../onnx/model-file.js';
 import { topologicalOrder, withExtraOutputs } from '../onnx/graph.js';
 import type { ModelProto } from '../onnx/proto.js';
+import { upgradeOpset } from '../onnx/upgrade/index.js';
+import { Int8calError } from '../errors.js';
+import type { WarningCallback } from '../progress.js';
 
 /**
- * The prepared fp32 model every variant is compared with: constants folded and
- * BatchNormalization folded into Conv by ONNX Runtime's `basic` graph optimizations
- * (which are provider-independent and save as plain ONNX).
+ * The prepared fp32 model every variant is compared with: upgraded to opset 13 (per-channel
+ * Q/DQ needs it), constants folded and BatchNormalization folded into Conv by ONNX Runtime's
+ * `basic` graph optimizations (provider-independent, saved as plain ONNX). A model that can't
+ * be upgraded is still calibrated (the TensorRT cache doesn't need opset 13), with a warning.
  */
-export async function prepareModel(model: ModelProto, threads: number): Promise<ModelProto> {
+export async function prepareModel(original: ModelProto, threads: number, onWarning?: WarningCallback): Promise<ModelProto> {
+  let model = original;
+  try {
+    model = upgradeOpset(original);
+  } catch (error) {
+    if (!(error instanceof Int8calError)) throw error;
+    onWarning?.(`${error.message}; calibrating at the model's own opset (int8cal build will need the upgrade)`);
+  }
   const dir = await mkdtemp(join(tmpdir(), 'int8cal-prepare-'));
   try {
     const optimizedPath = join(dir, 'prepared.onnx');
