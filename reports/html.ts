@@ -11,7 +11,7 @@ import type { Results } from './results-schema.js';
 import { histogramChart, scatterChart, type ScatterPoint } from './svg.js';
 import {
   calibrationTable, checksTable, detectionTable, environmentTable, findVariant, latencyTable, outputTable, verdictTable,
-  worstImagesTable, worstPd, worstPsnr, type Cell, type Table,
+  passSymbol, worstImagesTable, worstPd, worstPsnr, type Cell, type Table,
 } from './view.js';
 
 export interface RenderOptions {
@@ -80,7 +80,7 @@ function summaryLines(results: Results): { text: string; verdict: string }[] {
     const failed = v.verdict.checks.filter((c) => c.verdict === 'fail');
     const speed = `${v.verdict.speedup.toFixed(2)}× the reference's speed${v.latency.emulated ? ' (emulated)' : ''}`;
     if (v.verdict.verdict === 'fail') {
-      const why = failed.map((c) => `${c.metric}${c.output ? ` of ${c.output}` : ''} ${c.metric === 'psnr' ? db(c.value) : num(typeof c.value === 'number' ? c.value : fromDecibels(c.value))} (needs ${c.direction === 'min' ? '≥' : '≤'} ${num(c.threshold)})`);
+      const why = failed.map((c) => `${c.metric}${c.output ? ` of ${c.output}` : ''} ${c.metric === 'psnr' ? db(c.value) : num(typeof c.value === 'number' ? c.value : fromDecibels(c.value))} (needs ${passSymbol(c.direction, c.strict)} ${num(c.threshold)})`);
       return { text: `${v.name}: FAIL — ${why.join('; ')}; ${speed}`, verdict: 'fail' };
     }
     if (v.verdict.verdict === 'pass') return { text: `${v.name}: PASS (${v.verdict.checks.length} checks); ${speed}`, verdict: 'pass' };

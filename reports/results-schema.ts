@@ -146,8 +146,9 @@ export interface VerdictCheck {
   output?: string;
   value: number | Decibels;
   threshold: number;
-  /** min: pass when value ≥ threshold; max: pass when ≤. */
+  /** min: pass when value ≥ threshold; max: pass when ≤ (> / < when `strict`, from a gate written with <= or >=). */
   direction: Direction;
+  strict?: true;
   verdict: Verdict;
   /** Where the threshold comes from: "--fail-on psnr<30", the PD network's table entry… */
   source: string;

@@ -88,13 +88,17 @@ export function verdictTable(results: Results, baseline?: Results): Table {
   return { columns: ['Variant', 'Verdict', 'PSNR (worst output)', 'PD (worst output)', 'Cosine (worst output)', 'Task', 'Latency p50', 'Speed-up vs reference'], rows };
 }
 
+export function passSymbol(direction: 'min' | 'max', strict?: boolean): string {
+  return direction === 'min' ? (strict ? '>' : '≥') : (strict ? '<' : '≤');
+}
+
 /** The checks behind each verdict. */
 export function checksTable(results: Results): Table {
   const rows = results.variants.flatMap((v) => v.verdict.checks.map((c): Cell[] => [
     text(v.name),
     text(c.output ? `${c.metric} of ${c.output}` : c.metric),
     numeric(c.metric === 'psnr' ? db(c.value) : typeof c.value === 'number' ? num(c.value) : db(c.value)),
-    numeric(`${c.direction === 'min' ? '≥' : '≤'} ${num(c.threshold)}`),
+    numeric(`${passSymbol(c.direction, c.strict)} ${num(c.threshold)}`),
     { text: c.verdict.toUpperCase(), verdict: c.verdict },
     text(c.source),
   ]));

@@ -4,7 +4,8 @@
  * holds K class scores; ties go to the lowest index (as numpy's argmax).
  */
 import { InternalError } from '../errors.js';
-import { checked, type NumericData, type Verdict } from './verdict.js';
+import type { NumericData } from './data.js';
+import { checked, type Verdict } from './verdict.js';
 
 export function argmax(data: NumericData, start = 0, end = data.length): number {
   let best = start;

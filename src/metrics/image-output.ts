@@ -4,7 +4,7 @@
  * picking one image out of a batch, mapping its values to 0..255 pixels, bilinear resizing.
  */
 import { InternalError } from '../errors.js';
-import type { NumericData } from './verdict.js';
+import { sliceView, type NumericData } from './data.js';
 
 /** Smallest height/width for an output to count as a picture (smaller maps are feature grids). */
 export const MIN_IMAGE_SIDE = 8;
@@ -27,8 +27,7 @@ export function imageAt(data: NumericData, dims: readonly number[], n: number): 
   const [batch, channels, height, width] = dims as [number, 1 | 3, number, number];
   if (!(n >= 0 && n < batch)) throw new InternalError(`image ${n} of a batch of ${batch}`);
   const size = channels * height * width;
-  const slice = ArrayBuffer.isView(data) ? (data as unknown as Float32Array).subarray(n * size, (n + 1) * size) : Array.prototype.slice.call(data, n * size, (n + 1) * size) as number[];
-  return { channels, height, width, data: slice };
+  return { channels, height, width, data: sliceView(data, n * size, (n + 1) * size) };
 }
 
 /** Value range [lo, hi] that maps to pixels 0..255. */

@@ -31,7 +31,8 @@ import {
   type FeatureInputSpec, type KnownFeatureNetwork,
 } from './pd-networks.js';
 import { summarize, type Summary } from './stats.js';
-import { checked, type NumericData, type Verdict } from './verdict.js';
+import type { NumericData } from './data.js';
+import { checked, type Verdict } from './verdict.js';
 
 /** Where `npm run datasets` puts the default network (this file runs as dist/src/metrics/pd.js). */
 export const DEFAULT_PD_MODEL = fileURLToPath(new URL('../../../datasets/models/fr_expression.onnx', import.meta.url));

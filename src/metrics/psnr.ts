@@ -11,7 +11,8 @@
  * reference has something else (or the peak is 0 while the test is not).
  */
 import { InternalError } from '../errors.js';
-import { checked, type NumericData, type Verdict } from './verdict.js';
+import { splitImages, type NumericData } from './data.js';
+import { checked, type Verdict } from './verdict.js';
 
 export type Decibels = number | 'inf' | '-inf';
 
@@ -82,6 +83,11 @@ export class PsnrAccumulator {
   #peak = 0;
 
   constructor(readonly options: PsnrOptions = {}) {}
+
+  /** A batch of `images` images laid out one after another (an output's dims[0]): one `add` each. */
+  addBatch(ref: NumericData, test: NumericData, images: number): void {
+    for (const [r, t] of splitImages(ref, test, images)) this.add(r, t);
+  }
 
   add(ref: NumericData, test: NumericData): void {
     const e = squaredError(ref, test);

@@ -7,7 +7,8 @@
  */
 import { InternalError } from '../errors.js';
 import { summarize, type Summary } from './stats.js';
-import { checked, type NumericData, type Verdict } from './verdict.js';
+import { splitImages, type NumericData } from './data.js';
+import { checked, type Verdict } from './verdict.js';
 
 /** Cosine of two vectors; 1 when both are all zero (identical), 0 when only one is. */
 export function cosineSimilarity(a: NumericData, b: NumericData): number {
@@ -81,6 +82,11 @@ export class SimilarityAccumulator {
   #nonFinite = 0;
 
   constructor(readonly options: SimilarityOptions = {}) {}
+
+  /** A batch of `images` images laid out one after another (an output's dims[0]): one `add` each. */
+  addBatch(ref: NumericData, test: NumericData, images: number): void {
+    for (const [r, t] of splitImages(ref, test, images)) this.add(r, t);
+  }
 
   add(ref: NumericData, test: NumericData): void {
     const s = pairStats(ref, test);

@@ -14,5 +14,3 @@ export function checked(value: number, threshold: number | undefined, direction:
   return threshold === undefined ? {} : { threshold, verdict: judge(value, threshold, direction) };
 }
 
-/** Numeric tensor data as engines return it (BigInt64 outputs are not compared). */
-export type NumericData = ArrayLike<number>;

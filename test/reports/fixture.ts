@@ -8,7 +8,8 @@ import { SimilarityAccumulator } from '../../src/metrics/similarity.js';
 import type { CalibrationResult } from '../../src/run/schema.js';
 import { summarizeCalibration } from '../../reports/calibration-summary.js';
 import { thumbnailPair } from '../../reports/thumbnails.js';
-import type { OutputMetrics, Results, VariantResult, VerdictCheck } from '../../reports/results-schema.js';
+import type { OutputMetrics, Results, VariantResult } from '../../reports/results-schema.js';
+import { parseGates, variantVerdict } from '../../src/metrics/gates.js';
 
 export const EVIL_TENSOR = '<script>alert(1)</script>';
 export const EVIL_FILE = 'photo "<img src=x onerror=alert(2)>".jpg';
@@ -42,7 +43,7 @@ async function variant(name: string, precision: 'fp32' | 'fp16' | 'int8', amplit
   if (name === 'fp32') {
     return { ...base, latency, outputs: [], worstImages: [], detection: { boxes: 'boxes', scores: 'scores', boxFormat: 'xyxy', scoreThreshold: 0.7, nmsIou: 0.4, ap }, verdict: { verdict: 'none', checks: [], speedup: 1 } };
   }
-  const psnr = new PsnrAccumulator({ threshold: psnrGate });
+  const psnr = new PsnrAccumulator();
   const sim = new SimilarityAccumulator();
   const pd = new PdAccumulator({ network: 'fr-expression', tensor: '1159', threshold: 3.4, thresholdSource: 'mean PD of JPEG q50 re-encodes of the sample evaluation photos', featureSize: 4 });
   const cls = new ClassificationAccumulator();
@@ -67,21 +68,18 @@ async function variant(name: string, precision: 'fp32' | 'fp16' | 'int8', amplit
   const worstIndex = p.perImage.map((d, i) => ({ d: fromDecibels(d), i })).sort((a, b) => a.d - b.d)[0]!.i;
   const plane = (data: Float32Array) => ({ channels: 1 as const, height: H, width: W, data });
   const thumbnails = await thumbnailPair(plane(pairs[worstIndex]!.ref), plane(pairs[worstIndex]!.test));
-  const checks: VerdictCheck[] = [
-    { metric: 'psnr', output: EVIL_TENSOR, value: p.value, threshold: psnrGate, direction: 'min', verdict: p.verdict!, source: `--fail-on psnr<${psnrGate}` },
-    { metric: 'pd', output: EVIL_TENSOR, value: outputs[0]!.pd!.value, threshold: 3.4, direction: 'max', verdict: outputs[0]!.pd!.verdict!, source: 'fr-expression network threshold' },
-  ];
-  return {
+  const measured = {
     ...base,
-    latency: precision === 'fp16' ? { ...latency, emulated: true } : latency,
+    latency: precision === 'fp16' ? { ...latency, emulated: true as const } : latency,
     outputs,
-    detection: { boxes: 'boxes', scores: 'scores', boxFormat: 'xyxy', scoreThreshold: 0.7, nmsIou: 0.4, f1: f1.result(), ap },
+    detection: { boxes: 'boxes', scores: 'scores', boxFormat: 'xyxy' as const, scoreThreshold: 0.7, nmsIou: 0.4, f1: f1.result(), ap },
     worstImages: [
       { file: IMAGES[worstIndex]!, output: EVIL_TENSOR, psnr: p.perImage[worstIndex]!, pd: outputs[0]!.pd!.perImage[worstIndex]!, thumbnails },
       { file: IMAGES[(worstIndex + 1) % 3]!, output: EVIL_TENSOR, psnr: p.perImage[(worstIndex + 1) % 3]!, thumbnails: { reference: 'javascript:alert(3)', test: thumbnails.test } },
     ],
-    verdict: { verdict: checks.some((c) => c.verdict === 'fail') ? 'fail' : 'pass', checks, speedup: referenceP50 / latency.p50 },
   };
+  const { unmatched: _, ...verdict } = variantVerdict(measured, parseGates(`psnr<${psnrGate}`), referenceP50);
+  return { ...measured, verdict };
 }
 
 export function calibrationFixture(): CalibrationResult {

@@ -7,7 +7,7 @@
  */
 import { InternalError } from '../../errors.js';
 import type { Geometry } from '../../../datasets/images/index.js';
-import type { NumericData } from '../verdict.js';
+import type { NumericData } from '../data.js';
 
 /** Corners in pixels (or any common unit), x1 ≤ x2, y1 ≤ y2. */
 export interface Box {

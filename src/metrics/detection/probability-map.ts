@@ -5,7 +5,8 @@
  */
 import { InternalError } from '../../errors.js';
 import { summarize, type Summary } from '../stats.js';
-import { checked, type NumericData, type Verdict } from '../verdict.js';
+import type { NumericData } from '../data.js';
+import { checked, type Verdict } from '../verdict.js';
 
 /** Default binarisation threshold. */
 export const MAP_THRESHOLD = 0.5;

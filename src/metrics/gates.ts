@@ -1,0 +1,95 @@
+/**
+ * `--fail-on` gates ("psnr<30,pd>3": fail when PSNR < 30 dB or PD > 3) and a variant's verdict:
+ * every gate checked against every output (or the variant) it applies to, plus the thresholds
+ * metrics carry themselves (the PD network's). Pure functions over results data.
+ */
+import { Int8calError } from '../errors.js';
+import type { Gate, OutputMetrics, VariantResult, VariantVerdict, VerdictCheck } from '../../reports/results-schema.js';
+import { fromDecibels, type Decibels } from './psnr.js';
+
+/** Gate metric names → how to read them from an output or a variant. */
+const OUTPUT_METRICS: Record<string, (o: OutputMetrics) => number | Decibels | undefined> = {
+  psnr: (o) => o.psnr.value,
+  pd: (o) => o.pd?.value,
+  cosine: (o) => o.similarity.cosine.mean,
+  'cosine-p5': (o) => o.similarity.cosine.p5,
+  maxabs: (o) => o.similarity.maxAbs,
+  meanabs: (o) => o.similarity.meanAbs,
+  top1: (o) => o.classification?.value,
+  'map-iou': (o) => o.probabilityMap?.value,
+};
+const VARIANT_METRICS: Record<string, (v: VariantResult) => number | undefined> = {
+  f1: (v) => v.detection?.f1?.value,
+  ap: (v) => v.detection?.ap?.value ?? undefined,
+  speedup: (v) => v.verdict.speedup,
+};
+export const GATE_METRICS: readonly string[] = [...Object.keys(OUTPUT_METRICS), ...Object.keys(VARIANT_METRICS)];
+
+/** Parses "psnr<30, pd>3" (also ≤/≥ as <= and >=). */
+export function parseGates(text: string): Gate[] {
+  return text.split(',').map((s) => s.trim()).filter(Boolean).map((expression) => {
+    const m = /^([a-z0-9-]+)\s*(<=|>=|<|>)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)$/i.exec(expression);
+    if (!m) {
+      throw new Int8calError('INVALID_GATE', `Cannot read the gate ${JSON.stringify(expression)}`, { hint: 'write gates as METRIC<VALUE or METRIC>VALUE, comma-separated, e.g. --fail-on "psnr<30,pd>3"' });
+    }
+    const metric = m[1]!.toLowerCase();
+    if (!GATE_METRICS.includes(metric)) {
+      throw new Int8calError('INVALID_GATE', `Unknown metric ${JSON.stringify(metric)} in the gate ${JSON.stringify(expression)}`, { hint: `gate metrics: ${GATE_METRICS.join(', ')}` });
+    }
+    return { expression, metric, op: m[2] as Gate['op'], value: Number(m[3]) };
+  });
+}
+
+/** The check for one value: the gate "m < v" fails when the value is below v, so it passes when ≥ v. */
+function gateCheck(gate: Gate, value: number | Decibels, output?: string): VerdictCheck {
+  const x = typeof value === 'number' ? value : fromDecibels(value);
+  const fails = gate.op === '<' ? x < gate.value : gate.op === '<=' ? x <= gate.value : gate.op === '>' ? x > gate.value : x >= gate.value;
+  return {
+    metric: gate.metric,
+    ...(output === undefined ? {} : { output }),
+    value,
+    threshold: gate.value,
+    direction: gate.op.startsWith('<') ? 'min' : 'max',
+    ...(gate.op.length === 2 ? { strict: true as const } : {}),
+    verdict: fails || Number.isNaN(x) ? 'fail' : 'pass',
+    source: `--fail-on ${gate.expression}`,
+  };
+}
+
+/**
+ * A variant's verdict: gate checks, then metric thresholds (PD's network threshold, any
+ * threshold a metric was given). `unmatched`: gates that applied to nothing in this variant.
+ */
+export function variantVerdict(variant: Omit<VariantResult, 'verdict'>, gates: readonly Gate[], referenceP50: number): VariantVerdict & { unmatched: Gate[] } {
+  const speedup = variant.latency.p50 > 0 ? referenceP50 / variant.latency.p50 : 1;
+  const withSpeed = { ...variant, verdict: { verdict: 'none' as const, checks: [], speedup } };
+  const checks: VerdictCheck[] = [];
+  const unmatched: Gate[] = [];
+  for (const gate of gates) {
+    const before = checks.length;
+    const readOutput = OUTPUT_METRICS[gate.metric];
+    if (readOutput) {
+      for (const o of variant.outputs) {
+        const value = readOutput(o);
+        if (value !== undefined) checks.push(gateCheck(gate, value, o.name));
+      }
+    } else {
+      const value = VARIANT_METRICS[gate.metric]!(withSpeed);
+      if (value !== undefined) checks.push(gateCheck(gate, value));
+    }
+    if (checks.length === before) unmatched.push(gate);
+  }
+  for (const o of variant.outputs) {
+    for (const r of [o.pd, o.psnr, o.similarity, o.classification, o.probabilityMap]) {
+      if (!r || r.threshold === undefined || r.verdict === undefined) continue;
+      const metric = r.metric === 'similarity' ? 'cosine' : r.metric;
+      const value = r.metric === 'similarity' ? r.cosine.mean : r.value;
+      const source = r.metric === 'pd' ? `${r.network} threshold${r.thresholdSource ? `: ${r.thresholdSource}` : ''}` : `${metric} threshold`;
+      checks.push({ metric, output: o.name, value, threshold: r.threshold, direction: r.metric === 'pd' ? 'max' : 'min', verdict: r.verdict, source });
+    }
+  }
+  const f1 = variant.detection?.f1;
+  if (f1?.threshold !== undefined && f1.verdict) checks.push({ metric: 'f1', value: f1.value, threshold: f1.threshold, direction: 'min', verdict: f1.verdict, source: 'f1 threshold' });
+  const verdict = checks.length === 0 ? 'none' : checks.some((c) => c.verdict === 'fail') ? 'fail' : 'pass';
+  return { verdict, checks, speedup, unmatched };
+}
