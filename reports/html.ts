@@ -56,7 +56,9 @@ footer { color: var(--muted); font-size: 12px; margin-top: 32px; }
 
 function cellHtml(c: Cell, header = false): string {
   if (header) return `<th>${escapeHtml(c.text)}</th>`;
-  const classes = [c.numeric && 'num', c.verdict && `v-${c.verdict}`].filter(Boolean).join(' ');
+  // Class names come from a fixed set, never from results.json text.
+  const verdict = c.verdict === 'pass' || c.verdict === 'fail' || c.verdict === 'none' ? `v-${c.verdict}` : c.verdict ? 'v-none' : '';
+  const classes = [c.numeric && 'num', verdict].filter(Boolean).join(' ');
   let body = escapeHtml(c.text);
   if (c.verdict && !c.numeric) body = `<span class="badge">${body}</span>`;
   if (c.images) {

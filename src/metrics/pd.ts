@@ -249,7 +249,11 @@ export interface PerceptualDistanceOptions {
   channelOrder?: 'rgb' | 'bgr';
 }
 
-/** PD for one image-like output: `add(ref, test)` per batch, through a feature network. */
+/**
+ * PD for one image-like output of one variant: `add(ref, test)` per batch, through a feature
+ * network. It embeds the reference each time; to embed each fp32 output once for several
+ * variants, call `network.embed` yourself and feed `network.accumulator()`s.
+ */
 export class PerceptualDistance {
   readonly #acc: PdAccumulator;
 

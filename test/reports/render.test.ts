@@ -64,6 +64,17 @@ test('HTML report: verdict first, self-contained, every name escaped, no NaN', a
   assert.match(html, /∞/);
 });
 
+test('strings from results.json never become markup, even where the schema expects a keyword', async () => {
+  const results = await resultsFixture();
+  const check = results.variants[2]!.verdict.checks[0]!;
+  check.verdict = '"><b>x</b>' as never;
+  check.source = '<b>source</b>';
+  results.variants[2]!.name = '<i>int8</i>';
+  const html = renderHtml(results);
+  assert.ok(!/<b>|<i>/.test(html), 'no injected elements');
+  assert.ok(html.includes('&lt;i&gt;int8&lt;/i&gt;'));
+});
+
 test('Markdown report: tables escaped, verdicts, no NaN', async () => {
   const results = await resultsFixture();
   const md = renderMarkdown(results);
