@@ -43,6 +43,11 @@ export interface KnownFeatureNetwork {
  *   JPEG q90 1.43 [0.65, 2.91] · q50 3.43 [1.31, 7.05] · q10 10.04 [3.76, 22.6]
  *   blur σ2 10.10 [5.08, 17.1] · a different photo 26.5
  * (DATA.md's 12-photo figures agree: q90 0.79, q50 3.09, q10 10.65, σ2 12.36, other 25.65.)
+ * Caveat — PD depends on the output's resolution: the same JPEG q50 scores higher on small
+ * images (8 scene photos fitted inside 224 / 320 / 512 px: 5.84 / 3.95 / 2.51), because
+ * artefacts are larger relative to the content and bilinear downscaling to 224 hides less.
+ * The threshold suits outputs of ~300–600 px (most of the photos are 480×360); for outputs near
+ * 224 px it is strict — pass --pd-threshold to set your own.
  * test/metrics/pd.test.ts checks the ordering on real photos through the real network.
  */
 export const KNOWN_FEATURE_NETWORKS: readonly KnownFeatureNetwork[] = [
