@@ -47,7 +47,6 @@ export const OPTIONS = {
   // inputs and outputs
   model: { flag: '--model <file>', help: 'ONNX model (fp32) to quantize' },
   data: { flag: '--data <dir>', help: 'folder of images (searched recursively: jpg, png, webp, tiff, gif)' },
-  evalData: { flag: '--eval-data <dir>', help: 'folder of evaluation images, distinct from the calibration images' },
   out: { flag: '--out <dir>', help: 'run directory to write (created if missing)' },
   run: { flag: '--run <dir>', help: 'run directory written by an earlier stage' },
   json: { flag: '--json', help: 'print machine-readable JSON instead of text', default: false },
@@ -102,7 +101,25 @@ export const OPTIONS = {
   perTensorWeights: { flag: '--per-tensor-weights', help: 'one weight scale per tensor instead of per output channel', default: false },
   // evaluate
   variants: { flag: '--variants <list>', help: 'variants to evaluate', default: ['fp32', 'fp16', 'int8', 'int8-ort'], parse: list },
-  iterations: { flag: '--iterations <n>', help: 'timed runs per variant for latency', default: 20, parse: positiveInt },
+  iterations: { flag: '--iterations <n>', help: 'timed runs per variant for latency (after 3 warm-up runs), variants interleaved', default: 20, parse: positiveInt },
+  task: {
+    flag: '--task <task>',
+    help: 'task metrics: classification (top-1 agreement), detection (F1 vs fp32, AP vs --ground-truth), map (probability-map IoU), none; auto guesses from the outputs',
+    default: 'auto', choices: ['auto', 'classification', 'detection', 'map', 'none'],
+  },
+  boxes: { flag: '--boxes <name>', help: 'detection: output holding the boxes (default: an output named "boxes")' },
+  scores: { flag: '--scores <name>', help: 'detection: output holding the class scores (default: an output named "scores")' },
+  boxFormat: { flag: '--box-format <format>', help: 'detection: box encoding', default: 'xyxy', choices: ['xyxy', 'cxcywh'] },
+  scoreThreshold: { flag: '--score-threshold <t>', help: 'detection: minimum score of a detection', default: 0.5, parse: finiteNumber },
+  nmsIou: { flag: '--nms-iou <u>', help: 'detection: NMS suppresses boxes overlapping a better one by more than this IoU', default: 0.45, parse: finiteNumber },
+  groundTruth: { flag: '--ground-truth <file>', help: 'detection: JSON {"image.jpg": [{"x1","y1","x2","y2"}]} in source pixels, for AP' },
+  mapThreshold: { flag: '--map-threshold <t>', help: 'map: probability at which maps are binarized for IoU', default: 0.5, parse: finiteNumber },
+  pdModel: { flag: '--pd-model <file>', help: 'feature network for perceptual distance (default: fr_expression.onnx of the samples, pooled features)' },
+  pdTensor: { flag: '--pd-tensor <name>', help: 'feature tensor of the PD network (e.g. InceptionV3 pool features)' },
+  pdThreshold: { flag: '--pd-threshold <x>', help: 'PD pass threshold (default: the known network\'s; 12 for InceptionV3 pool features)', parse: finiteNumber },
+  failOn: { flag: '--fail-on <gates>', help: 'exit non-zero when a gate fails, e.g. "psnr<30,pd>3,top1<0.95" (for CI)' },
+  baseline: { flag: '--baseline <dir>', help: 'an older run directory: every metric shows its change since then' },
+  evalData: { flag: '--eval-data <dir>', help: 'folder of evaluation images, distinct from the calibration images' },
 } satisfies Record<string, OptionDef>;
 
 export type OptionKey = keyof typeof OPTIONS;

@@ -3,7 +3,9 @@ import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { EXIT } from './action.js';
 import { registerCalibrate } from './calibrate.js';
+import { registerEvaluate } from './evaluate.js';
 import { registerInspect } from './inspect.js';
+import { registerReport } from './report.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
@@ -22,6 +24,8 @@ Pipeline:
   int8cal run --model m.onnx --data ./imgs --eval-data ./eval --out run/   all of the above`);
 
 registerCalibrate(program);
+registerEvaluate(program);
+registerReport(program);
 registerInspect(program);
 
 /** Commands whose issue has not landed yet: listed in --help, refuse to run. */

@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { evaluate } from '../pipeline/evaluate/index.js';
+import type { Results } from '../../reports/results-schema.js';
+import { fromDecibels } from '../metrics/psnr.js';
+import { EXIT, action, addOptions } from './action.js';
+import { cliContext } from './context.js';
+
+export const evaluateFlags = ['variants', 'maxImages', 'batchSize', 'iterations', 'task', 'boxes', 'scores', 'boxFormat', 'scoreThreshold', 'nmsIou',
+  'groundTruth', 'mapThreshold', 'pdModel', 'pdTensor', 'pdThreshold', 'failOn', 'threads', 'skipBadImages'] as const;
+
+export function registerEvaluate(program: Command): void {
+  const command = program
+    .command('evaluate')
+    .description('run fp32, fp16 and int8 side by side on the same evaluation images; score every output against fp32\n' +
+      '(PSNR, cosine, max |Δ|, perceptual distance, task metrics) and time them interleaved → RUN/results.json')
+    .addHelpText('after', `
+Preprocessing comes from RUN/run.json, so evaluation feeds exactly what calibration fed.
+PSNR pools the squared error over all images with peak = max |fp32| over the set.
+PD is the L2 distance between feature-network embeddings of the fp32 and test outputs, for image-like
+outputs; it has a verdict only where the network has a threshold (--pd-threshold sets one).
+fp16 runs emulated on CPU (Casts to fp32), so its latency is labelled "emulated".
+
+Examples:
+  int8cal evaluate --run run/ --data ./eval
+  int8cal evaluate --run run/ --data ./eval --fail-on "psnr<30,top1<0.95"     # exit 2 when a gate fails`);
+  addOptions(command, ['run', 'data', ...evaluateFlags, 'quiet', 'json'], ['run', 'data']);
+  command.action(action(async (flags: Record<string, any>) => {
+    const ctx = cliContext(flags);
+    try {
+      const results = await evaluate({ ...flags, run: flags.run, data: flags.data, ...ctx.callbacks });
+      ctx.print(flags.json ? results : summary(results));
+      return results.variants.some((v) => v.verdict.checks.some((c) => c.verdict === 'fail' && c.source.startsWith('--fail-on'))) ? EXIT.gateFailed : 0;
+    } finally {
+      ctx.close();
+    }
+  }));
+}
+
+/** One line per variant: verdict, worst PSNR, speed-up. */
+export function summary(results: Results): string {
+  const lines = results.variants.map((v) => {
+    const psnrs = v.outputs.map((o) => fromDecibels(o.psnr.value));
+    const worst = psnrs.length ? Math.min(...psnrs) : Infinity;
+    const psnr = v.name === results.reference ? 'reference' : `PSNR ${worst === Infinity ? '∞' : `${worst.toFixed(1)} dB`}`;
+    const failed = v.verdict.checks.filter((c) => c.verdict === 'fail').map((c) => `${c.metric}${c.output ? `(${c.output})` : ''}`);
+    return `${v.name.padEnd(9)} ${v.verdict.verdict.padEnd(5)} ${psnr.padEnd(16)} p50 ${v.latency.p50.toFixed(1)} ms${v.latency.emulated ? ' (emulated)' : ''}  ×${v.verdict.speedup.toFixed(2)} vs fp32${failed.length ? `  failed: ${failed.join(', ')}` : ''}`;
+  });
+  return [...lines, `wrote ${results.run}/results.json`].join('\n');
+}

@@ -1,0 +1,15 @@
+import type { Command } from 'commander';
+import { report } from '../pipeline/report.js';
+import { action, addOptions } from './action.js';
+
+export function registerReport(program: Command): void {
+  const command = program
+    .command('report')
+    .description('render RUN/results.json as RUN/report.html (self-contained: open it offline in any browser) and RUN/report.md;\n' +
+      'with --baseline, every metric shows its change since that older run (accuracy tracking)');
+  addOptions(command, ['run', 'baseline'], ['run']);
+  command.action(action(async (flags: { run: string; baseline?: string }) => {
+    const paths = await report(flags);
+    process.stdout.write(`${paths.html}\n${paths.markdown}\n`);
+  }));
+}

@@ -1,0 +1,24 @@
+import { access } from 'node:fs/promises';
+import { readHistogramFile } from '../../../calibrators/histogram-file.js';
+import { DEFAULT_LINEAR_BINS } from '../../native.js';
+import { checkCalibration } from '../../run/check.js';
+import { readRunJson } from '../../run/files.js';
+import { runPath } from '../../run/layout.js';
+import { summarizeCalibration } from '../../../reports/calibration-summary.js';
+import type { CalibrationSummary } from '../../../reports/results-schema.js';
+
+/** The calibration part of results.json, with histograms of the most clipped tensors. */
+export async function calibrationSummary(runDir: string): Promise<{ calibration?: CalibrationSummary }> {
+  const exists = (file: 'calibration' | 'histograms') => access(runPath(runDir, file)).then(() => true, () => false);
+  if (!(await exists('calibration'))) return {};
+  const calibration = await readRunJson(runDir, 'calibration', checkCalibration, 'calibrate');
+  const set = (await exists('histograms')) ? await readHistogramFile(runPath(runDir, 'histograms')) : undefined;
+  return {
+    calibration: summarizeCalibration(calibration, (tensor) => {
+      const histogram = set?.tensors.get(tensor);
+      if (!histogram) return undefined;
+      const { range } = histogram.stats();
+      return range > 0 ? { range, counts: histogram.linear(DEFAULT_LINEAR_BINS, range) } : undefined;
+    }),
+  };
+}

@@ -1,0 +1,163 @@
+import { relative, resolve } from 'node:path';
+import { listImages, readBatches, describePreprocessing, type Geometry } from '../../../datasets/images/index.js';
+import { Int8calError } from '../../errors.js';
+import type { Feeds, HostTensor } from '../../engines/engine.js';
+import { OnnxRuntimeEngine } from '../../engines/onnxruntime.js';
+import { FeatureNetwork, interleavedTiming, isImageLike, latencyStats, parseGates, variantVerdict, type Detection, type GroundTruthBox } from '../../metrics/index.js';
+import { defaultOf } from '../../options.js';
+import type { ProgressCallback, WarningCallback } from '../../progress.js';
+import { checkRunManifest } from '../../run/check.js';
+import { readRunJson, writeRunJson } from '../../run/files.js';
+import { runPath } from '../../run/layout.js';
+import { lockRun } from '../../run/lock.js';
+import { RESULTS_SCHEMA, RESULTS_VERSION, type Results, type Task, type VariantResult } from '../../../reports/results-schema.js';
+import { calibrationSummary } from './calibration.js';
+import { environment } from './environment.js';
+import { readGroundTruth } from './ground-truth.js';
+import { referenceEmbeddings, VariantScorer, type ScoringContext } from './scoring.js';
+import { detectionsOf, resolveTask } from './task.js';
+import { selectVariants, type VariantSpec } from './variants.js';
+import { worstImagesOf } from './worst-images.js';
+
+export interface EvaluateOptions {
+  run: string;
+  /** Evaluation images (not the calibration ones). */
+  data: string;
+  variants?: string[];
+  maxImages?: number;
+  batchSize?: number;
+  iterations?: number;
+  task?: Task | 'auto';
+  boxes?: string;
+  scores?: string;
+  boxFormat?: 'xyxy' | 'cxcywh';
+  scoreThreshold?: number;
+  nmsIou?: number;
+  groundTruth?: string;
+  mapThreshold?: number;
+  pdModel?: string;
+  pdTensor?: string;
+  pdThreshold?: number;
+  /** e.g. "psnr<30,pd>3": checked into each variant's verdict. */
+  failOn?: string;
+  threads?: number;
+  skipBadImages?: boolean;
+  onProgress?: ProgressCallback;
+  onWarning?: WarningCallback;
+  signal?: AbortSignal;
+}
+
+const WARMUP = 3;
+
+/**
+ * Runs every variant of a run on the same evaluation images, scores each against fp32
+ * (PSNR, cosine, max |Δ|, PD, task metrics), times them interleaved, and writes results.json.
+ */
+export async function evaluate(options: EvaluateOptions): Promise<Results> {
+  const runDir = resolve(options.run);
+  const data = resolve(options.data);
+  const gates = parseGates(options.failOn ?? '');
+  const threads = options.threads ?? defaultOf('threads');
+  const run = await readRunJson(runDir, 'run', checkRunManifest, 'calibrate');
+  const specs = await selectVariants(runDir, options.variants, options.onWarning);
+  const files = (await listImages(data, { onWarning: options.onWarning })).slice(0, options.maxImages ?? Infinity);
+  const groundTruthOf = options.groundTruth ? await readGroundTruth(options.groundTruth) : undefined;
+  const lock = await lockRun(runDir);
+  const engines = new Map<string, OnnxRuntimeEngine>();
+  let pd: FeatureNetwork | undefined;
+  try {
+    for (const spec of specs) engines.set(spec.name, await OnnxRuntimeEngine.create(runPath(runDir, spec.file), { threads, optimization: spec.optimization }));
+    const reference = engines.get('fp32')!;
+    const input = reference.inputs.find((i) => i.name === run.input)!;
+    const batchDim = input.dims[0];
+    const batchSize = typeof batchDim === 'number' ? batchDim : options.batchSize ?? run.calibration.batchSize;
+    const { task, detection } = resolveTask(reference.outputs, {
+      task: options.task ?? (defaultOf('task') as Task | 'auto'), boxes: options.boxes, scores: options.scores,
+      boxFormat: options.boxFormat ?? (defaultOf('boxFormat') as 'xyxy'), scoreThreshold: options.scoreThreshold ?? defaultOf('scoreThreshold'),
+      nmsIou: options.nmsIou ?? defaultOf('nmsIou'),
+    });
+    pd = await loadPdNetwork(options, threads);
+    const ctx: ScoringContext = { task, detection, outputs: reference.outputs.map((o) => o.name), pdOutputs: [], pd, mapThreshold: options.mapThreshold ?? defaultOf('mapThreshold') };
+    const scorers = new Map(specs.map((s) => [s.name, new VariantScorer(ctx, s.name === 'fp32')]));
+    const used: string[] = [];
+    let timingFeeds: Feeds | undefined;
+    const size = { width: run.preprocessing.width, height: run.preprocessing.height };
+    for await (const batch of readBatches(files, run.preprocessing, { batchSize, skipBadImages: options.skipBadImages, onWarning: options.onWarning, signal: options.signal })) {
+      options.signal?.throwIfAborted();
+      if (batch.files.length < batchSize && typeof batchDim === 'number') break;
+      const feeds: Feeds = { [run.input]: { type: 'float32', data: batch.data, dims: batch.dims } };
+      timingFeeds ??= feeds;
+      const ref = await reference.run(feeds);
+      if (used.length === 0) ctx.pdOutputs = pd ? ctx.outputs.filter((name) => isImageLike(ref[name]!.dims)) : [];
+      const embeddings = await referenceEmbeddings(ctx, ref);
+      const refDetections = detectionsPerImage(ref, batch.geometry);
+      for (const spec of specs) {
+        const out = spec.name === 'fp32' ? ref : await engines.get(spec.name)!.run(feeds);
+        await scorers.get(spec.name)!.add(ref, out, embeddings, refDetections, spec.name === 'fp32' ? refDetections : detectionsPerImage(out, batch.geometry));
+      }
+      used.push(...batch.files);
+      options.onProgress?.({ stage: 'evaluate', done: used.length, total: files.length, unit: 'images' });
+    }
+    if (!timingFeeds) throw new Int8calError('NO_IMAGES', `No batch of ${batchSize} image(s) could be read from ${data}`, { file: data, hint: 'add images or lower --batch-size' });
+
+    options.onProgress?.({ stage: 'latency', done: 0, total: specs.length, unit: 'variants' });
+    const feeds = timingFeeds;
+    const timings = await interleavedTiming(specs.map((s) => ({ name: s.name, run: () => engines.get(s.name)!.run(feeds) })), {
+      iterations: options.iterations ?? defaultOf('iterations'), warmup: WARMUP,
+    });
+    const groundTruth = groundTruthOf && used.map((f) => groundTruthOf(f));
+    const referenceP50 = latencyStats(timings.fp32!, batchSize).p50;
+    const variants: VariantResult[] = [];
+    for (const spec of specs) {
+      const scorer = scorers.get(spec.name)!;
+      const outputs = scorer.outputMetrics();
+      const base = {
+        name: spec.name, modelFile: runPath('', spec.file), precision: spec.precision,
+        ...(spec.placement ? { placement: spec.placement } : {}),
+        latency: { ...latencyStats(timings[spec.name]!, batchSize), ...(spec.emulated ? { emulated: true as const } : {}) },
+        outputs,
+        ...(detection ? { detection: scorer.detectionMetrics(groundTruth as GroundTruthBox[][] | undefined) } : {}),
+        worstImages: spec.name === 'fp32' ? [] : await worstImagesOf(outputs, used, data, run, engines.get('fp32')!, engines.get(spec.name)!),
+      };
+      const { unmatched, ...verdict } = variantVerdict(base, gates, referenceP50);
+      for (const gate of unmatched) if (spec.name !== 'fp32') options.onWarning?.(`--fail-on ${gate.expression} applies to nothing in variant ${spec.name}`);
+      variants.push({ ...base, verdict: spec.name === 'fp32' ? { verdict: 'none', checks: [], speedup: 1 } : verdict });
+    }
+    const results: Results = {
+      schema: RESULTS_SCHEMA, version: RESULTS_VERSION, createdAt: new Date().toISOString(), run: runDir,
+      model: run.model, input: run.input, preprocessing: describePreprocessing(run.preprocessing),
+      evaluation: {
+        data, images: used.map((f) => relative(data, f)), task, batchSize, iterations: options.iterations ?? defaultOf('iterations'), warmup: WARMUP,
+        ...(pd ? { pd: { network: pd.id, model: pd.file, tensor: pd.tensor, ...(pd.threshold !== undefined ? { threshold: pd.threshold } : {}), ...(pd.thresholdSource ? { thresholdSource: pd.thresholdSource } : {}) } } : {}),
+        gates,
+      },
+      environment: environment(threads),
+      reference: 'fp32',
+      variants,
+      ...(await calibrationSummary(runDir)),
+    };
+    await writeRunJson(runDir, 'results', results);
+    return results;
+
+    function detectionsPerImage(outputs: Record<string, HostTensor>, geometry: Geometry[]): Detection[][] {
+      return detection ? geometry.map((g, n) => detectionsOf(outputs, detection, n, g, size)) : [];
+    }
+  } finally {
+    for (const engine of engines.values()) await engine.dispose();
+    await pd?.dispose();
+    await lock.release();
+  }
+}
+
+/** The PD feature network: the user's, or the default if the sample models are installed. */
+async function loadPdNetwork(o: EvaluateOptions, threads: number): Promise<FeatureNetwork | undefined> {
+  try {
+    return await FeatureNetwork.create({ model: o.pdModel, tensor: o.pdTensor, threshold: o.pdThreshold, threads });
+  } catch (error) {
+    if (o.pdModel || !(error instanceof Int8calError) || error.code !== 'MODEL_LOAD') throw error;
+    o.onWarning?.(`No PD feature network (${error.message}); pass --pd-model to score perceptual distance`);
+    return undefined;
+  }
+}
+
+export type { VariantSpec };

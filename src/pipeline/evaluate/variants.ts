@@ -1,0 +1,52 @@
+import { access } from 'node:fs/promises';
+import { Int8calError } from '../../errors.js';
+import type { OptimizationLevel } from '../../engines/engine.js';
+import { RUN_FILES, runPath, type RunFile } from '../../run/layout.js';
+import type { Placement, Precision } from '../../../reports/results-schema.js';
+
+/** A model variant of a run, as evaluate runs it. */
+export interface VariantSpec {
+  name: string;
+  file: RunFile;
+  precision: Precision;
+  placement?: Placement;
+  /**
+   * ORT graph optimization: `all` everywhere (int8-ort needs it for the QDQ fusions; the
+   * others get the same so latencies compare like with like), except fp16, whose emulation
+   * Casts must survive — `basic` keeps them.
+   */
+  optimization: OptimizationLevel;
+  /** fp16 on a CPU is emulated (Casts to fp32): its latency isn't fp16 hardware's. */
+  emulated?: true;
+}
+
+export const VARIANTS: readonly VariantSpec[] = [
+  { name: 'fp32', file: 'fp32', precision: 'fp32', optimization: 'all' },
+  { name: 'fp16', file: 'fp16', precision: 'fp16', optimization: 'basic', emulated: true },
+  { name: 'int8', file: 'int8', precision: 'int8', placement: 'tensorrt', optimization: 'all' },
+  { name: 'int8-ort', file: 'int8Ort', precision: 'int8', placement: 'ort-cpu', optimization: 'all' },
+];
+
+/**
+ * The variants to evaluate, fp32 (the reference) first. Explicitly requested variants must
+ * exist; by default those the run hasn't built are skipped with a warning.
+ */
+export async function selectVariants(runDir: string, requested: readonly string[] | undefined, onWarning?: (m: string) => void): Promise<VariantSpec[]> {
+  const names = requested ?? VARIANTS.map((v) => v.name);
+  const unknown = names.filter((n) => !VARIANTS.some((v) => v.name === n));
+  if (unknown.length) {
+    throw new Int8calError('UNKNOWN_VARIANT', `Unknown variant(s) ${unknown.join(', ')}`, { hint: `variants: ${VARIANTS.map((v) => v.name).join(', ')}` });
+  }
+  const chosen: VariantSpec[] = [];
+  for (const spec of VARIANTS.filter((v) => v.name === 'fp32' || names.includes(v.name))) {
+    const path = runPath(runDir, spec.file);
+    const exists = await access(path).then(() => true, () => false);
+    if (exists) chosen.push(spec);
+    else if (spec.name === 'fp32' || requested) {
+      throw new Int8calError('RUN_FILE_MISSING', `${path} is missing`, {
+        file: path, hint: spec.name === 'fp32' ? 'run `int8cal calibrate` for this run directory first' : 'run `int8cal build` for this run directory first',
+      });
+    } else onWarning?.(`${RUN_FILES[spec.file]} is not built; skipping variant ${spec.name}`);
+  }
+  return chosen;
+}
