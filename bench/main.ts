@@ -1,0 +1,231 @@
+/**
+ * `npm run bench`: int8cal's calibration figures, measured in one run and printed as ratios,
+ * beside ONNX Runtime's Python quantize_static on the same models, tensors and threads.
+ * Flags: --quick, --models det,fr_detect,fr_expression, --images N, --threads N,
+ * --det-size WxH, --rss-model ID, --rss-images A,B, --batch-size N, --max-activation-memory SIZE,
+ * --no-peer, --no-profile, --peer-timeout S, --max-rss GiB. See bench/README.md.
+ */
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus, freemem, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { byteSize, defaultOf } from '../src/options.js';
+import { OnnxRuntimeEngine } from '../src/engines/onnxruntime.js';
+import { benchEntropy } from './entropy.js';
+import {
+  defaultThreads, gatherPhotos, modelCases, modelPath, resolveCase, ROOT, runChild,
+  type BaselineReport, type CalibrateReport, type Measured, type ModelCase, type ProfileReport,
+} from './calibrate.js';
+import { dumpTensors, ensurePeer, runOrtPeer, type PeerReport, type PeerSetup } from './peer.js';
+
+interface Args {
+  quick: boolean; models: string[]; images: number; threads: number; detSize: string; batchSize: number;
+  rssModel: string; rssImages: [number, number]; maxActivationMemory?: number; peer: boolean; profile: boolean;
+  peerTimeoutMs: number; maxRss: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
+    const [k, v] = a.includes('=') ? a.slice(2).split('=', 2) as [string, string] : [a.slice(2), argv[i + 1]?.startsWith('--') === false ? argv[++i]! : 'true'];
+    flags.set(k, v);
+  }
+  const quick = flags.get('quick') === 'true';
+  const num = (k: string, d: number): number => (flags.has(k) ? Number(flags.get(k)) : d);
+  const available = Math.min(totalmem(), availableMemory()) / 1024 ** 3;
+  const rssImages = (flags.get('rss-images') ?? (quick ? '10,40' : '50,200')).split(',').map(Number) as [number, number];
+  return {
+    quick,
+    models: (flags.get('models') ?? 'det,fr_detect,fr_expression').split(','),
+    images: num('images', quick ? 10 : 40),
+    threads: num('threads', defaultThreads()),
+    detSize: flags.get('det-size') ?? (quick ? '320x320' : '640x640'),
+    batchSize: num('batch-size', defaultOf('batchSize')),
+    rssModel: flags.get('rss-model') ?? 'fr_detect',
+    rssImages,
+    maxActivationMemory: flags.has('max-activation-memory') ? byteSize(flags.get('max-activation-memory')!, 'max-activation-memory') : undefined,
+    peer: flags.get('peer') !== 'false' && !flags.has('no-peer'),
+    profile: !flags.has('no-profile'),
+    peerTimeoutMs: num('peer-timeout', quick ? 300 : 900) * 1000,
+    maxRss: num('max-rss', Math.max(2, Math.min(20, available - 2))) * 1024 ** 3,
+  };
+}
+
+/** MemAvailable from /proc/meminfo (free memory elsewhere). */
+function availableMemory(): number {
+  try {
+    return Number(/MemAvailable:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))![1]) * 1024;
+  } catch {
+    return freemem();
+  }
+}
+
+const log = (line: string): void => { process.stderr.write(`${line}\n`); };
+const s = (ms?: number): string => (ms === undefined ? '—' : `${(ms / 1000).toFixed(1)} s`);
+const gb = (bytes?: number): string => (bytes === undefined ? '—' : bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(2)} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`);
+const x = (a?: number, b?: number): string => (a === undefined || b === undefined || !b ? '—' : `${(a / b).toFixed(2)}×`);
+const pct = (part: number, whole: number): string => `${Math.round((100 * part) / whole)} %`;
+
+function table(title: string, header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [`\n${title}`, line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+interface ModelResult {
+  id: string; label: string; images: number; batchSize: number;
+  baseline: Measured<BaselineReport>; calibrate: Measured<CalibrateReport>; profile?: Measured<ProfileReport>;
+  peer: Partial<Record<'Entropy' | 'MinMax', Measured<PeerReport>>>;
+}
+
+const status = (m?: Measured<unknown>): string => {
+  if (!m) return 'not run';
+  if (m.status !== 'ok') return m.status === 'memory-limit' ? `killed at the ${gb(m.peakRss)} memory limit after ${s(m.processMs)}` : `${m.status}${m.error ? `: ${m.error}` : ''}`;
+  const r = m.report as { status?: string; error?: string } | undefined;
+  return r?.status && r.status !== 'ok' ? `${r.status}: ${r.error ?? ''}` : 'ok';
+};
+
+async function benchModel(c: ModelCase, args: Args, work: string, peer: PeerSetup | undefined): Promise<ModelResult> {
+  const data = await gatherPhotos(c, args.images, join(work, `${c.id}-photos`));
+  const limits = { maxRssBytes: args.maxRss, onLine: (l: string) => { if (/error/i.test(l)) log(`  ${c.id}: ${l}`); } };
+  const job = { caseId: c.id, detSize: args.detSize, data, threads: args.threads, batchSize: args.batchSize, maxActivationMemory: args.maxActivationMemory };
+  const { input, spec, batchSize, fixedBatch } = await resolveCase(c, args.batchSize);
+  log(`${c.label}: plain fp32 inference of the original model over ${args.images} images…`);
+  const baseline = await runChild<BaselineReport>({ ...job, mode: 'baseline' }, limits);
+  log(`${c.label}: int8cal calibrate…`);
+  const calibrate = await runChild<CalibrateReport>({ ...job, mode: 'calibrate', out: join(work, `${c.id}-run`) }, limits);
+  let profile: Measured<ProfileReport> | undefined;
+  if (args.profile) {
+    log(`${c.label}: profiling the calibration loop…`);
+    profile = await runChild<ProfileReport>({ ...job, mode: 'profile' }, limits);
+  }
+  const result: ModelResult = { id: c.id, label: c.label, images: args.images, batchSize, baseline, calibrate, profile, peer: {} };
+  if (peer?.ok) {
+    const npy = join(work, `${c.id}.npy`);
+    const files = (await readdir(data)).sort().map((n) => join(data, n));
+    // Batch 1 for ORT: its calibrators stack per-batch outputs and fail on a short last batch.
+    await dumpTensors(files, spec, batchSize, fixedBatch, npy);
+    for (const method of ['Entropy', 'MinMax'] as const) {
+      log(`${c.label}: ONNX Runtime quantize_static (${method})…`);
+      result.peer[method] = await runOrtPeer({ python: peer.python, model: modelPath(c), npy, input, method, threads: args.threads, batchSize: 1, out: join(work, `${c.id}-ort-${method}.onnx`) },
+        { timeoutMs: args.peerTimeoutMs, maxRssBytes: args.maxRss });
+      log(`  → ${status(result.peer[method])}, ${s(result.peer[method]!.report?.wallMs ?? result.peer[method]!.processMs)}, ${gb(result.peer[method]!.peakRss)}`);
+    }
+    await rm(npy, { force: true });
+  }
+  return result;
+}
+
+/** bench/build-latency.ts (another engineer's): included when it exports a function. */
+async function buildLatency(): Promise<{ name: string; result: unknown } | undefined> {
+  const file = new URL('./build-latency.js', import.meta.url);
+  if (!existsSync(file)) return undefined;
+  const mod = (await import(file.href)) as Record<string, unknown>;
+  const entry = Object.entries(mod).find(([, v]) => typeof v === 'function');
+  if (!entry) return undefined;
+  return { name: entry[0], result: await (entry[1] as () => unknown)() };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const work = join(tmpdir(), `int8cal-bench-${process.pid}`);
+  await mkdir(work, { recursive: true });
+  const cases = modelCases(args.detSize).filter((c) => args.models.includes(c.id));
+  log(`int8cal bench${args.quick ? ' --quick' : ''}: ${cases.map((c) => c.label).join(', ')}; ${args.images} images, ${args.threads} threads, children killed above ${gb(args.maxRss)}`);
+
+  const entropy = benchEntropy();
+  let peer: PeerSetup | undefined;
+  if (args.peer) {
+    peer = await ensurePeer(log);
+    if (!peer.ok) log(`\n*** ONNX Runtime peer unavailable: ${peer.reason}\n*** printing int8cal's figures alone.\n`);
+  }
+  const results: ModelResult[] = [];
+  try {
+    for (const c of cases) results.push(await benchModel(c, args, work, peer));
+    const rssCase = modelCases(args.detSize).find((c) => c.id === args.rssModel)!;
+    const rss: { images: number; calibrate: Measured<CalibrateReport> }[] = [];
+    for (const n of args.rssImages) {
+      log(`${rssCase.label}: peak RSS calibrating ${n} images…`);
+      const data = await gatherPhotos(rssCase, n, join(work, `rss-${n}`));
+      rss.push({ images: n, calibrate: await runChild<CalibrateReport>({ mode: 'calibrate', caseId: rssCase.id, detSize: args.detSize, data, threads: args.threads, batchSize: args.batchSize, maxActivationMemory: args.maxActivationMemory, out: join(work, `rss-${n}-run`) }, { maxRssBytes: args.maxRss }) });
+    }
+    let latency: Awaited<ReturnType<typeof buildLatency>>;
+    try { latency = await buildLatency(); } catch (error) { log(`build-latency bench failed: ${(error as Error).message}`); }
+    await report(args, entropy, peer, results, rssCase, rss, latency);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+function report(args: Args, entropy: ReturnType<typeof benchEntropy>, peer: PeerSetup | undefined, results: ModelResult[], rssCase: ModelCase,
+  rss: { images: number; calibrate: Measured<CalibrateReport> }[], latency: { name: string; result: unknown } | undefined): Promise<void> {
+  const out: string[] = [];
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  out.push(`int8cal bench${args.quick ? ' --quick' : ''} — ${cpu}, ${cpus().length} cores, ${gb(totalmem())}; ${args.threads} intra-op threads everywhere; onnxruntime-node ${OnnxRuntimeEngine.version}` +
+    (peer?.ok ? `, Python onnxruntime ${peer.versions.onnxruntime}` : ''));
+  out.push(table(`Calibration ÷ plain fp32 inference of the original model (same images, reader, batch size, threads; ORT level "all"; goal ≤ 1.5×)`,
+    ['model', 'images', 'batch', 'plain fp32', 'int8cal calibrate', 'ratio', 'peak RSS plain', 'peak RSS calibrate'],
+    results.map((r) => {
+      const passes = r.calibrate.report?.passes ?? 0;
+      const ratio = r.calibrate.status === 'ok' ? `${x(r.calibrate.report?.wallMs, r.baseline.report?.totalMs)}${passes > 1 ? ` (${passes} passes)` : ''}` : status(r.calibrate);
+      return [r.label, String(r.images), String(r.batchSize), s(r.baseline.report?.totalMs), s(r.calibrate.report?.wallMs), ratio, gb(r.baseline.peakRss), gb(r.calibrate.peakRss)];
+    })));
+  const profiled = results.filter((r) => r.profile);
+  if (profiled.length) {
+    out.push(table('Where calibration time goes (collect.ts\'s loop rebuilt and timed: same batch size, passes sized from a batch-1 probe; % of the loop)',
+      ['model', 'passes', 'prepare+list', 'sessions', 'decode wait', 'ORT run, every activation out', 'native histograms', 'plain run (same batches)', 'activations/batch', 'rest of calibrate()'],
+      profiled.map((r) => {
+        const p = r.profile!.report;
+        if (!p) return [r.label, status(r.profile), '', '', '', '', '', '', '', ''];
+        const loop = p.waitMs + p.runAllMs + p.histogramMs;
+        const rest = (r.calibrate.report?.wallMs ?? NaN) - (p.prepareMs + p.tensorsMs + p.sessionMs + loop);
+        return [r.label, String(p.passes), s(p.prepareMs + p.tensorsMs), s(p.sessionMs), `${s(p.waitMs)} (${pct(p.waitMs, loop)})`, `${s(p.runAllMs)} (${pct(p.runAllMs, loop)}) = ${x(p.runAllMs, p.plainRunMs)} plain`,
+          `${s(p.histogramMs)} (${pct(p.histogramMs, loop)}), ${((p.activationBytesPerBatch * p.batches) / 1024 ** 2 / (p.histogramMs / 1000)).toFixed(0)} MiB/s`, s(p.plainRunMs), gb(p.activationBytesPerBatch), Number.isFinite(rest) ? s(rest) : '—'];
+      })));
+  }
+  if (peer && !peer.ok) out.push(`\nONNX Runtime's Python peer: NOT RUN — ${peer.reason}`);
+  else if (peer?.ok) {
+    out.push(table(`int8cal ÷ ONNX Runtime quantize_static (QDQ, symmetric int8, per-channel; same tensors and threads, ORT fed batch 1; int8cal runs once, one histogram pass serves every calibrator)`,
+      ['model', 'ORT method', 'ORT wall', 'ORT peak RSS', 'ORT outcome', 'int8cal ÷ ORT time', 'int8cal ÷ ORT RSS'],
+      results.flatMap((r) => (['Entropy', 'MinMax'] as const).map((m) => {
+        const p = r.peer[m];
+        const wall = p?.report?.wallMs;
+        // ORT calibrated to the end (its model may still be invalid: that is a finding, not a failure to time).
+        const finished = p?.status === 'ok' && (p.report?.status === 'ok' || p.report?.status === 'invalid-model');
+        const killed = p?.status === 'timeout' || p?.status === 'memory-limit';
+        return [r.label, m, finished ? s(wall) : killed ? `> ${s(p?.processMs)}` : '—', finished ? gb(p?.peakRss) : killed ? `> ${gb(p?.peakRss)}` : '—', status(p),
+          finished ? x(r.calibrate.report?.wallMs, wall) : killed ? `< ${x(r.calibrate.report?.wallMs, p?.processMs)}` : '—',
+          finished ? x(r.calibrate.peakRss, p?.peakRss) : killed ? `< ${x(r.calibrate.peakRss, p?.peakRss)}` : '—'];
+      }))));
+  }
+  const [small, large] = rss;
+  const flat = small?.calibrate.peakRss && large?.calibrate.peakRss ? large.calibrate.peakRss / small.calibrate.peakRss - 1 : undefined;
+  out.push(table('Other goals', ['figure', 'measured', 'goal'], [
+    ['entropy search, one 2048-bin histogram', `${entropy.msPerSearch.toFixed(3)} ms (mean of ${entropy.runs})`, '< 1 ms'],
+    [`peak RSS calibrating ${small?.images} vs ${large?.images} images (${rssCase.label})`,
+      `${gb(small?.calibrate.peakRss)} vs ${gb(large?.calibrate.peakRss)}${flat === undefined ? ` (${status(small?.calibrate)} / ${status(large?.calibrate)})` : ` (${flat >= 0 ? '+' : ''}${(100 * flat).toFixed(1)} %)`}`, 'flat within 10 %'],
+  ]));
+  if (latency) out.push(`\nBuild latency (bench/build-latency.ts ${latency.name}):\n${JSON.stringify(latency.result, null, 2)}`);
+  console.log(out.join('\n'));
+  const json = { schema: 'int8cal/bench', version: 1, date: new Date().toISOString(), args: { ...args }, cpu, cores: cpus().length, memory: totalmem(), entropy, peer, models: results, rss: { model: rssCase.id, runs: rss }, buildLatency: latency };
+  return saveJson(json);
+}
+
+async function saveJson(json: unknown): Promise<void> {
+  const dir = join(ROOT, 'bench', 'results');
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `.latest.json.${process.pid}.tmp`);
+  await writeFile(tmp, `${JSON.stringify(json, null, 2)}\n`);
+  await rename(tmp, join(dir, 'latest.json'));
+  log(`wrote ${join('bench', 'results', 'latest.json')}`);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((error: unknown) => {
+    log((error as Error)?.stack ?? String(error));
+    process.exitCode = 1;
+  });
+}
