@@ -50,6 +50,9 @@ export function intsAttr(name: string, values: readonly (number | bigint)[]): At
 export function floatAttr(name: string, value: number): AttributeProto {
   return { name, type: AttributeType.FLOAT, f: value };
 }
+export function floatsAttr(name: string, values: readonly number[]): AttributeProto {
+  return { name, type: AttributeType.FLOATS, floats: [...values] };
+}
 export function stringAttr(name: string, value: string): AttributeProto {
   return { name, type: AttributeType.STRING, s: Buffer.from(value, 'utf8') };
 }

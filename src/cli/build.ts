@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import { build, type BuildResult, type Precision } from '../pipeline/build.js';
+import type { Placement } from '../onnx/qdq/index.js';
+import { action, addOptions } from './action.js';
+import { cliContext } from './context.js';
+
+export function registerBuild(program: Command): void {
+  const command = program
+    .command('build')
+    .description('build the int8 Q/DQ models and the fp16 reference from a calibrated run;\n' +
+      'writes RUN/model.int8.onnx (TensorRT placement), model.int8-ort.onnx (ONNX Runtime CPU placement),\n' +
+      'model.fp16.onnx and build.json (what was quantized, what was kept float and why)')
+    .addHelpText('after', `
+Placements (--target):
+  tensorrt  symmetric int8 Q/DQ on the inputs of Conv, ConvTranspose, Gemm, MatMul and pooling, and
+            on the skip branch of residual Adds: what TensorRT's explicit quantization expects
+  ort-cpu   Q/DQ where ONNX Runtime fuses them into integer kernels (QLinearConv…); uint8
+            activations (x86 kernels are U8S8); run it with graph optimization level "all"
+
+Examples:
+  int8cal build --run run/
+  int8cal build --run run/ --target ort-cpu --exclude /^head\\./ Softmax
+  int8cal build --run run/ --cache trt.cache`);
+  addOptions(command, ['run', 'precisions', 'target', 'exclude', 'perTensorWeights', 'cache', 'quiet', 'json'], ['run']);
+  command.action(action(async (flags: Record<string, unknown>) => {
+    const ctx = cliContext(flags);
+    try {
+      const result = await build({
+        run: flags.run as string,
+        precisions: flags.precisions as Precision[],
+        targets: flags.target as Placement[],
+        exclude: flags.exclude as string[] | undefined,
+        perTensorWeights: flags.perTensorWeights as boolean | undefined,
+        cache: flags.cache as string | undefined,
+        ...ctx.callbacks,
+      });
+      ctx.print(flags.json ? result.buildJson : summary(result));
+    } finally {
+      ctx.close();
+    }
+  }));
+}
+
+function summary(result: BuildResult): string {
+  const lines = result.built.map((v) => {
+    if (!v.report) return `${v.file}  fp16 weights, activations rounded to fp16 (CPU emulation)`;
+    const c = v.report.counts;
+    const byUser = v.report.excluded.filter((e) => e.excludedByUser).length;
+    return `${v.file}  ${v.placement}: ${c.quantizedNodes} nodes quantized, ${c.quantizedWeights} weights, ` +
+      `${c.quantizeLinear} Q / ${c.dequantizeLinear} DQ; ${c.excludedNodes} kept float (${byUser} by --exclude)` +
+      `${v.report.unscaled.length ? `, ${v.report.unscaled.length} tensors without a scale` : ''}`;
+  });
+  return [...lines, `wrote ${result.runDir}/build.json`].join('\n');
+}

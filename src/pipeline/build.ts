@@ -1,0 +1,193 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseCache } from '../../calibrators/cache.js';
+import { Int8calError, invalidParameter } from '../errors.js';
+import { opsetVersion } from '../onnx/graph.js';
+import { loadModel, saveModel } from '../onnx/model-file.js';
+import { buildFp16 } from '../onnx/fp16/index.js';
+import { buildInt8, parseExcludes, type BuildReport, type Placement } from '../onnx/qdq/index.js';
+import { defaultOf } from '../options.js';
+import type { ProgressCallback, WarningCallback } from '../progress.js';
+import { checkCalibration } from '../run/check.js';
+import { readRunJson, removeRunFiles, writeRunJson } from '../run/files.js';
+import { runPath, RUN_FILES, type RunFile } from '../run/layout.js';
+import { lockRun } from '../run/lock.js';
+
+export type Precision = 'fp16' | 'int8';
+const PRECISIONS: readonly Precision[] = ['fp16', 'int8'];
+const TARGETS: readonly Placement[] = ['tensorrt', 'ort-cpu'];
+/** Largest symmetric int8 value: a TensorRT cache scale is amax / 127. */
+const INT8_MAX = 127;
+
+export interface BuildOptions {
+  /** Run directory written by `calibrate` (model.fp32.onnx, calibration.json). */
+  run: string;
+  precisions?: readonly Precision[];
+  /** Q/DQ placements built when int8 is among the precisions. */
+  targets?: readonly Placement[];
+  /** Nodes kept in float: node name, /regex/ or op type. */
+  exclude?: readonly string[];
+  perTensorWeights?: boolean;
+  /** A TensorRT calibration cache to take the scales from instead of RUN/calibration.json. */
+  cache?: string;
+  onProgress?: ProgressCallback;
+  onWarning?: WarningCallback;
+  signal?: AbortSignal;
+}
+
+/** One model a build wrote. */
+export interface BuiltVariant {
+  /** Variant name as evaluate knows it: fp16, int8 (TensorRT placement), int8-ort. */
+  name: 'fp16' | 'int8' | 'int8-ort';
+  file: string;
+  precision: Precision;
+  placement?: Placement;
+  /** fp16 on CPU: Casts around fp32 compute, so its latency is not fp16 hardware's. */
+  emulated?: true;
+  /** int8: where the scales came from and the options used. */
+  scales?: ScaleSource;
+  options?: { exclude: string[]; perTensorWeights: boolean };
+  report?: BuildReport;
+}
+
+/** Where a build's scales came from: the run's calibration or a TensorRT cache. */
+export interface ScaleSource {
+  source: 'calibration' | 'cache';
+  file: string;
+  calibrator: string;
+}
+
+/** `build.json`: what the last builds of this run wrote, and how. */
+export interface BuildJson {
+  schema: 'int8cal/build';
+  version: 1;
+  opset: number;
+  /** By variant name; a later build replaces the variants it rebuilds and keeps the others. */
+  variants: Partial<Record<BuiltVariant['name'], BuiltVariant>>;
+}
+
+export interface BuildResult {
+  runDir: string;
+  built: BuiltVariant[];
+  buildJson: BuildJson;
+}
+
+const FILES: Record<BuiltVariant['name'], RunFile> = { fp16: 'fp16', int8: 'int8', 'int8-ort': 'int8Ort' };
+
+/**
+ * Builds the fp16 reference and the int8 Q/DQ models of a calibrated run and writes them with
+ * build.json. Results and reports of the run are removed: they described other models.
+ */
+export async function build(options: BuildOptions): Promise<BuildResult> {
+  const precisions = checkList('precisions', options.precisions ?? defaultOf('precisions'), PRECISIONS);
+  const targets = checkList('targets', options.targets ?? defaultOf('target'), TARGETS);
+  const exclude = [...(options.exclude ?? [])];
+  parseExcludes(exclude);
+  const perTensorWeights = options.perTensorWeights ?? defaultOf('perTensorWeights');
+  const runDir = resolve(options.run);
+  const lock = await lockRun(runDir);
+  try {
+    const fp32Path = runPath(runDir, 'fp32');
+    const fp32 = await loadModel(fp32Path).catch((error: unknown) => {
+      throw new Int8calError('RUN_FILE_MISSING', `Cannot load the run's fp32 model ${fp32Path}`, {
+        file: fp32Path, hint: 'run `int8cal calibrate` for this run directory first',
+      }, { cause: error });
+    });
+    const scales = await readScales(runDir, options.cache, options.onWarning);
+    const jobs: BuiltVariant['name'][] = [
+      ...(precisions.includes('fp16') ? ['fp16' as const] : []),
+      ...(precisions.includes('int8') ? targets.map((t) => (t === 'tensorrt' ? 'int8' as const : 'int8-ort' as const)) : []),
+    ];
+    await removeRunFiles(runDir, ['results', 'reportHtml', 'reportMd']);
+    const built: BuiltVariant[] = [];
+    for (const [done, name] of jobs.entries()) {
+      options.signal?.throwIfAborted();
+      options.onProgress?.({ stage: `build ${name}`, done, total: jobs.length, unit: 'models' });
+      const file = RUN_FILES[FILES[name]];
+      if (name === 'fp16') {
+        await saveModel(buildFp16(fp32), runPath(runDir, 'fp16'));
+        built.push({ name, file, precision: 'fp16', emulated: true });
+        continue;
+      }
+      const placement: Placement = name === 'int8' ? 'tensorrt' : 'ort-cpu';
+      const { model, report } = buildInt8(fp32, scales.amax, { placement, exclude, perTensorWeights });
+      await saveModel(model, runPath(runDir, FILES[name]));
+      if (report.unscaled.length) {
+        options.onWarning?.(`${name}: ${report.unscaled.length} tensor(s) have no usable scale and stay float (see build.json), e.g. ${report.unscaled[0]!.tensor}`);
+      }
+      built.push({ name, file, precision: 'int8', placement, scales: scales.describe, options: { exclude, perTensorWeights }, report });
+    }
+    options.onProgress?.({ stage: 'build', done: jobs.length, total: jobs.length, unit: 'models' });
+    const previous = await readPreviousBuild(runDir, options.onWarning);
+    const buildJson: BuildJson = {
+      schema: 'int8cal/build',
+      version: 1,
+      opset: Math.max(opsetVersion(fp32), 13),
+      variants: { ...(previous?.variants ?? {}), ...Object.fromEntries(built.map((b) => [b.name, b])) },
+    };
+    await writeRunJson(runDir, 'build', buildJson);
+    return { runDir, built, buildJson };
+  } finally {
+    await lock.release();
+  }
+}
+
+function checkList<T extends string>(name: string, values: readonly string[], allowed: readonly T[]): T[] {
+  if (!Array.isArray(values) || values.length === 0) throw invalidParameter(name, `a non-empty list of ${allowed.join(', ')}`, values);
+  for (const v of values) {
+    if (!allowed.includes(v as T)) throw invalidParameter(name, `one of ${allowed.join(', ')}`, v);
+  }
+  return [...new Set(values)] as T[];
+}
+
+interface Scales {
+  amax: Map<string, number>;
+  describe: ScaleSource;
+}
+
+/** amax per tensor from RUN/calibration.json, or from a TensorRT cache (amax = scale · 127). */
+async function readScales(runDir: string, cache: string | undefined, onWarning?: WarningCallback): Promise<Scales> {
+  if (cache === undefined) {
+    const calibration = await readRunJson(runDir, 'calibration', checkCalibration, 'calibrate');
+    const amax = new Map(Object.entries(calibration.tensors).map(([name, t]) => [name, t.amax]));
+    return { amax, describe: { source: 'calibration', file: RUN_FILES.calibration, calibrator: calibration.calibrator } };
+  }
+  let text: string;
+  try {
+    text = await readFile(cache, 'utf8');
+  } catch (error) {
+    throw new Int8calError('CACHE_READ', `Cannot read calibration cache ${cache}: ${(error as Error).message}`, {
+      file: cache, hint: 'check the --cache path',
+    }, { cause: error });
+  }
+  const parsed = parseCache(text, cache);
+  const amax = new Map<string, number>();
+  for (const [name, scale] of parsed.scales) {
+    if (!Number.isFinite(scale) || scale < 0) {
+      onWarning?.(`${cache}: tensor ${name} has an invalid scale ${scale}; it stays float`);
+      continue;
+    }
+    amax.set(name, scale * INT8_MAX);
+  }
+  return { amax, describe: { source: 'cache', file: resolve(cache), calibrator: parsed.algorithm } };
+}
+
+/** The build.json of an earlier build of this run (its other variants are kept), if any. */
+async function readPreviousBuild(runDir: string, onWarning?: WarningCallback): Promise<BuildJson | undefined> {
+  const path = runPath(runDir, 'build');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Int8calError('RUN_FILE_READ', `Cannot read ${path}: ${(error as Error).message}`, { file: path }, { cause: error });
+  }
+  try {
+    const value = JSON.parse(text) as BuildJson;
+    if (value?.schema === 'int8cal/build' && value.version === 1) return value;
+  } catch {
+    // reported below
+  }
+  onWarning?.(`${path} is not a build.json this int8cal reads; it is replaced`);
+  return undefined;
+}
