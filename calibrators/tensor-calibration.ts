@@ -2,6 +2,11 @@ import type { HistogramStats } from '../src/native.js';
 import type { TensorCalibration, TensorFlag } from '../src/run/schema.js';
 
 export const INT8_MAX = 127;
+/**
+ * Clipping above this fraction is flagged: entropy on a distribution far from zero (Exp,
+ * Sigmoid outputs) can pick a threshold below the data — NVIDIA's reference does too.
+ */
+export const HEAVY_CLIPPING = 0.1;
 /** Smallest positive normal float32: the scale of a tensor that is always zero (never 0). */
 export const SMALLEST_SCALE = 2 ** -126;
 
@@ -19,11 +24,13 @@ export function tensorCalibration(calibrator: string, amax: number, stats: Histo
   if (!(amax > 0)) flags.push('all-zero');
   if (stats.nanCount + stats.infCount > 0) flags.push('nan-or-inf');
   const finite = stats.count - stats.nanCount - stats.infCount;
+  const fractionClipped = finite > 0 ? Math.min(1, clippedCount(linear, stats.range, amax) / finite) : 0;
+  if (fractionClipped > HEAVY_CLIPPING) flags.push('heavy-clipping');
   return {
     amax: amax > 0 ? amax : 0,
     scale: scaleOf(amax),
     calibrator,
-    fractionClipped: finite > 0 ? clippedCount(linear, stats.range, amax) / finite : 0,
+    fractionClipped,
     count: stats.count,
     nanCount: stats.nanCount,
     infCount: stats.infCount,

@@ -7,7 +7,7 @@ export const EXIT = { userError: 1, gateFailed: 2, internal: 3, interrupted: 130
 
 /** Adds options from the one options table to a command. */
 export function addOptions(command: Command, keys: readonly OptionKey[], required: readonly OptionKey[] = []): Command {
-  for (const key of keys) {
+  for (const key of new Set(keys)) {
     const def = OPTIONS[key] as OptionDef;
     // Defaults are shown, not applied: the library fills them, so it can tell what the user chose.
     const shown = def.default !== undefined && typeof def.default !== 'boolean' ? ` (default: ${formatDefault(def.default)})` : '';

@@ -2,9 +2,18 @@ import type { Command } from 'commander';
 import { calibrate } from '../pipeline/calibrate.js';
 import { recalibrate } from '../pipeline/recalibrate.js';
 import { Int8calError } from '../errors.js';
+import type { TensorCalibration, TensorFlag } from '../run/schema.js';
 import { action, addOptions } from './action.js';
 import { preprocessingFlags } from './preprocessing-flags.js';
 import { cliContext } from './context.js';
+
+/** What each calibration.json flag means for the user. */
+const FLAG_NOTES: Partial<Record<TensorFlag, (t: TensorCalibration) => string>> = {
+  'heavy-clipping': (t) => `${t.calibrator} clips ${(t.fractionClipped * 100).toFixed(1)}% of its values (amax ${t.amax.toPrecision(3)}, max |x| ${t.absMax.toPrecision(3)}); ` +
+    'try --from-histograms with --calibrator percentile or minmax, or keep its node in float with build --exclude',
+  'all-zero': () => 'always zero: given the smallest positive scale',
+  'nan-or-inf': (t) => `${t.nanCount} NaN and ${t.infCount} Inf values, excluded from the histogram`,
+};
 
 export function registerCalibrate(program: Command): void {
   const command = program
@@ -44,7 +53,7 @@ Examples:
         `calibrated ${Object.keys(summary.calibration.tensors).length} tensors on ${summary.images} images` +
           `${summary.passes > 1 ? ` in ${summary.passes} passes (--max-activation-memory)` : ''} with ${summary.calibration.calibrator}`,
         ...summary.skipped.map((s) => `skipped ${s.file}: ${s.reason}`),
-        ...flagged.map(([name, t]) => `note: ${name}: ${t.flags.join(', ')}`),
+        ...flagged.map(([name, t]) => `note: ${name}: ${t.flags.map((f) => FLAG_NOTES[f]?.(t) ?? f).join('; ')}`),
         `wrote ${summary.runDir}`,
       ].join('\n'));
     } finally {

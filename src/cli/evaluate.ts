@@ -29,11 +29,16 @@ Examples:
     try {
       const results = await evaluate({ ...flags, run: flags.run, data: flags.data, ...ctx.callbacks });
       ctx.print(flags.json ? results : summary(results));
-      return results.variants.some((v) => v.verdict.checks.some((c) => c.verdict === 'fail' && c.source.startsWith('--fail-on'))) ? EXIT.gateFailed : 0;
+      return exitCodeOf(results);
     } finally {
       ctx.close();
     }
   }));
+}
+
+/** Exit code for CI: non-zero exactly when a --fail-on gate failed. */
+export function exitCodeOf(results: Results): number {
+  return results.variants.some((v) => v.verdict.checks.some((c) => c.verdict === 'fail' && c.source.startsWith('--fail-on'))) ? EXIT.gateFailed : 0;
 }
 
 /** One line per variant: verdict, worst PSNR, speed-up. */

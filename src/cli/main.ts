@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
-import { EXIT } from './action.js';
+import { registerBuild } from './build.js';
 import { registerCalibrate } from './calibrate.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerInspect } from './inspect.js';
 import { registerReport } from './report.js';
+import { registerRun } from './run.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
@@ -24,24 +25,10 @@ Pipeline:
   int8cal run --model m.onnx --data ./imgs --eval-data ./eval --out run/   all of the above`);
 
 registerCalibrate(program);
+registerBuild(program);
 registerEvaluate(program);
 registerReport(program);
+registerRun(program);
 registerInspect(program);
-
-/** Commands whose issue has not landed yet: listed in --help, refuse to run. */
-const pending: Record<string, string> = {
-  calibrate: 'calibrate a model on a folder of images: histograms, scales and a TensorRT cache',
-  build: 'build the int8 Q/DQ models and the fp16 reference from a calibrated run',
-  evaluate: 'run fp32, fp16 and int8 side by side on evaluation images and score them',
-  report: 'render a run\'s results as report.html and report.md',
-  run: 'calibrate, build, evaluate and report in one go',
-};
-for (const [name, description] of Object.entries(pending)) {
-  if (program.commands.some((c) => c.name() === name)) continue;
-  program.command(name).description(`${description} (not built yet)`).allowUnknownOption().action(() => {
-    process.stderr.write(`int8cal: "${name}" is not built yet in this version\n`);
-    process.exitCode = EXIT.userError;
-  });
-}
 
 await program.parseAsync(process.argv);

@@ -23,7 +23,7 @@ export interface RunManifest {
 }
 
 /** Why a tensor's scale is special. */
-export type TensorFlag = 'all-zero' | 'nan-or-inf' | 'from-cache' | 'zero-scale-in-cache';
+export type TensorFlag = 'all-zero' | 'nan-or-inf' | 'from-cache' | 'zero-scale-in-cache' | 'heavy-clipping';
 
 /** One calibrated tensor in `calibration.json`. */
 export interface TensorCalibration {

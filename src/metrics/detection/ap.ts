@@ -11,7 +11,7 @@ import { iou, type Box, type Detection } from './boxes.js';
 import { MATCH_IOU } from './match.js';
 
 export interface GroundTruthBox extends Box {
-  /** Defaults to the label of the detections being scored when they all share one (0). */
+  /** Unlabelled ground truth (single-class sets such as dlib's faces) matches a detection of any class. */
   label?: number;
 }
 
@@ -37,7 +37,7 @@ export function averagePrecision(detections: readonly (readonly Detection[])[], 
     let best = -1;
     let bestIou = -Infinity;
     groundTruth[image]!.forEach((g, j) => {
-      if ((g.label ?? 0) !== d.label) return;
+      if (g.label !== undefined && g.label !== d.label) return;
       const o = iou(g, d);
       if (o > bestIou) [best, bestIou] = [j, o];
     });

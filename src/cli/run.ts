@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import { runPipeline, type RunOptions } from '../pipeline/run.js';
+import { Int8calError } from '../errors.js';
+import { action, addOptions } from './action.js';
+import { cliContext } from './context.js';
+import { evaluateFlags, exitCodeOf, summary } from './evaluate.js';
+import { preprocessingFlags } from './preprocessing-flags.js';
+import { repoRoot } from './repo-root.js';
+
+/**
+ * `int8cal run` with no model: the bundled sample job — the UltraFace-style face detector,
+ * calibrated on face photos and evaluated on dlib's people photos against their face boxes.
+ */
+export function demoOptions(): Partial<RunOptions> {
+  const samples = join(repoRoot, 'datasets', 'samples');
+  return {
+    model: join(repoRoot, 'datasets', 'models', 'fr_detect.onnx'),
+    data: join(samples, 'faces', 'calibration'),
+    evalData: join(samples, 'people', 'evaluation'),
+    groundTruth: join(samples, 'people', 'faces.json'),
+    out: join(repoRoot, 'runs', 'demo'),
+    resize: 'stretch', mean: 127, std: 128, scale: 1,
+    scoreThreshold: 0.7, nmsIou: 0.4,
+  };
+}
+
+export function registerRun(program: Command): void {
+  const command = program
+    .command('run')
+    .description('calibrate, build, evaluate and report in one go; prints the report\'s path.\n' +
+      'Without --model: the bundled sample job (fr_detect on the sample face photos; `npm run datasets` first)');
+  addOptions(command, ['model', 'data', 'evalData', 'out', 'input', ...preprocessingFlags, 'calibrator', 'percentile', 'batchSize', 'histogram',
+    'trtVersion', 'cacheHeader', 'maxActivationMemory', 'precisions', 'target', 'exclude', 'perTensorWeights', ...evaluateFlags, 'baseline', 'quiet']);
+  command.action(action(async (flags: Record<string, any>) => {
+    const options = { ...(flags.model ? {} : demoOptions()), ...flags } as RunOptions;
+    if (!options.model || !options.data || !options.evalData || !options.out) {
+      throw new Int8calError('MISSING_OPTION', 'run needs --model, --data, --eval-data and --out', { hint: 'or no --model at all for the bundled sample job' });
+    }
+    const ctx = cliContext(flags);
+    try {
+      const { results, report } = await runPipeline({ ...options, ...ctx.callbacks });
+      ctx.print(`${summary(results)}\nreport: ${report.html}`);
+      return exitCodeOf(results);
+    } finally {
+      ctx.close();
+    }
+  }));
+}
