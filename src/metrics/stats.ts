@@ -2,8 +2,13 @@
  * Summary statistics over plain arrays of numbers. Percentiles use mathjs's `quantileSeq`
  * (linear interpolation between closest ranks, numpy's default), so p50 of [1, 2, 3, 4] is 2.5.
  */
-import { mean as mathMean, quantileSeq } from 'mathjs';
+import { createRequire } from 'node:module';
 import { InternalError } from '../errors.js';
+
+type MathJs = typeof import('mathjs');
+let mathjs: MathJs | undefined;
+/** mathjs takes seconds to load (hundreds of modules): loaded on first use, not at every CLI start. */
+const math = (): MathJs => (mathjs ??= createRequire(import.meta.url)('mathjs') as MathJs);
 
 /** Mean, extremes and the 5th percentile of per-image values (the aggregates the reports show). */
 export interface Summary {
@@ -21,7 +26,7 @@ function nonEmpty(values: readonly number[], what: string): number[] {
 }
 
 export function mean(values: readonly number[]): number {
-  return mathMean(nonEmpty(values, 'mean')) as number;
+  return math().mean(nonEmpty(values, 'mean')) as number;
 }
 
 export function min(values: readonly number[]): number {
@@ -39,7 +44,7 @@ export function max(values: readonly number[]): number {
 /** The p-th percentile, p in [0, 100]. */
 export function percentile(values: readonly number[], p: number): number {
   if (!(p >= 0 && p <= 100)) throw new InternalError(`percentile ${p} outside [0, 100]`);
-  return quantileSeq(nonEmpty(values, 'percentile'), p / 100) as number;
+  return math().quantileSeq(nonEmpty(values, 'percentile'), p / 100) as number;
 }
 
 export function summarize(values: readonly number[]): Summary {
