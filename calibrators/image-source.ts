@@ -1,10 +1,10 @@
-import { readBatches, type ImageBatch, type Preprocessing, type ReadBatchesOptions, type SkippedImage } from '../datasets/images/index.js';
+import { readBatches, type ImageBatch, type Preprocessing, type ReadBatchesOptions, type ReadSummary, type SkippedImage } from '../datasets/images/index.js';
 import type { Feeds } from '../src/engines/engine.js';
 import type { BatchSource } from './calibrator.js';
 
 /** Batches of images from files, fed to one model input; rewinds for another pass. */
 export class ImageBatchSource implements BatchSource {
-  #batches: AsyncGenerator<ImageBatch, unknown> | undefined;
+  #batches: AsyncGenerator<ImageBatch, ReadSummary | undefined> | undefined;
   /** Files fed in the current pass (skipped images excluded). */
   readonly used: string[] = [];
 
@@ -22,15 +22,20 @@ export class ImageBatchSource implements BatchSource {
   async next(): Promise<Feeds | null> {
     this.#batches ??= readBatches([...this.files], this.spec, this.options);
     const result = await this.#batches.next();
+    // Images skipped after the last full batch are only in the reader's final summary.
+    this.#noteSkipped(result.done ? result.value?.skipped ?? [] : result.value.skipped);
     if (result.done) return null;
     const batch = result.value;
-    for (const s of batch.skipped) if (!this.skipped.some((k) => k.file === s.file)) this.skipped.push(s);
     if (this.fixedBatch && batch.files.length < this.options.batchSize) {
       this.options.onWarning?.(`Dropped the last ${batch.files.length} image(s): the model's batch size is fixed at ${this.options.batchSize}`);
       return null;
     }
     this.used.push(...batch.files);
     return { [this.input]: { type: 'float32', data: batch.data, dims: batch.dims } };
+  }
+
+  #noteSkipped(skipped: readonly SkippedImage[]): void {
+    for (const s of skipped) if (!this.skipped.some((k) => k.file === s.file)) this.skipped.push(s);
   }
 
   rewind(): void {
