@@ -6,34 +6,13 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { renderHtml } from '../../reports/html.js';
 import { resultsFixture } from './fixture.js';
-
-const run = promisify(execFile);
-
-async function findChromium(): Promise<string> {
-  for (const name of ['chromium', 'chromium-browser']) {
-    try {
-      await run(name, ['--version'], { timeout: 30_000 });
-      return name;
-    } catch { /* try the next name */ }
-  }
-  assert.fail('chromium is not installed: install it with `apt-get install -y chromium` (CI\'s .ci/run does) to run the browser test of report.html');
-}
-
-async function chromium(binary: string, profile: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return run(binary, [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', `--user-data-dir=${profile}`,
-    '--enable-logging=stderr', '--v=0', ...args,
-  ], { timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
-}
+import { chromium, consoleProblems, findChromium } from '../support/chromium.js';
 
 test('report.html renders in headless Chromium: SVG charts, escaped names, no script, no console errors', async (t) => {
   const binary = await findChromium();
@@ -62,8 +41,7 @@ test('report.html renders in headless Chromium: SVG charts, escaped names, no sc
   assert.ok(!/<script/i.test(dom), 'no script element in the DOM');
   assert.ok(!dom.includes('<img src="x"'), 'no injected image element');
   assert.ok(!dom.includes('javascript:'));
-  const problems = dump.stderr.split('\n').filter((l) => /Uncaught|:CONSOLE[(:]|Refused to|Content.Security.Policy/i.test(l));
-  assert.deepEqual(problems, [], 'browser console stays clean');
+  assert.deepEqual(consoleProblems(dump.stderr), [], 'browser console stays clean');
 
   const png = join(dir, 'report.png');
   const shot = await chromium(binary, join(dir, 'profile-shot'), [`--screenshot=${png}`, '--window-size=1200,2000', '--hide-scrollbars', url]);
