@@ -18,7 +18,7 @@ import { writeRunJson } from '../run/files.js';
 import type { CalibrationResult, RunManifest } from '../run/schema.js';
 import { calibrationFromHistograms, writeCalibration } from './calibration-output.js';
 import { collectHistograms } from './collect.js';
-import { selectImageInput } from './image-input.js';
+import { checkOnlyImageInput, selectImageInput } from './image-input.js';
 import { activationTensors, prepareModel } from './prepare.js';
 import { calibrationFromCache } from './calibrate-from-cache.js';
 
@@ -71,8 +71,9 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrateSum
     const source = await readFile(o.model).catch(() => null);
     const original = await loadModel(o.model);
     const threads = o.threads;
-    const prepared = await prepareModel(original, threads, o.onWarning);
+    const prepared = await prepareModel(original, threads, o.onWarning, o.model);
     const input = selectImageInput(graphInputs(prepared.graph!), o.input, o.model);
+    checkOnlyImageInput(graphInputs(prepared.graph!), input, o.model);
     const preprocessing = resolvePreprocessing(input, o);
     const tensors = await activationTensors(prepared, threads);
     const header = { trtVersion: o.trtVersion, algorithm: o.cacheHeader };

@@ -15,7 +15,7 @@ import type { WarningCallback } from '../progress.js';
  * `basic` graph optimizations (provider-independent, saved as plain ONNX). A model that can't
  * be upgraded is still calibrated (the TensorRT cache doesn't need opset 13), with a warning.
  */
-export async function prepareModel(original: ModelProto, threads: number, onWarning?: WarningCallback): Promise<ModelProto> {
+export async function prepareModel(original: ModelProto, threads: number, onWarning?: WarningCallback, file?: string): Promise<ModelProto> {
   let model = original;
   try {
     model = upgradeOpset(original);
@@ -26,7 +26,8 @@ export async function prepareModel(original: ModelProto, threads: number, onWarn
   const dir = await mkdtemp(join(tmpdir(), 'int8cal-prepare-'));
   try {
     const optimizedPath = join(dir, 'prepared.onnx');
-    const engine = await OnnxRuntimeEngine.create(encodeModel(model), { threads, optimization: 'basic', optimizedModelPath: optimizedPath });
+    const engine = await OnnxRuntimeEngine.create(encodeModel(model), { threads, optimization: 'basic', optimizedModelPath: optimizedPath }, file)
+      .catch((error: unknown) => { throw withUnknownOpNode(error, model); });
     await engine.dispose();
     return decodeModel(await readFile(optimizedPath), optimizedPath);
   } finally {
@@ -51,4 +52,17 @@ export async function activationTensors(model: ModelProto, threads: number): Pro
   } finally {
     await engine.dispose();
   }
+}
+
+/** ONNX Runtime names an op it doesn't know ("domain:Op(version) is not a registered…"); the error also names its nodes. */
+function withUnknownOpNode(error: unknown, model: ModelProto): unknown {
+  if (!(error instanceof Int8calError)) return error;
+  const match = /(?:([\w.]+):)?(\w+)\(-?\d+\) is not a registered function\/op|Could not find an implementation for (\w+)\(/.exec(error.message);
+  const opType = match?.[2] ?? match?.[3];
+  if (!opType) return error;
+  const nodes = (model.graph?.node ?? []).filter((n) => n.opType === opType && (match?.[1] === undefined || (n.domain ?? '') === match[1]));
+  if (!nodes.length) return error;
+  const names = nodes.map((n) => n.name || `(unnamed ${opType})`);
+  const shown = `${names.slice(0, 5).join(', ')}${names.length > 5 ? ` … (${names.length} in all)` : ''}`;
+  return new Int8calError(error.code, `${error.message} (node${names.length > 1 ? 's' : ''} ${shown})`, { ...error.subject, node: names[0] }, { cause: error });
 }
