@@ -18,3 +18,16 @@ export function selectImageInput(inputs: readonly TensorInfo[], requested: strin
     inputs.length === 0 ? `Model ${model} has no inputs` : `Model ${model} has ${inputs.length} inputs; int8cal feeds images to one of them`,
     { file: model, hint: inputs.length ? `choose the image input with --input NAME (inputs: ${listed})` : 'export the model with its image input' });
 }
+
+/**
+ * int8cal feeds images and nothing else: a model with other inputs (an image size, a scale
+ * factor…) is refused before any inference, naming them, rather than failing mid-way.
+ */
+export function checkOnlyImageInput(inputs: readonly TensorInfo[], image: TensorInfo, model: string): void {
+  const others = inputs.filter((i) => i.name !== image.name);
+  if (!others.length) return;
+  const listed = others.map((i) => `${i.name} [${i.dims.map((d) => d ?? '?').join(', ')}]`).join(', ');
+  throw new Int8calError('INPUT_UNFED',
+    `Model ${model}: images go to input ${image.name}, but int8cal has nothing to feed its other input${others.length > 1 ? 's' : ''} ${listed}`,
+    { file: model, tensor: others[0]!.name, hint: 'int8cal feeds only images: export the model with the other inputs fixed as constants (initializers)' });
+}
