@@ -94,10 +94,12 @@ export function resolvePreprocessing(input: ImageInput, options: PreprocessingOp
   const fail = (code: string, message: string, hint?: string): Int8calError =>
     new Int8calError(code, `Input "${input.name}" ${shown}: ${message}`, { tensor: input.name, hint });
   if (input.dims.length !== 4) {
-    throw fail('INPUT_NOT_IMAGE', `rank ${input.dims.length} is not an image tensor (expected 4-D [N,C,H,W] or [N,H,W,C])`);
+    throw fail('INPUT_NOT_IMAGE', `rank ${input.dims.length} is not an image tensor (expected 4-D [N,C,H,W] or [N,H,W,C])`,
+      'int8cal calibrates models whose input is a batch of images: export the model with a 4-D image input (or pick it with --input)');
   }
   if (!/float|double/i.test(input.elementType)) {
-    throw fail('INPUT_NOT_IMAGE', `element type ${input.elementType} is not floating point; int8cal feeds float image tensors`);
+    throw fail('INPUT_NOT_IMAGE', `element type ${input.elementType} is not floating point; int8cal feeds float image tensors`,
+      'export the model with a float32 image input (move the cast from uint8 into the model)');
   }
   const dims = input.dims.map((d) => (typeof d === 'number' && Number.isInteger(d) && d > 0 ? d : undefined));
   const layout = options.layout !== undefined ? parseChoice(options.layout, 'layout', LAYOUTS) : inferLayout(dims);
@@ -112,7 +114,7 @@ export function resolvePreprocessing(input: ImageInput, options: PreprocessingOp
   }
   const wanted = options.channels === undefined ? undefined : parseChannels(options.channels);
   if (wanted !== undefined && staticChannels !== undefined && wanted !== staticChannels) {
-    throw fail('PREPROCESSING_CONFLICT', `channels ${wanted} contradicts the model's ${staticChannels}`);
+    throw fail('PREPROCESSING_CONFLICT', `channels ${wanted} contradicts the model's ${staticChannels}`, 'omit --channels: the model fixes it');
   }
   const channels = (staticChannels ?? wanted ?? 3) as 1 | 3;
 
