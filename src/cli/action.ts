@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { Int8calError } from '../errors.js';
 import { OPTIONS, type OptionDef, type OptionKey } from '../options.js';
+import { runSupervised, supervisedRunDir } from './supervise.js';
 
 /** Exit codes: 1 = user error (bad input), 2 = a gate failed, 3 = a bug, 130 = interrupted. */
 export const EXIT = { userError: 1, gateFailed: 2, internal: 3, interrupted: 130 } as const;
@@ -28,11 +29,16 @@ function formatDefault(value: unknown): string {
   return String(value);
 }
 
-/** Wraps a command body: maps errors to messages and exit codes. Only the CLI prints and exits. */
+/**
+ * Wraps a command body: maps errors to messages and exit codes. Only the CLI prints and exits.
+ * A command that writes a run directory runs supervised, in a child process (supervise.ts), so
+ * Ctrl-C stops it within a second or two even while ONNX Runtime blocks the JS thread.
+ */
 export function action<A extends unknown[]>(body: (...args: A) => Promise<number | void>) {
   return async (...args: A): Promise<void> => {
     try {
-      process.exitCode = (await body(...args)) ?? 0;
+      const runDir = supervisedRunDir(args);
+      process.exitCode = runDir !== undefined ? await runSupervised(runDir) : (await body(...args)) ?? 0;
     } catch (error) {
       if (error instanceof Int8calError) {
         process.stderr.write(`\nint8cal: error: ${error.describe()}\n`);

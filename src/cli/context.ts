@@ -1,6 +1,7 @@
 import { Int8calError } from '../errors.js';
 import type { ProgressCallback, WarningCallback } from '../progress.js';
 import { progressBar } from './progress-bar.js';
+import { SUPERVISED_ENV } from './supervise.js';
 
 /**
  * What a command needs from the terminal: progress bar, warnings, Ctrl-C/SIGTERM turned into
@@ -12,7 +13,12 @@ export function cliContext(flags: { quiet?: boolean; json?: boolean }) {
   let signals = 0;
   const onSignal = (name: NodeJS.Signals) => {
     signals += 1;
-    if (signals > 1) process.exit(130);
+    // A second Ctrl-C: give up on a clean stop — unless supervised (see supervise.ts), where the
+    // parent kills this process and removes what the kill leaves.
+    if (signals > 1) {
+      if (process.env[SUPERVISED_ENV] !== '1') process.exit(130);
+      return;
+    }
     bar.done();
     process.stderr.write(`int8cal: ${name} received, stopping (files already written are complete)…\n`);
     controller.abort(new Int8calError('INTERRUPTED', `Interrupted by ${name}`, { hint: 'run the command again to redo the unfinished stage' }));

@@ -3,12 +3,18 @@ import { copyFile, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Int8calError } from '../errors.js';
 
+/** The temp file an atomic write of `path` goes through: `.NAME.<8 hex>.tmp`, next to it. */
+const tempPathFor = (path: string): string => join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
+
+/** Whether a file name is an atomic write's temp file (left only when the process was killed mid-write). */
+export const isAtomicTempFile = (name: string): boolean => /^\..+\.[0-9a-f]{8}\.tmp$/.test(name);
+
 /**
  * Writes `data` to `path` through a temp file in the same directory and a rename, so a
  * crash or Ctrl-C never leaves a half-written file under the final name.
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = tempPathFor(path);
   try {
     const handle = await open(temp, 'wx');
     try {
@@ -29,7 +35,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
 
 /** Copies a file atomically (temp file + rename), for large files too. */
 export async function copyFileAtomic(from: string, to: string): Promise<void> {
-  const temp = join(dirname(to), `.${basename(to)}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = tempPathFor(to);
   try {
     await copyFile(from, temp);
     await rename(temp, to);
