@@ -7,6 +7,8 @@ export interface RunLock {
   release(): Promise<void>;
 }
 
+const WRITABLE = 'the run directory must be writable and its disk not full: fix that or choose another directory';
+
 /**
  * Takes the run directory's lock file (holding our pid), creating the directory if needed.
  * A second int8cal writing the same run is refused; a lock whose process is gone is stale
@@ -16,22 +18,29 @@ export async function lockRun(runDir: string): Promise<RunLock> {
   try {
     await mkdir(runDir, { recursive: true });
   } catch (error) {
-    throw new Int8calError('RUN_DIR', `Cannot create run directory ${runDir}: ${(error as Error).message}`, {
-      file: runDir, hint: 'choose a writable --out directory',
-    }, { cause: error });
+    // A recursive mkdir reports ENOENT for any failure to create a level (EROFS, EACCES…): a plain one says why.
+    const reason = await mkdir(runDir).then(() => undefined, (plain: NodeJS.ErrnoException) => (plain.code === 'ENOENT' ? error : plain));
+    if (reason !== undefined) {
+      throw new Int8calError('RUN_DIR', `Cannot create run directory ${runDir}: ${(reason as Error).message}`, {
+        file: runDir, hint: WRITABLE,
+      }, { cause: reason });
+    }
   }
   const path = runPath(runDir, 'lock');
   for (let attempt = 0; attempt < 2; attempt++) {
+    let handle;
     try {
-      const handle = await open(path, 'wx');
+      handle = await open(path, 'wx');
       await handle.writeFile(`${process.pid}\n`);
       await handle.close();
       return { release: () => rm(path, { force: true }) };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'EEXIST') {
+        // Created but the pid could not be written (disk full): no empty lock left behind.
+        if (handle) await handle.close().catch(() => {}).then(() => rm(path, { force: true }));
         throw new Int8calError('RUN_DIR', `Cannot write in run directory ${runDir}: ${(error as Error).message}`, {
-          file: runDir, hint: 'choose a writable --out directory with free space',
+          file: runDir, hint: WRITABLE,
         }, { cause: error });
       }
       const owner = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
