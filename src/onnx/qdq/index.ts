@@ -14,12 +14,22 @@ import { placeOrtCpu } from './placement-ort.js';
 import { placeTensorRT } from './placement-tensorrt.js';
 import { rewrite } from './rewrite.js';
 import { ActivationScales } from './scales.js';
-import type { BuildInt8Options, BuildReport } from './types.js';
+import type { BuildInt8Options, BuildReport, Placement } from './types.js';
 
 export type { ActivationParams, BuildInt8Options, BuildReport, FloatNode, Placement, QuantizedNode } from './types.js';
 export { parseExcludes } from './exclude.js';
 
 const QDQ_OPSET = 13;
+
+/**
+ * Weight range. ONNX Runtime's x86 U8S8 kernels without VNNI (AVX2) add pairs of u8 × s8
+ * products in saturating int16: u8 255 × s8 127 × 2 overflows, 255 × 63 × 2 does not. So the
+ * ort-cpu placement stores 7-bit weights ([−63, 63]), as ORT's own `reduce_range` does; with
+ * VNNI (int32 accumulation) that only costs weight resolution. TensorRT gets the full range.
+ */
+export function weightLevels(placement: Placement): number {
+  return placement === 'ort-cpu' ? 63 : 127;
+}
 
 export function buildInt8(
   model: ModelProto,
@@ -33,10 +43,14 @@ export function buildInt8(
   const source = opsetVersion(model) < QDQ_OPSET ? upgradeOpset(model, QDQ_OPSET) : model;
   const index = new GraphIndex(source);
   const scales = new ActivationScales(index, amax, options.placement);
-  for (const node of index.nodes) {
-    if (node.opType === 'Concat' && !node.domain) scales.join([...index.activationInputs(node), node.output![0]!]);
+  if (options.placement === 'tensorrt') {
+    // Concat members share one scale, so TensorRT can move Q/DQ across the Concat exactly.
+    // (ort-cpu joins the members of the Concats it quantizes, see placement-ort.)
+    for (const node of index.nodes) {
+      if (node.opType === 'Concat' && !node.domain) scales.join([...index.activationInputs(node), node.output![0]!]);
+    }
   }
-  const plan = new PlanBuilder(index, scales, excludes, options.perTensorWeights ?? false);
+  const plan = new PlanBuilder(index, scales, excludes, options.perTensorWeights ?? false, weightLevels(options.placement));
   if (options.placement === 'tensorrt') placeTensorRT(plan);
   else placeOrtCpu(plan);
   const result = rewrite(plan);
@@ -71,15 +85,18 @@ function order(index: GraphIndex, label: string): number {
 function notes(options: BuildInt8Options, sourceOpset: number): string[] {
   const list: string[] = [];
   if (sourceOpset < QDQ_OPSET) list.push(`upgraded from opset ${sourceOpset} to ${QDQ_OPSET} (per-channel Q/DQ needs 13)`);
-  list.push(options.perTensorWeights
-    ? 'weights: symmetric int8, one scale per tensor'
-    : 'weights: symmetric int8 [-127, 127], one scale per output channel, zero point 0');
+  const levels = weightLevels(options.placement);
+  list.push(`weights: symmetric int8 in [-${levels}, ${levels}], zero point 0, ${options.perTensorWeights ? 'one scale per tensor' : 'one scale per output channel'}`);
+  if (levels < 127) {
+    list.push('weights use 7 bits: ONNX Runtime\'s x86 AVX2 integer kernels (no VNNI) sum pairs of uint8 x int8 products in saturating int16, which full-range weights overflow');
+  }
   if (options.placement === 'tensorrt') {
     list.push('activations: symmetric int8, zero point 0, scale = amax / 127');
   } else {
     list.push('activations: uint8 for ONNX Runtime\'s x86 U8S8 kernels — signed tensors zero point 128, scale = amax / 127 (the same grid as symmetric int8); ' +
       'non-negative tensors (Relu/Clip outputs…) zero point 0, scale = amax / 255 so ORT absorbs the Relu/Clip into the QuantizeLinear');
     list.push('biases stay float; ONNX Runtime quantizes them to int32 when it fuses');
+    list.push('Concat runs in float and each input keeps its own scale (a shared scale costs small-range members their resolution)');
   }
   return list;
 }

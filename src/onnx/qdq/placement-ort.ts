@@ -1,9 +1,9 @@
 /**
  * ONNX Runtime CPU placement: Q/DQ exactly where ORT's QDQ fusions (level extended/all) turn
  * DQ → op → Q into integer kernels — QLinearConv, QGemm, QLinearMatMul / MatMulIntegerToFloat,
- * QLinearAdd/Mul, QLinearConcat, QLinearAveragePool / GlobalAveragePool, QLinearSigmoid /
- * LeakyRelu / Softmax — and data-movement ops it runs directly on quantized data (MaxPool,
- * Reshape, Transpose, Resize…). Rules that follow from ORT's selectors:
+ * QLinearAdd/Mul, QLinearAveragePool / GlobalAveragePool, QLinearSigmoid / LeakyRelu /
+ * Softmax — and data-movement ops it runs directly on quantized data (MaxPool, Reshape,
+ * Transpose, Resize…). Rules that follow from ORT's selectors:
  * - the fused op's output must feed only a QuantizeLinear (so a quantized tensor is quantized
  *   for all its consumers), except Gemm/MatMul which may keep a float output;
  * - a Relu, or a Clip with min ≥ 0, between the op and the Q is absorbed when the Q's zero
@@ -11,9 +11,13 @@
  * - weights are int8 (per channel), float biases are quantized by ORT itself (int32).
  * Compute ops (Conv, Gemm, MatMul) are quantized first; cheaper ops join when all their inputs
  * are already quantized (so no extra QuantizeLinear is needed for them).
+ * Concat stays float: QLinearConcat would give all members the largest member's scale, which
+ * costs DenseNet-style concatenations most of their resolution (fr_expression: pooled PSNR
+ * 19.0 → 16.0 dB); each member keeps its own scale instead.
  */
 import type { NodeProto } from '../proto.js';
 import { elementCount } from '../upgrade/tensors.js';
+import { nodeLabel } from '../upgrade/nodes.js';
 import type { PlanBuilder } from './plan.js';
 
 const ANCHORS = new Set(['Conv', 'Gemm', 'MatMul']);
@@ -36,7 +40,7 @@ export function placeOrtCpu(plan: PlanBuilder): void {
     for (const node of index.nodes) {
       const op = node.opType ?? '';
       if (plan.quantizedNodes.has(node) || !isDefaultDomain(node) || plan.isExcluded(node)) continue;
-      if (!UNARY.has(op) && !BINARY.has(op) && !DROP.has(op) && op !== 'Concat') continue;
+      if (!UNARY.has(op) && !BINARY.has(op) && !DROP.has(op)) continue;
       const inputs = dataInputs(plan, node);
       const forward = inputs.length > 0 && inputs.every((t) => plan.isQuantized(t));
       const backward = DROP.has(op) && inputs.length === 1 && plan.isQuantized(node.output![0]!);
@@ -93,7 +97,7 @@ function tryQuantize(plan: PlanBuilder, node: NodeProto, report: boolean): boole
     if (inputs[2] && !index.isConstant(inputs[2])) return refuse('its C input is not a constant');
   } else if (op === 'MatMul') {
     // A constant B is a weight; an activation B is quantized like A.
-  } else if (BINARY.has(op) || op === 'Concat') {
+  } else if (BINARY.has(op)) {
     // Constant operands are quantized like activations: exact only for scalars.
     if (constants.some(({ name }) => elementCount(index.constants.get(name)!) !== 1)) return false;
   } else if (!DROP.has(op) && constants.length > 0) {
@@ -103,6 +107,9 @@ function tryQuantize(plan: PlanBuilder, node: NodeProto, report: boolean): boole
   const isGraphOutput = index.graphOutputs.has(outputs[0]!);
   if (isGraphOutput && !FLOAT_OUTPUT_OK.has(op)) return refuse('its output is a graph output (ORT needs a QuantizeLinear after a fused op)');
   const out = quantizedOutput(plan, node);
+  // A fused op's output may only feed its QuantizeLinear; an excluded reader needs the float value.
+  const excludedReader = index.consumersOf(out.tensor).find((c) => plan.isExcluded(c.node));
+  if (excludedReader) return refuse(`its output feeds excluded node ${nodeLabel(excludedReader.node)}`);
   const quantizeOut = !isGraphOutput && (!FLOAT_OUTPUT_OK.has(op) || plan.hasScales([out.tensor]));
   const needed = [...activations, ...(quantizeOut ? [out.tensor] : [])];
   if (report ? !plan.requireScales(node, needed) : !plan.hasScales(needed)) return false;
@@ -111,7 +118,7 @@ function tryQuantize(plan: PlanBuilder, node: NodeProto, report: boolean): boole
   if (op === 'Conv' || ((op === 'Gemm' || op === 'MatMul') && index.isConstant(inputs[1] ?? ''))) {
     plan.quantizeWeight(node, 1, plan.weightAxis(node));
   }
-  if (BINARY.has(op) || op === 'Concat') {
+  if (BINARY.has(op)) {
     for (const { i } of constants) plan.quantizeWeight(node, i, undefined, 'activation');
   }
   if (DROP.has(op)) plan.scales.join([activations[0]!, out.tensor]);

@@ -33,6 +33,8 @@ export class PlanBuilder {
     readonly scales: ActivationScales,
     private readonly excludes: readonly ExcludePattern[],
     private readonly perTensorWeights: boolean,
+    /** Largest quantized weight magnitude (127; 63 where kernels would saturate). */
+    readonly weightLevels = 127,
   ) {}
 
   /** False (and recorded) when the user excluded the node. */
@@ -90,7 +92,10 @@ export class PlanBuilder {
     this.activations.set(tensor, list);
   }
 
-  /** Quantizes a tensor for every consumer (ORT fusions need the producer's only consumer to be the Q). */
+  /**
+   * Quantizes a tensor for every consumer except excluded nodes (ORT fusions need the
+   * producer's only consumer to be the Q).
+   */
   quantizeTensor(tensor: string): void {
     this.activations.set(tensor, 'all');
   }

@@ -73,7 +73,7 @@ export function rewrite(plan: PlanBuilder): RewriteResult {
     const zeroPoint = namer.take(`${source}_zero_point`);
     const attributes = [];
     if (w.kind === 'weight') {
-      const q = quantizeWeight(tensor, w.axis);
+      const q = quantizeWeight(tensor, w.axis, plan.weightLevels);
       const scaleDims = w.axis === undefined ? [] : [q.scales.length];
       initializers.push(int8Tensor(quantizedName, q.values, dims), float32Tensor(scale, q.scales, scaleDims),
         int8Tensor(zeroPoint, new Int8Array(q.scales.length), scaleDims));
@@ -104,7 +104,8 @@ export function rewrite(plan: PlanBuilder): RewriteResult {
       const weight = uses.find((w) => w.input === i);
       if (weight) return weightOutputs.get(weightKey(weight))!;
       const rewired = plan.activations.get(name);
-      const reads = rewired === 'all' || rewired?.some((u) => u.node === node && u.input === i);
+      // Excluded nodes always read the float tensor.
+      const reads = rewired === 'all' ? !plan.isExcluded(node) : rewired?.some((u) => u.node === node && u.input === i);
       if (!reads) return name;
       const dq = dequantized.get(name);
       if (!dq) throw new InternalError(`tensor ${name} is read before it is quantized`);

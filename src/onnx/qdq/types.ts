@@ -1,5 +1,3 @@
-import type { NodeProto } from '../proto.js';
-
 export type Placement = 'tensorrt' | 'ort-cpu';
 
 export interface BuildInt8Options {
@@ -56,16 +54,4 @@ export interface BuildReport {
     quantizeLinear: number;
     dequantizeLinear: number;
   };
-}
-
-/**
- * What a placement decided, before rewriting: which activation tensors get a Q→DQ pair and
- * which node inputs read the dequantized value, and which weights are quantized offline.
- */
-export interface QuantPlan {
-  /** tensor → consumer inputs rewired to the DQ output ('all' = every consumer and none left float). */
-  activations: Map<string, { node: NodeProto; input: number }[] | 'all'>;
-  /** Constant weight inputs quantized offline, with the channel axis (undefined = per tensor). */
-  weights: { node: NodeProto; input: number; axis: number | undefined }[];
-  quantized: NodeProto[];
 }

@@ -1,6 +1,6 @@
 /**
- * Offline weight quantization: symmetric int8, zero point 0, values in [−127, 127]
- * (round half to even), one scale per output channel (or per tensor).
+ * Offline weight quantization: symmetric int8, zero point 0, values in [−levels, levels]
+ * (127 by default; round half to even), one scale per output channel (or per tensor).
  */
 import type { TensorProto } from '../proto.js';
 import { floatValues } from '../upgrade/tensors.js';
@@ -30,7 +30,7 @@ export function scaleFor(amax: number, levels: number): number {
   return scale > 0 && Number.isFinite(scale) ? scale : 1;
 }
 
-export function quantizeWeight(tensor: TensorProto, axis: number | undefined): QuantizedWeight {
+export function quantizeWeight(tensor: TensorProto, axis: number | undefined, levels = 127): QuantizedWeight {
   const data = floatValues(tensor);
   const dims = (tensor.dims ?? []).map(Number);
   const channels = axis === undefined ? 1 : dims[axis]!;
@@ -42,8 +42,8 @@ export function quantizeWeight(tensor: TensorProto, axis: number | undefined): Q
     const v = Math.abs(data[i]!);
     if (v > amax[c]!) amax[c] = v;
   }
-  const scales = Float32Array.from(amax, (a) => scaleFor(a, 127));
+  const scales = Float32Array.from(amax, (a) => scaleFor(a, levels));
   const values = new Int8Array(data.length);
-  for (let i = 0; i < data.length; i++) values[i] = quantizeValue(data[i]!, scales[channelOf(i)]!, 0, -127, 127);
+  for (let i = 0; i < data.length; i++) values[i] = quantizeValue(data[i]!, scales[channelOf(i)]!, 0, -levels, levels);
   return { values, scales, axis };
 }
