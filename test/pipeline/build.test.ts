@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Command } from 'commander';
+import { formatCache } from '../../calibrators/cache.js';
+import { registerBuild } from '../../src/cli/build.js';
+import { SUPERVISED_ENV } from '../../src/cli/supervise.js';
+import { OnnxRuntimeEngine } from '../../src/engines/onnxruntime.js';
+import { Int8calError } from '../../src/errors.js';
+import { loadModel, saveModel } from '../../src/onnx/model-file.js';
+import { build, type BuildJson } from '../../src/pipeline/build.js';
+import { RUN_FILES, runPath } from '../../src/run/layout.js';
+import type { CalibrationResult } from '../../src/run/schema.js';
+import { calibrated } from '../onnx/helpers/calibrated.js';
+import { checkWithOnnx } from '../onnx/helpers/onnx-checker.js';
+import { assertQdqStructure } from '../onnx/helpers/qdq-checks.js';
+import { SAMPLE_MODELS } from '../onnx/helpers/sample-models.js';
+
+const model = SAMPLE_MODELS.find((m) => m.file === 'fr_detect.onnx')!;
+const root = await mkdtemp(join(tmpdir(), 'int8cal-build-'));
+after(() => rm(root, { recursive: true, force: true }));
+
+let amax: Map<string, number>;
+const exists = (path: string) => access(path).then(() => true, () => false);
+const readJson = async <T>(path: string) => JSON.parse(await readFile(path, 'utf8')) as T;
+
+function calibration(values: Map<string, number>): CalibrationResult {
+  const tensors: CalibrationResult['tensors'] = {};
+  for (const [name, a] of values) {
+    tensors[name] = {
+      amax: a, scale: a > 0 ? Math.fround(a / 127) : 1e-30, calibrator: 'minmax', fractionClipped: 0,
+      count: 1, nanCount: 0, infCount: 0, absMax: a, flags: a > 0 ? [] : ['all-zero'],
+    };
+  }
+  return { schema: 'int8cal/calibration', version: 1, calibrator: 'minmax', histogram: 'none', cacheHeader: { trtVersion: 101601, algorithm: 'EntropyCalibration2' }, tensors };
+}
+
+/** A run directory as `calibrate` leaves it: model.fp32.onnx + calibration.json. */
+async function makeRun(name: string): Promise<string> {
+  const run = join(root, name);
+  const { fp32 } = await calibrated(model);
+  await mkdir(run, { recursive: true });
+  await saveModel(fp32, runPath(run, 'fp32'));
+  await writeFile(runPath(run, 'calibration'), JSON.stringify(calibration(amax)));
+  return run;
+}
+
+before(async () => {
+  amax = (await calibrated(model)).amax;
+});
+
+describe('build()', () => {
+  test('writes the three variants and build.json, and removes stale results', async () => {
+    const run = await makeRun('defaults');
+    await writeFile(runPath(run, 'results'), '{}');
+    const progress: string[] = [];
+    const result = await build({ run, onProgress: (e) => progress.push(e.stage) });
+    for (const file of ['int8', 'int8Ort', 'fp16', 'build'] as const) assert.ok(await exists(runPath(run, file)), RUN_FILES[file]);
+    assert.ok(!(await exists(runPath(run, 'results'))), 'results.json described other models');
+    assert.deepEqual(result.built.map((b) => b.name), ['fp16', 'int8', 'int8-ort']);
+    assert.ok(progress.includes('build int8-ort'));
+    const json = await readJson<BuildJson>(runPath(run, 'build'));
+    assert.equal(json.schema, 'int8cal/build');
+    assert.equal(json.opset, 13);
+    assert.equal(json.variants.int8?.placement, 'tensorrt');
+    assert.equal(json.variants['int8-ort']?.placement, 'ort-cpu');
+    assert.equal(json.variants.fp16?.emulated, true);
+    assert.equal(json.variants.int8?.scales?.source, 'calibration');
+    assert.equal(json.variants.int8?.report?.quantized.filter((q) => q.opType === 'Conv').length, 52, 'every Conv');
+    assert.equal(json.variants['int8-ort']?.report?.activationType, 'uint8');
+    for (const [file, placement] of [['int8', 'tensorrt'], ['int8Ort', 'ort-cpu']] as const) {
+      const built = await loadModel(runPath(run, file));
+      assertQdqStructure(built, placement);
+      await checkWithOnnx(runPath(run, file));
+      const engine = await OnnxRuntimeEngine.create(runPath(run, file), { optimization: 'all' });
+      await engine.dispose();
+    }
+    await checkWithOnnx(runPath(run, 'fp16'));
+  });
+
+  test('is deterministic: a second build writes byte-identical models', async () => {
+    const run = await makeRun('twice');
+    await build({ run });
+    const first = await Promise.all((['int8', 'int8Ort', 'fp16'] as const).map((f) => readFile(runPath(run, f))));
+    await build({ run });
+    const second = await Promise.all((['int8', 'int8Ort', 'fp16'] as const).map((f) => readFile(runPath(run, f))));
+    second.forEach((bytes, i) => assert.ok(bytes.equals(first[i]!), `variant ${i} differs`));
+  });
+
+  test('precisions/targets select the variants; build.json keeps the earlier ones; --exclude is recorded', async () => {
+    const run = await makeRun('select');
+    await build({ run, precisions: ['fp16'] });
+    assert.ok(!(await exists(runPath(run, 'int8'))));
+    const result = await build({ run, precisions: ['int8'], targets: ['ort-cpu'], exclude: ['Conv_0', 'Softmax'] });
+    assert.deepEqual(result.built.map((b) => b.name), ['int8-ort']);
+    assert.ok(!(await exists(runPath(run, 'int8'))));
+    const json = await readJson<BuildJson>(runPath(run, 'build'));
+    assert.deepEqual(Object.keys(json.variants).sort(), ['fp16', 'int8-ort']);
+    assert.deepEqual(json.variants['int8-ort']?.options?.exclude, ['Conv_0', 'Softmax']);
+    const excluded = json.variants['int8-ort']!.report!.excluded.find((e) => e.node === 'Conv_0');
+    assert.deepEqual([excluded?.excludedByUser, excluded?.pattern], [true, 'Conv_0']);
+    assertQdqStructure(await loadModel(runPath(run, 'int8Ort')), 'ort-cpu', ['Conv_0']);
+  });
+
+  test('--cache: scales from a TensorRT calibration cache (amax = scale · 127)', async () => {
+    const run = await makeRun('cache');
+    const cachePath = join(root, 'trt.cache');
+    const scales = new Map([...amax].map(([name, a]) => [name, Math.fround(a / 127)]));
+    scales.set('a tensor TensorRT made up', 0.5);
+    await writeFile(cachePath, formatCache({ trtVersion: 101601, algorithm: 'EntropyCalibration2', scales }));
+    const fromCalibration = await build({ run, precisions: ['int8'] });
+    const fromCache = await build({ run, precisions: ['int8'], cache: cachePath });
+    assert.equal(fromCache.built[0]!.scales?.source, 'cache');
+    assert.equal(fromCache.built[0]!.scales?.calibrator, 'EntropyCalibration2');
+    fromCache.built.forEach((b, i) => assert.deepEqual(b.report?.quantized, fromCalibration.built[i]!.report?.quantized));
+  });
+
+  test('bad options and missing inputs are user errors', async () => {
+    const run = await makeRun('errors');
+    const code = (error: unknown) => (error instanceof Int8calError ? error.code : String(error));
+    await assert.rejects(build({ run, precisions: ['int4' as 'int8'] }), (e) => code(e) === 'INVALID_PARAMETER');
+    await assert.rejects(build({ run, targets: ['tensorrt', 'gpu' as 'tensorrt'] }), (e) => code(e) === 'INVALID_PARAMETER');
+    await assert.rejects(build({ run, exclude: ['/(/'] }), (e) => code(e) === 'INVALID_PARAMETER');
+    await rm(runPath(run, 'calibration'));
+    await assert.rejects(build({ run }), (e) => code(e) === 'RUN_FILE_MISSING');
+    await assert.rejects(build({ run: join(root, 'nothing-here') }), (e) => code(e) === 'RUN_FILE_MISSING');
+  });
+});
+
+describe('int8cal build (CLI)', () => {
+  test('builds the run and prints build.json with --json', async () => {
+    const run = await makeRun('cli');
+    const program = new Command('int8cal').exitOverride();
+    registerBuild(program);
+    const chunks: string[] = [];
+    const write = process.stdout.write;
+    process.stdout.write = ((chunk: string) => { chunks.push(String(chunk)); return true; }) as typeof process.stdout.write;
+    const exitCode = process.exitCode;
+    // In-process: a run-writing command otherwise re-runs this process's command line supervised.
+    process.env[SUPERVISED_ENV] = '1';
+    try {
+      await program.parseAsync(['build', '--run', run, '--target', 'ort-cpu', '--precisions', 'int8', '--json'], { from: 'user' });
+    } finally {
+      process.stdout.write = write;
+      delete process.env[SUPERVISED_ENV];
+    }
+    assert.equal(process.exitCode ?? 0, 0);
+    process.exitCode = exitCode;
+    const printed = JSON.parse(chunks.join('')) as BuildJson;
+    assert.deepEqual(Object.keys(printed.variants), ['int8-ort']);
+    assert.ok(await exists(runPath(run, 'int8Ort')));
+  });
+});
