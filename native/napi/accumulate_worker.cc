@@ -1,8 +1,12 @@
 #include "accumulate_worker.h"
 
+#include <algorithm>
+#include <atomic>
 #include <exception>
+#include <map>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "common.h"
 #include "histogram_wrap.h"
@@ -23,15 +27,35 @@ Napi::Promise AccumulateWorker::queue() {
   return promise;
 }
 
+// Calibration folds hundreds of tensors per batch: spread them over the cores. Jobs of one
+// histogram stay together and in call order (the TensorRT-mode histogram depends on order).
 void AccumulateWorker::Execute() {
-  try {
-    for (const Job& job : jobs_) {
-      std::lock_guard<std::mutex> guard(job.histogram->lock());
-      job.histogram->histogram().accumulate(job.values, job.count);
+  std::map<HistogramWrap*, std::vector<const Job*>> byHistogram;
+  for (const Job& job : jobs_) byHistogram[job.histogram].push_back(&job);
+  std::vector<const std::vector<const Job*>*> groups;
+  for (const auto& entry : byHistogram) groups.push_back(&entry.second);
+  std::atomic<size_t> next{0};
+  std::mutex errorLock;
+  std::string error;
+  auto work = [&] {
+    for (size_t g; (g = next++) < groups.size();) {
+      try {
+        for (const Job* job : *groups[g]) {
+          std::lock_guard<std::mutex> guard(job->histogram->lock());
+          job->histogram->histogram().accumulate(job->values, job->count);
+        }
+      } catch (const std::exception& e) {
+        std::lock_guard<std::mutex> guard(errorLock);
+        if (error.empty()) error = e.what();
+      }
     }
-  } catch (const std::exception& e) {
-    SetError(e.what());
-  }
+  };
+  const size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), groups.size());
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  if (!error.empty()) SetError(error);
 }
 
 void AccumulateWorker::OnOK() { deferred_.Resolve(Env().Undefined()); }
