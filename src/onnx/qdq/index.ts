@@ -7,6 +7,7 @@ import { invalidParameter } from '../../errors.js';
 import { opsetVersion } from '../graph.js';
 import type { ModelProto } from '../proto.js';
 import { upgradeOpset } from '../upgrade/index.js';
+import { nodeLabel } from '../upgrade/nodes.js';
 import { parseExcludes } from './exclude.js';
 import { GraphIndex } from './graph-index.js';
 import { PlanBuilder } from './plan.js';
@@ -45,7 +46,7 @@ export function buildInt8(
   const scales = new ActivationScales(index, amax, options.placement);
   if (options.placement === 'tensorrt') {
     // Concat members share one scale, so TensorRT can move Q/DQ across the Concat exactly.
-    // (ort-cpu joins the members of the Concats it quantizes, see placement-ort.)
+    // (ort-cpu keeps Concat float, each member with its own scale: see placement-ort.)
     for (const node of index.nodes) {
       if (node.opType === 'Concat' && !node.domain) scales.join([...index.activationInputs(node), node.output![0]!]);
     }
@@ -78,7 +79,7 @@ export function buildInt8(
 }
 
 function order(index: GraphIndex, label: string): number {
-  const i = index.nodes.findIndex((n) => (n.name || `${n.opType} → ${n.output?.[0] ?? '?'}`) === label);
+  const i = index.nodes.findIndex((n) => nodeLabel(n) === label);
   return i < 0 ? Number.MAX_SAFE_INTEGER : i;
 }
 
