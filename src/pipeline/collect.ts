@@ -83,7 +83,8 @@ async function nextBatch(calibrator: Calibrator, inputs: readonly string[]): Pro
 
 /**
  * Splits the requested tensors into groups whose activations for one batch fit the memory
- * budget, measured on a probe run of the first batch. One group = one pass over the images.
+ * budget, measured on a probe run of the first image (scaled to the batch: probing the whole
+ * batch would itself hold every activation of it). One group = one pass over the images.
  */
 async function planPasses(options: CollectOptions, requested: string[]): Promise<string[][]> {
   const { calibrator, inputs } = options;
@@ -94,8 +95,9 @@ async function planPasses(options: CollectOptions, requested: string[]): Promise
   const engine = await OnnxRuntimeEngine.create(encodeModel(withExtraOutputs(options.model, requested)), { threads: options.threads, optimization: CALIBRATION_OPTIMIZATION });
   let sizes: number[];
   try {
-    const outputs = await engine.run(probe, requested);
-    sizes = requested.map((name) => outputs[name]!.data.byteLength);
+    const { feeds, scale } = firstImage(probe, engine.inputs);
+    const outputs = await engine.run(feeds, requested);
+    sizes = requested.map((name) => outputs[name]!.data.byteLength * scale);
   } finally {
     await engine.dispose();
   }
@@ -113,6 +115,19 @@ async function planPasses(options: CollectOptions, requested: string[]): Promise
   });
   if (current.length || groups.length === 0) groups.push(current);
   return groups;
+}
+
+/** The batch's first image when the batch dimension is dynamic, and the factor back to the batch. */
+function firstImage(batch: Feeds, inputs: readonly { name: string; dims: readonly unknown[] }[]): { feeds: Feeds; scale: number } {
+  const dynamic = inputs.every((i) => typeof i.dims[0] !== 'number');
+  const n = Object.values(batch)[0]?.dims[0] ?? 1;
+  if (!dynamic || n <= 1) return { feeds: batch, scale: 1 };
+  const feeds: Feeds = {};
+  for (const [name, t] of Object.entries(batch)) {
+    const per = t.data.length / n;
+    feeds[name] = { ...t, data: t.data.slice(0, per) as HostTensor['data'], dims: [1, ...t.dims.slice(1)] };
+  }
+  return { feeds, scale: n };
 }
 
 function asFloat32(tensor: HostTensor, name: string): Float32Array {
