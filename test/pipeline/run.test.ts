@@ -66,7 +66,6 @@ test('PaddleOCR det: probability map PSNR ≥ 25 dB for int8 (both placements) a
     });
   }
 });
-});
 
 test('fr_expression: int8 top-1 agrees with fp32 on ≥ 90 % of the 55 LFW crops', async () => {
   const { results } = await pipeline({
