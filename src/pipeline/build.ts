@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseCache } from '../../calibrators/cache.js';
+import { calibrationFromCache } from './calibrate-from-cache.js';
+import { activationTensors } from './prepare.js';
 import { Int8calError, invalidParameter } from '../errors.js';
 import { opsetVersion } from '../onnx/graph.js';
 import { loadModel, saveModel } from '../onnx/model-file.js';
@@ -16,8 +17,6 @@ import { lockRun } from '../run/lock.js';
 export type Precision = 'fp16' | 'int8';
 const PRECISIONS: readonly Precision[] = ['fp16', 'int8'];
 const TARGETS: readonly Placement[] = ['tensorrt', 'ort-cpu'];
-/** Largest symmetric int8 value: a TensorRT cache scale is amax / 127. */
-const INT8_MAX = 127;
 
 export interface BuildOptions {
   /** Run directory written by `calibrate` (model.fp32.onnx, calibration.json). */
@@ -152,24 +151,12 @@ async function readScales(runDir: string, cache: string | undefined, onWarning?:
     const amax = new Map(Object.entries(calibration.tensors).map(([name, t]) => [name, t.amax]));
     return { amax, describe: { source: 'calibration', file: RUN_FILES.calibration, calibrator: calibration.calibrator } };
   }
-  let text: string;
-  try {
-    text = await readFile(cache, 'utf8');
-  } catch (error) {
-    throw new Int8calError('CACHE_READ', `Cannot read calibration cache ${cache}: ${(error as Error).message}`, {
-      file: cache, hint: 'check the --cache path',
-    }, { cause: error });
-  }
-  const parsed = parseCache(text, cache);
-  const amax = new Map<string, number>();
-  for (const [name, scale] of parsed.scales) {
-    if (!Number.isFinite(scale) || scale < 0) {
-      onWarning?.(`${cache}: tensor ${name} has an invalid scale ${scale}; it stays float`);
-      continue;
-    }
-    amax.set(name, scale * INT8_MAX);
-  }
-  return { amax, describe: { source: 'cache', file: resolve(cache), calibrator: parsed.algorithm } };
+  // Same rules as `calibrate --cache`: every activation the model needs must be in the cache.
+  const fp32 = runPath(runDir, 'fp32');
+  const tensors = await activationTensors(await loadModel(fp32), defaultOf('threads'));
+  const fromCache = await calibrationFromCache(cache, tensors, fp32, onWarning);
+  const amax = new Map(Object.entries(fromCache.tensors).map(([name, t]) => [name, t.amax]));
+  return { amax, describe: { source: 'cache', file: resolve(cache), calibrator: fromCache.cacheHeader.algorithm } };
 }
 
 /** The build.json of an earlier build of this run (its other variants are kept), if any. */

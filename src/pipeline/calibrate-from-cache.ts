@@ -4,13 +4,12 @@ import { INT8_MAX, SMALLEST_SCALE } from '../../calibrators/tensor-calibration.j
 import { Int8calError } from '../errors.js';
 import type { WarningCallback } from '../progress.js';
 import type { CalibrationResult, TensorCalibration } from '../run/schema.js';
-import type { CacheHeader } from './calibration-output.js';
 
 const LISTED = 12;
 const list = (names: string[]) => `${names.slice(0, LISTED).join(', ')}${names.length > LISTED ? ` … (${names.length} in all)` : ''}`;
 
 /**
- * Scales from an existing TensorRT cache. Every tensor the model needs must be in it (else
+ * Scales from an existing TensorRT cache (its header is kept). Every tensor the model needs must be in it (else
  * an error listing the missing ones); tensors the model lacks are only a warning, since real
  * caches hold TensorRT's internal names.
  */
@@ -18,7 +17,6 @@ export async function calibrationFromCache(
   path: string,
   tensors: readonly string[],
   model: string,
-  header: CacheHeader,
   onWarning?: WarningCallback,
 ): Promise<CalibrationResult> {
   let text: string;
@@ -52,5 +50,5 @@ export async function calibrationFromCache(
       flags: scale === 0 ? ['from-cache', 'zero-scale-in-cache'] : ['from-cache'],
     };
   }
-  return { schema: 'int8cal/calibration', version: 1, calibrator: 'cache', histogram: 'none', cacheHeader: header, tensors: result };
+  return { schema: 'int8cal/calibration', version: 1, calibrator: 'cache', histogram: 'none', cacheHeader: { trtVersion: cache.trtVersion, algorithm: cache.algorithm }, tensors: result };
 }

@@ -85,7 +85,7 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrateSum
     });
 
     if (o.cache) {
-      const calibration = await calibrationFromCache(o.cache, tensors, o.model, header, o.onWarning);
+      const calibration = await calibrationFromCache(o.cache, tensors, o.model, o.onWarning);
       await saveModel(prepared, runPath(runDir, 'fp32'));
       await writeCalibration(runDir, calibration);
       await writeRunJson(runDir, 'run', manifest([], '', o.cache));
