@@ -10,6 +10,7 @@
  *   activation, native histogramming, and the plain session on the same batches.
  * Each child prints one JSON line and its own peak RSS (`process.resourceUsage().maxRSS`).
  */
+import { groupTensors } from '../src/pipeline/collect.js';
 import { spawn } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -299,20 +300,7 @@ async function planGroups(prepared: ModelProto, requested: string[], file: strin
   } finally {
     await engine.dispose();
   }
-  const groups: string[][] = [];
-  let current: string[] = [];
-  let bytes = 0;
-  requested.forEach((name, i) => {
-    if (current.length && bytes + sizes[i]! > budget) {
-      groups.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(name);
-    bytes += sizes[i]!;
-  });
-  if (current.length || groups.length === 0) groups.push(current);
-  return groups;
+  return groupTensors(requested, sizes, budget);
 }
 
 export const defaultThreads = (): number => availableParallelism();

@@ -101,11 +101,16 @@ async function planPasses(options: CollectOptions, requested: string[]): Promise
   } finally {
     await engine.dispose();
   }
+  return groupTensors(requested, sizes, options.maxActivationMemory);
+}
+
+/** Consecutive groups of tensors whose bytes stay within `budget` (a bigger tensor goes alone). */
+export function groupTensors(names: readonly string[], sizes: readonly number[], budget: number): string[][] {
   const groups: string[][] = [];
   let current: string[] = [];
   let bytes = 0;
-  requested.forEach((name, i) => {
-    if (current.length && bytes + sizes[i]! > options.maxActivationMemory) {
+  names.forEach((name, i) => {
+    if (current.length && bytes + sizes[i]! > budget) {
       groups.push(current);
       current = [];
       bytes = 0;
