@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { byteSize, defaultOf } from '../src/options.js';
 import { OnnxRuntimeEngine } from '../src/engines/onnxruntime.js';
 import { benchEntropy, type EntropyBenchResult } from './entropy.js';
-import { measureBuildLatency, type ModelLatency } from './build-latency.js';
+import { latencyTable, latencyTitle, measureBuildLatency, type ModelLatency } from './build-latency.js';
 import {
   defaultThreads, gatherPhotos, modelCases, modelPath, resolveCase, ROOT, runChild,
   type BaselineReport, type CalibrateReport, type Measured, type ModelCase, type ProfileReport,
@@ -128,10 +128,14 @@ async function benchModel(c: ModelCase, args: Args, work: string, peer: PeerSetu
   return result;
 }
 
-/** bench/build-latency.ts: latency of the built variants ÷ fp32 (quick: two small models, fewer runs). */
-function buildLatency(args: Args): Promise<ModelLatency[]> {
+/**
+ * bench/build-latency.ts: latency of the built variants ÷ fp32 and their PSNR, beside ORT's
+ * quantize_static models (quick: two small models, fewer runs and evaluation photos).
+ */
+function buildLatency(args: Args, peer: PeerSetup | undefined): Promise<ModelLatency[]> {
   return measureBuildLatency({
-    threads: args.threads, images: args.quick ? 4 : 8, iterations: args.quick ? 10 : 30,
+    threads: args.threads, images: args.quick ? 4 : 8, iterations: args.quick ? 10 : 30, evalImages: args.quick ? 4 : 6,
+    peer: peer ?? false, peerLimits: { timeoutMs: args.peerTimeoutMs, maxRssBytes: args.maxRss },
     ...(args.quick ? { models: ['fr_detect', 'fr_expression'] } : {}), onProgress: (line) => log(`build latency: ${line}`),
   });
 }
@@ -164,7 +168,7 @@ async function main(): Promise<void> {
     }
     let latency: ModelLatency[] | undefined;
     if (args.buildLatency) {
-      try { latency = await buildLatency(args); } catch (error) { log(`build-latency bench failed: ${(error as Error).message}`); }
+      try { latency = await buildLatency(args, peer); } catch (error) { log(`build-latency bench failed: ${(error as Error).message}`); }
     }
     await report(args, entropy, peer, results, rssCase, rss, latency);
   } finally {
@@ -221,11 +225,8 @@ function report(args: Args, entropy: EntropyBenchResult & { bestMs: number; wors
       `${gb(small?.calibrate.peakRss)} vs ${gb(large?.calibrate.peakRss)}${flat === undefined ? ` (${status(small?.calibrate)} / ${status(large?.calibrate)})` : ` (${flat >= 0 ? '+' : ''}${(100 * flat).toFixed(1)} %)`}`, 'flat within 10 %'],
   ]));
   if (latency?.length) {
-    const variants = latency[0]!.variants.filter((v) => v.variant !== 'fp32');
-    out.push(table('Built variants: latency ÷ fp32 on ONNX Runtime CPU (bench/build-latency.ts; median of interleaved runs, batch 1)',
-      ['model', 'fp32 median', ...variants.map((v) => `${v.label} ÷ fp32`)],
-      latency.map((m) => [m.label, `${m.variants.find((v) => v.variant === 'fp32')!.medianMs.toFixed(1)} ms`,
-        ...variants.map((v) => x(m.variants.find((w) => w.variant === v.variant)?.ratio, 1))])));
+    const { header, rows } = latencyTable(latency);
+    out.push(table(`${latencyTitle(latency)} (bench/build-latency.ts)`, header, rows));
   }
   console.log(out.join('\n'));
   const json = { schema: 'int8cal/bench', version: 1, date: new Date().toISOString(), args: { ...args }, cpu, cores: cpus().length, memory: totalmem(), entropy, peer, models: results, rss: { model: rssCase.id, runs: rss }, buildLatency: latency };

@@ -2,9 +2,14 @@
 
 Reads the preprocessed images from a float32 .npy written by bench/peer.ts (streamed batch by
 batch, never mapped whole, so the file does not count in this process's RSS), runs
-quantize_static (QDQ, symmetric int8 activations and weights, per-channel weights, Entropy or
-MinMax calibration) on the given number of intra-op threads, and prints one JSON line: status,
-wall time of the quantize_static call, peak RSS, and the error when ORT fails.
+quantize_static (QDQ, per-channel weights, Entropy or MinMax calibration) on the given number
+of intra-op threads, writes the quantized model to --out, and prints one JSON line: status, the
+configuration used, wall time of the quantize_static call, peak RSS, and the error when ORT fails.
+
+Configurations (--config):
+  symmetric  int8 activations and weights, both symmetric: the TensorRT-style Q/DQ int8cal builds.
+  cpu        what quantize_static's docstring recommends for x86-64 CPUs: uint8 (asymmetric)
+             activations, int8 weights, reduce_range=True unless the CPU has VNNI.
 """
 
 import argparse
@@ -77,6 +82,26 @@ def use_threads(threads):
     return original
 
 
+def has_vnni():
+    """x86 VNNI (AVX512-VNNI or AVX-VNNI), from /proc/cpuinfo; False where it can't be read."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return False
+    return "avx512_vnni" in flags or "avx_vnni" in flags
+
+
+def configuration(name):
+    """quantize_static's type and symmetry arguments for a --config name, and how to describe them."""
+    if name == "symmetric":
+        return {"activation_type": QuantType.QInt8, "weight_type": QuantType.QInt8, "reduce_range": False,
+                "extra_options": {"ActivationSymmetric": True, "WeightSymmetric": True}}
+    reduce_range = not has_vnni()
+    return {"activation_type": QuantType.QUInt8, "weight_type": QuantType.QInt8, "reduce_range": reduce_range,
+            "extra_options": {}}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", required=True)
@@ -85,12 +110,16 @@ def main():
     ap.add_argument("--method", choices=["Entropy", "MinMax"], required=True)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--batch-size", type=int, default=1)
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--config", choices=["symmetric", "cpu"], default="symmetric")
+    ap.add_argument("--out", required=True, help="where quantize_static writes its model")
     args = ap.parse_args()
 
     original_options = use_threads(args.threads)
     reader = NpyReader(args.data, args.input, args.batch_size)
-    report = {"method": args.method, "images": int(reader.shape[0]), "ortVersion": onnxruntime.__version__}
+    config = configuration(args.config)
+    report = {"method": args.method, "config": args.config, "activationType": config["activation_type"].name,
+              "weightType": config["weight_type"].name, "reduceRange": config["reduce_range"],
+              "images": int(reader.shape[0]), "ortVersion": onnxruntime.__version__}
     caught = []
     start = time.perf_counter()
     try:
@@ -102,10 +131,8 @@ def main():
                 reader,
                 quant_format=QuantFormat.QDQ,
                 per_channel=True,
-                activation_type=QuantType.QInt8,
-                weight_type=QuantType.QInt8,
                 calibrate_method=getattr(CalibrationMethod, args.method),
-                extra_options={"ActivationSymmetric": True, "WeightSymmetric": True},
+                **config,
             )
         caught = [str(w.message)[:200] for w in seen]
         report["status"] = "ok"

@@ -100,9 +100,16 @@ export async function dumpTensors(files: readonly string[], spec: Preprocessing,
   }
 }
 
+/** ort-peer.py --config: `symmetric` int8 (int8cal's kind of Q/DQ) or quantize_static's CPU advice (uint8 activations). */
+export type PeerConfig = 'symmetric' | 'cpu';
+
 export interface PeerReport {
   status: 'ok' | 'failed' | 'invalid-model';
   method: string;
+  config?: PeerConfig;
+  activationType?: string;
+  weightType?: string;
+  reduceRange?: boolean;
   wallMs: number;
   maxRssKiB: number;
   error?: string;
@@ -118,11 +125,13 @@ export interface PeerJob {
   method: 'Entropy' | 'MinMax';
   threads: number;
   batchSize: number;
+  /** Where quantize_static writes its model. */
   out: string;
+  config?: PeerConfig;
 }
 
 /** One quantize_static run in its own process; `limits` protect the shared machine. */
 export function runOrtPeer(job: PeerJob, limits: SpawnLimits): Promise<Measured<PeerReport>> {
   return spawnMeasured<PeerReport>(job.python, [SCRIPT, '--model', job.model, '--data', job.npy, '--input', job.input, '--method', job.method,
-    '--threads', String(job.threads), '--batch-size', String(job.batchSize), '--out', job.out], limits);
+    '--threads', String(job.threads), '--batch-size', String(job.batchSize), '--out', job.out, '--config', job.config ?? 'symmetric'], limits);
 }
