@@ -57,6 +57,8 @@ export interface HistogramFileHeader {
 }
 
 const STAT_KEYS = ['count', 'nanCount', 'infCount', 'zeroCount', 'absmax', 'range'] as const;
+/** Stats that files written before int8cal tracked signs lack (their blobs derive them). */
+const SIGNED_KEYS = ['min', 'max'] as const;
 
 function statsRecord(stats: HistogramStats): HistogramStats {
   // Fixed key order keeps the JSON byte-identical.
@@ -67,6 +69,8 @@ function statsRecord(stats: HistogramStats): HistogramStats {
     infCount: stats.infCount,
     zeroCount: stats.zeroCount,
     absmax: stats.absmax,
+    min: stats.min,
+    max: stats.max,
     range: stats.range,
   };
 }
@@ -154,6 +158,11 @@ function parseHeader(json: string, file: string): HistogramFileHeader {
       const ok = key === 'absmax' || key === 'range' ? isAmax(stats[key]) : isCount(stats[key]);
       if (!ok) throw corrupt(file, `tensor ${entry.name} has a bad ${key}`, entry.name);
     }
+    for (const key of SIGNED_KEYS) {
+      if (stats[key] !== undefined && !(typeof stats[key] === 'number' && Number.isFinite(stats[key]))) {
+        throw corrupt(file, `tensor ${entry.name} has a bad ${key}`, entry.name);
+      }
+    }
   }
   return h as HistogramFileHeader;
 }
@@ -206,7 +215,8 @@ export function decodeHistogramFile(bytes: Uint8Array, file: string): HistogramS
       throw corrupt(file, `tensor ${entry.name}: ${(error as Error).message}`, entry.name, error);
     }
     const actual = statsRecord(histogram.stats());
-    if (STAT_KEYS.some((key) => actual[key] !== entry.stats[key]) || actual.mode !== header.mode) {
+    const signedDiffer = SIGNED_KEYS.some((key) => entry.stats[key] !== undefined && actual[key] !== entry.stats[key]);
+    if (STAT_KEYS.some((key) => actual[key] !== entry.stats[key]) || signedDiffer || actual.mode !== header.mode) {
       throw corrupt(file, `tensor ${entry.name}: its histogram does not match the stats in the header`, entry.name);
     }
     tensors.set(entry.name, histogram);

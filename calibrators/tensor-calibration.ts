@@ -35,6 +35,8 @@ export function tensorCalibration(calibrator: string, amax: number, stats: Histo
     nanCount: stats.nanCount,
     infCount: stats.infCount,
     absMax: stats.absmax,
+    min: stats.min,
+    max: stats.max,
     flags,
   };
 }

@@ -31,6 +31,13 @@ export interface HistogramStats {
   readonly zeroCount: number;
   /** Exact max |x| over finite values (0 if none). */
   readonly absmax: number;
+  /**
+   * Signed range of the finite values, widened to include 0: −(max |x| over negative values)
+   * and max over positive values. Histograms written before int8cal tracked signs (blob
+   * version 1) report −absmax and absmax.
+   */
+  readonly min: number;
+  readonly max: number;
   /** The amax `linear()` uses by default: absmax (exact mode) or the grown range (trt mode). */
   readonly range: number;
 }

@@ -29,14 +29,15 @@ uint64_t* ExactHistogram::octave(uint32_t exponent) {
 
 void ExactHistogram::accumulate(const float* values, size_t count) {
   uint64_t nan = 0, inf = 0, zeros = 0;
-  uint32_t maxBits = stats_.absmaxBits;
+  uint32_t maxBits[2] = {stats_.positiveMaxBits, stats_.negativeMaxBits};
   for (size_t i = 0; i < count; ++i) {
     const uint32_t b = absBits(values[i]);
     if (b - 1u >= kInfBits - 1u) {  // b == 0 or b >= Inf (unsigned wrap-around)
       if (b == 0) ++zeros; else if (b == kInfBits) ++inf; else ++nan;
       continue;
     }
-    if (b > maxBits) maxBits = b;
+    uint32_t& m = maxBits[signBit(values[i])];
+    if (b > m) m = b;
     const uint32_t exponent = b >> 23;
     uint64_t* counts = octaves_[exponent].get();
     if (!counts) counts = octave(exponent);
@@ -46,7 +47,7 @@ void ExactHistogram::accumulate(const float* values, size_t count) {
   stats_.nan += nan;
   stats_.inf += inf;
   stats_.zeros += zeros;
-  stats_.absmaxBits = maxBits;
+  stats_.foldMaxima(maxBits[1], maxBits[0]);
 }
 
 std::vector<double> ExactHistogram::linear(size_t bins, double amax) const {
@@ -97,9 +98,9 @@ void ExactHistogram::writePayload(ByteWriter& out) const {
   }
 }
 
-std::unique_ptr<ExactHistogram> ExactHistogram::readPayload(ByteReader& in) {
+std::unique_ptr<ExactHistogram> ExactHistogram::readPayload(ByteReader& in, uint16_t version) {
   auto h = std::make_unique<ExactHistogram>();
-  h->stats_ = ValueStats::read(in);
+  h->stats_ = ValueStats::read(in, version);
   const uint16_t used = in.u16();
   if (used > kOctaves) throw CorruptData("too many octaves");
   uint64_t binned = 0;

@@ -30,7 +30,7 @@ class ExactHistogram final : public ValueHistogram {
    */
   std::vector<double> linear(size_t bins, double amax) const override;
 
-  static std::unique_ptr<ExactHistogram> readPayload(ByteReader& in);
+  static std::unique_ptr<ExactHistogram> readPayload(ByteReader& in, uint16_t version);
 
  protected:
   void writePayload(ByteWriter& out) const override;

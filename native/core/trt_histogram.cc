@@ -39,7 +39,7 @@ void TrtHistogram::accumulate(const float* values, size_t count) {
   stats_.nan += batch.nan;
   stats_.inf += batch.inf;
   stats_.zeros += batch.zeros;
-  if (batch.absmaxBits > stats_.absmaxBits) stats_.absmaxBits = batch.absmaxBits;
+  stats_.foldMaxima(batch.negativeMaxBits, batch.positiveMaxBits);
 }
 
 std::vector<double> TrtHistogram::linear(size_t bins, double amax) const {
@@ -72,9 +72,9 @@ void TrtHistogram::writePayload(ByteWriter& out) const {
   for (uint64_t c : bins_) out.varint(c);
 }
 
-std::unique_ptr<TrtHistogram> TrtHistogram::readPayload(ByteReader& in) {
+std::unique_ptr<TrtHistogram> TrtHistogram::readPayload(ByteReader& in, uint16_t version) {
   auto h = std::make_unique<TrtHistogram>();
-  h->stats_ = ValueStats::read(in);
+  h->stats_ = ValueStats::read(in, version);
   if (in.u32() != kBins) throw CorruptData("unsupported bin count");
   h->range_ = in.f64();
   const ValueStats& s = h->stats_;

@@ -26,7 +26,7 @@ class TrtHistogram final : public ValueHistogram {
   std::vector<double> linear(size_t bins, double amax) const override;
   const std::vector<uint64_t>& counts() const { return bins_; }
 
-  static std::unique_ptr<TrtHistogram> readPayload(ByteReader& in);
+  static std::unique_ptr<TrtHistogram> readPayload(ByteReader& in, uint16_t version);
 
  protected:
   void writePayload(ByteWriter& out) const override;

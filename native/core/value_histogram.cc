@@ -36,9 +36,9 @@ std::unique_ptr<ValueHistogram> deserializeHistogram(const uint8_t* data, size_t
   const uint8_t mode = in.u8();
   std::unique_ptr<ValueHistogram> result;
   if (mode == static_cast<uint8_t>(HistogramMode::kExact)) {
-    result = ExactHistogram::readPayload(in);
+    result = ExactHistogram::readPayload(in, version);
   } else if (mode == static_cast<uint8_t>(HistogramMode::kTrt)) {
-    result = TrtHistogram::readPayload(in);
+    result = TrtHistogram::readPayload(in, version);
   } else {
     throw CorruptData("unknown histogram mode " + std::to_string(mode));
   }

@@ -14,7 +14,7 @@ namespace int8cal {
 enum class HistogramMode : uint8_t { kExact = 0, kTrt = 1 };
 
 /** Version of the blob layout written by serialize(); readers reject newer ones. */
-constexpr uint16_t kBlobVersion = 1;
+constexpr uint16_t kBlobVersion = 2;  // 2: per-sign maxima in the stats
 
 /** A histogram of |x| with exact statistics. Not thread-safe: callers serialise access. */
 class ValueHistogram {

@@ -1,5 +1,6 @@
 #include "value_stats.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace int8cal {
@@ -17,15 +18,20 @@ void ValueStats::write(ByteWriter& out) const {
   out.u64(inf);
   out.u64(zeros);
   out.u32(absmaxBits);
+  out.u32(negativeMaxBits);
+  out.u32(positiveMaxBits);
 }
 
-ValueStats ValueStats::read(ByteReader& in) {
+ValueStats ValueStats::read(ByteReader& in, uint16_t version) {
   ValueStats s;
   s.total = in.u64();
   s.nan = in.u64();
   s.inf = in.u64();
   s.zeros = in.u64();
   s.absmaxBits = in.u32();
+  s.negativeMaxBits = version >= 2 ? in.u32() : s.absmaxBits;
+  s.positiveMaxBits = version >= 2 ? in.u32() : s.absmaxBits;
+  if (std::max(s.negativeMaxBits, s.positiveMaxBits) != s.absmaxBits) throw CorruptData("per-sign maxima disagree with absmax");
   if (s.nan > s.total || s.inf > s.total - s.nan) throw CorruptData("NaN/Inf counts exceed total");
   if (s.zeros > s.finite()) throw CorruptData("zero count exceeds finite count");
   if (s.absmaxBits >= kInfBits) throw CorruptData("absmax is not finite");
@@ -34,24 +40,31 @@ ValueStats ValueStats::read(ByteReader& in) {
   return s;
 }
 
+void ValueStats::foldMaxima(uint32_t negativeBits, uint32_t positiveBits) {
+  negativeMaxBits = std::max(negativeMaxBits, negativeBits);
+  positiveMaxBits = std::max(positiveMaxBits, positiveBits);
+  absmaxBits = std::max(negativeMaxBits, positiveMaxBits);
+}
+
 void scanStats(const float* values, size_t count, ValueStats& stats) {
   uint64_t nan = 0, inf = 0, zeros = 0;
-  uint32_t maxBits = stats.absmaxBits;
+  uint32_t maxBits[2] = {stats.positiveMaxBits, stats.negativeMaxBits};
   for (size_t i = 0; i < count; ++i) {
     const uint32_t b = absBits(values[i]);
     if (b >= kInfBits) {
       if (b == kInfBits) ++inf; else ++nan;
     } else if (b == 0) {
       ++zeros;
-    } else if (b > maxBits) {
-      maxBits = b;
+    } else {
+      uint32_t& m = maxBits[signBit(values[i])];
+      if (b > m) m = b;
     }
   }
   stats.total += count;
   stats.nan += nan;
   stats.inf += inf;
   stats.zeros += zeros;
-  stats.absmaxBits = maxBits;
+  stats.foldMaxima(maxBits[1], maxBits[0]);
 }
 
 }  // namespace int8cal

@@ -1,6 +1,7 @@
 // Exact statistics tracked next to every histogram: counts of all, NaN, ±Inf and exact-zero
-// values, and the exact max |x| over finite values (kept as float32 bits: for non-negative
-// floats, the integer order of the bits is the numeric order).
+// values, and the exact max |x| over finite values, also per sign (kept as float32 bits: for
+// non-negative floats, the integer order of the bits is the numeric order). The per-sign maxima
+// give the signed range [−negativeMax, positiveMax] that asymmetric quantization uses.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +20,13 @@ inline uint32_t absBits(float x) {
   return bits & kAbsMask;
 }
 
+/** 1 for negative floats (sign bit set), else 0. */
+inline uint32_t signBit(float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  return bits >> 31;
+}
+
 /** The value of non-negative float32 bits (up to and including +Inf's bits) as a double. */
 double valueOfBits(uint32_t bits);
 
@@ -28,13 +36,21 @@ struct ValueStats {
   uint64_t inf = 0;
   uint64_t zeros = 0;
   uint32_t absmaxBits = 0;
+  /** Max |x| over negative / positive finite values (0 if none). */
+  uint32_t negativeMaxBits = 0;
+  uint32_t positiveMaxBits = 0;
 
   uint64_t finite() const { return total - nan - inf; }
   double absmax() const { return valueOfBits(absmaxBits); }
 
   void write(ByteWriter& out) const;
-  /** Reads and validates (NaN + Inf <= total, zeros <= finite, absmax finite). */
-  static ValueStats read(ByteReader& in);
+  /**
+   * Reads and validates (NaN + Inf <= total, zeros <= finite, absmax finite, absmax = the larger
+   * per-sign max). Blob version 1 has no per-sign maxima: both read as absmax (sign unknown).
+   */
+  static ValueStats read(ByteReader& in, uint16_t version);
+  /** Folds per-sign maxima in and keeps absmax their max. */
+  void foldMaxima(uint32_t negativeBits, uint32_t positiveBits);
 };
 
 /**

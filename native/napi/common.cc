@@ -53,6 +53,8 @@ Napi::Object statsToObject(Napi::Env env, const ValueHistogram& histogram) {
   out.Set("infCount", static_cast<double>(s.inf));
   out.Set("zeroCount", static_cast<double>(s.zeros));
   out.Set("absmax", s.absmax());
+  out.Set("min", s.negativeMaxBits ? -valueOfBits(s.negativeMaxBits) : 0.0);  // never -0
+  out.Set("max", valueOfBits(s.positiveMaxBits));
   out.Set("range", histogram.defaultAmax());
   return out;
 }

@@ -6,7 +6,7 @@ import { Int8calError, invalidParameter } from '../errors.js';
 import { opsetVersion } from '../onnx/graph.js';
 import { loadModel, saveModel } from '../onnx/model-file.js';
 import { buildFp16 } from '../onnx/fp16/index.js';
-import { buildInt8, parseExcludes, type BuildReport, type Placement } from '../onnx/qdq/index.js';
+import { buildInt8, parseExcludes, type BuildReport, type Placement, type SignedRange } from '../onnx/qdq/index.js';
 import { defaultOf } from '../options.js';
 import type { ProgressCallback, WarningCallback } from '../progress.js';
 import { checkCalibration } from '../run/check.js';
@@ -109,7 +109,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         continue;
       }
       const placement: Placement = name === 'int8' ? 'tensorrt' : 'ort-cpu';
-      const { model, report } = buildInt8(fp32, scales.amax, { placement, exclude, perTensorWeights });
+      const { model, report } = buildInt8(fp32, scales.amax, { placement, exclude, perTensorWeights, ranges: scales.ranges });
       await saveModel(model, runPath(runDir, FILES[name]));
       if (report.unscaled.length) {
         options.onWarning?.(`${name}: ${report.unscaled.length} tensor(s) have no usable scale and stay float (see build.json), e.g. ${report.unscaled[0]!.tensor}`);
@@ -141,6 +141,8 @@ function checkList<T extends string>(name: string, values: readonly string[], al
 
 interface Scales {
   amax: Map<string, number>;
+  /** Observed signed ranges (calibration.json only: a TensorRT cache has none). */
+  ranges?: Map<string, SignedRange>;
   describe: ScaleSource;
 }
 
@@ -149,7 +151,11 @@ async function readScales(runDir: string, cache: string | undefined, onWarning?:
   if (cache === undefined) {
     const calibration = await readRunJson(runDir, 'calibration', checkCalibration, 'calibrate');
     const amax = new Map(Object.entries(calibration.tensors).map(([name, t]) => [name, t.amax]));
-    return { amax, describe: { source: 'calibration', file: RUN_FILES.calibration, calibrator: calibration.calibrator } };
+    const ranges = new Map<string, SignedRange>();
+    for (const [name, t] of Object.entries(calibration.tensors)) {
+      if (t.min !== undefined && t.max !== undefined) ranges.set(name, { min: t.min, max: t.max });
+    }
+    return { amax, ranges, describe: { source: 'calibration', file: RUN_FILES.calibration, calibrator: calibration.calibrator } };
   }
   // Same rules as `calibrate --cache`: every activation the model needs must be in the cache.
   const fp32 = runPath(runDir, 'fp32');

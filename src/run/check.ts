@@ -24,11 +24,15 @@ export function checkRunManifest(value: unknown, path: string): RunManifest {
 
 export function checkCalibration(value: unknown, path: string): CalibrationResult {
   const record = expectSchema(value, path, 'int8cal/calibration', 1);
-  const tensors = record.tensors as Record<string, { amax?: unknown; scale?: unknown }> | undefined;
+  const tensors = record.tensors as Record<string, { amax?: unknown; scale?: unknown; min?: unknown; max?: unknown }> | undefined;
   if (!tensors || typeof tensors !== 'object') throw new Int8calError('RUN_FILE_CORRUPT', `${path} has no tensors`, { file: path });
   for (const [name, t] of Object.entries(tensors)) {
     if (typeof t.amax !== 'number' || typeof t.scale !== 'number' || !(t.scale > 0) || !Number.isFinite(t.scale)) {
       throw new Int8calError('RUN_FILE_CORRUPT', `${path}: tensor ${name} has no valid amax/scale`, { file: path, tensor: name });
+    }
+    const signed = t.min !== undefined || t.max !== undefined;
+    if (signed && !(typeof t.min === 'number' && typeof t.max === 'number' && t.min <= 0 && t.max >= 0 && Number.isFinite(t.min - t.max))) {
+      throw new Int8calError('RUN_FILE_CORRUPT', `${path}: tensor ${name} has an invalid min/max (need finite min ≤ 0 ≤ max)`, { file: path, tensor: name });
     }
   }
   return record as unknown as CalibrationResult;

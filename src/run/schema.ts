@@ -39,6 +39,12 @@ export interface TensorCalibration {
   infCount: number;
   /** Exact max |x| over finite values. */
   absMax: number;
+  /**
+   * Observed signed range, widened to include 0 (min ≤ 0 ≤ max). Absent when the scales came
+   * from a TensorRT cache, which only has amax.
+   */
+  min?: number;
+  max?: number;
   flags: TensorFlag[];
 }
 

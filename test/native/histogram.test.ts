@@ -116,19 +116,48 @@ describe('exact histogram statistics', () => {
     const values = mixedValues(100_000, 3);
     const h = new Histogram();
     await h.accumulate(values);
-    let absmax = 0, nan = 0, inf = 0, zeros = 0;
+    let absmax = 0, min = 0, max = 0, nan = 0, inf = 0, zeros = 0;
     for (const x of values) {
       if (Number.isNaN(x)) nan++;
       else if (!Number.isFinite(x)) inf++;
       else if (x === 0) zeros++;
-      else absmax = Math.max(absmax, Math.abs(x));
+      else [absmax, min, max] = [Math.max(absmax, Math.abs(x)), Math.min(min, x), Math.max(max, x)];
     }
     const stats = h.stats();
-    assert.deepEqual(stats, { mode: 'exact', count: values.length, nanCount: nan, infCount: inf, zeroCount: zeros, absmax, range: absmax });
+    assert.deepEqual(stats, { mode: 'exact', count: values.length, nanCount: nan, infCount: inf, zeroCount: zeros, absmax, min, max, range: absmax });
     const linear = h.linear();
     const total = linear.reduce((a, b) => a + b, 0);
     assert.ok(Math.abs(total - (values.length - nan - inf)) < 1e-6, `linear total ${total}`);
     assert.ok(linear.every(Number.isFinite));
+  });
+
+  it('tracks the signed range per sign (exact and trt), widened to include 0', async () => {
+    for (const mode of ['exact', 'trt'] as const) {
+      const h = new Histogram(mode);
+      await h.accumulate(Float32Array.of(0.25, -0.375, 3, 0, Number.NaN, Number.NEGATIVE_INFINITY));
+      await h.accumulate(Float32Array.of(2, -0.125));
+      assert.deepEqual([h.stats().min, h.stats().max, h.stats().absmax], [-0.375, 3, 3], mode);
+      const positive = new Histogram(mode);
+      await positive.accumulate(Float32Array.of(0.5, 1.5));
+      assert.deepEqual([positive.stats().min, positive.stats().max], [0, 1.5], `${mode}: no negatives → min 0`);
+      const back = Histogram.deserialize(h.serialize()).stats();
+      assert.deepEqual([back.min, back.max], [-0.375, 3], `${mode}: serialized`);
+    }
+  });
+
+  it('reads version-1 blobs (no per-sign maxima) with the range ±absmax', async () => {
+    const h = new Histogram('exact');
+    await h.accumulate(Float32Array.of(-0.5, 2));
+    const v2 = h.serialize();
+    const statsEnd = 4 + 2 + 1 + 4 * 8 + 4; // magic, version, mode, four counts, absmax bits
+    const v1 = new Uint8Array(v2.length - 8);
+    v1.set(v2.subarray(0, statsEnd));
+    v1.set(v2.subarray(statsEnd + 8), statsEnd);
+    v1[4] = 1;
+    v1[5] = 0;
+    const stats = Histogram.deserialize(v1).stats();
+    assert.deepEqual([stats.min, stats.max, stats.absmax], [-2, 2, 2]);
+    assert.deepEqual([...Histogram.deserialize(v1).linear(8)], [...h.linear(8)]);
   });
 
   it('handles all-zero input: no crash, amax 0', async () => {

@@ -109,6 +109,23 @@ describe('buildInt8 on small models', () => {
     assertQdqStructure(q, 'ort-cpu');
   });
 
+  test('ort-cpu with calibrated signed ranges: lopsided tensors get an asymmetric uint8 grid clipped to ±amax', () => {
+    // x: observed [−0.5, 2.5], amax 2 → [−0.5, 2]; b: [−6, 1] and amax 4 → [−4, 1]; without a range, zero point 128.
+    const ranges = new Map([['x', { min: -0.5, max: 2.5 }], ['b', { min: -6, max: 1 }]]);
+    const { model: q, report } = buildInt8(residualModel(), residualAmax, { placement: 'ort-cpu', ranges });
+    const params = (tensor: string) => {
+      const node = q.graph!.node!.find((n) => n.opType === 'QuantizeLinear' && n.input![0] === tensor)!;
+      return [floatValues(initializer(q, node.input![1]!))[0], Number(intValues(initializer(q, node.input![2]!))[0])];
+    };
+    assert.deepEqual(params('x'), [Math.fround(2.5 / 255), 51]);
+    assert.deepEqual(params('b'), [Math.fround(5 / 255), 204]);
+    assert.deepEqual(params('r'), [Math.fround(3 / 255), 0], 'non-negative tensors keep zero point 0');
+    assert.ok(report.notes.some((n) => /asymmetric/.test(n)), 'the report says signed activations are asymmetric');
+    assertQdqStructure(q, 'ort-cpu');
+    const { model: trt } = buildInt8(residualModel(), residualAmax, { placement: 'tensorrt', ranges });
+    assertQdqStructure(trt, 'tensorrt');
+  });
+
   test('ort-cpu: ONNX Runtime turns it into integer kernels and stays close to fp32', async () => {
     const model = residualModel();
     const feeds = { x: floatFeed(randomFloats(72, 5, 1.9), [1, 2, 6, 6]) };

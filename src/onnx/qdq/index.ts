@@ -17,7 +17,7 @@ import { rewrite } from './rewrite.js';
 import { ActivationScales } from './scales.js';
 import type { BuildInt8Options, BuildReport, Placement } from './types.js';
 
-export type { ActivationParams, BuildInt8Options, BuildReport, FloatNode, Placement, QuantizedNode } from './types.js';
+export type { ActivationParams, BuildInt8Options, BuildReport, FloatNode, Placement, QuantizedNode, SignedRange } from './types.js';
 export { parseExcludes } from './exclude.js';
 
 const QDQ_OPSET = 13;
@@ -43,7 +43,7 @@ export function buildInt8(
   const excludes = parseExcludes(options.exclude);
   const source = opsetVersion(model) < QDQ_OPSET ? upgradeOpset(model, QDQ_OPSET) : model;
   const index = new GraphIndex(source);
-  const scales = new ActivationScales(index, amax, options.placement);
+  const scales = new ActivationScales(index, amax, options.placement, options.ranges);
   if (options.placement === 'tensorrt') {
     // Concat members share one scale, so TensorRT can move Q/DQ across the Concat exactly.
     // (ort-cpu keeps Concat float, each member with its own scale: see placement-ort.)
@@ -94,8 +94,10 @@ function notes(options: BuildInt8Options, sourceOpset: number): string[] {
   if (options.placement === 'tensorrt') {
     list.push('activations: symmetric int8, zero point 0, scale = amax / 127');
   } else {
-    list.push('activations: uint8 for ONNX Runtime\'s x86 U8S8 kernels — signed tensors zero point 128, scale = amax / 127 (the same grid as symmetric int8); ' +
-      'non-negative tensors (Relu/Clip outputs…) zero point 0, scale = amax / 255 so ORT absorbs the Relu/Clip into the QuantizeLinear');
+    list.push(options.ranges
+      ? 'activations: uint8 for ONNX Runtime\'s x86 U8S8 kernels — signed tensors asymmetric over their calibrated range clipped to ±amax (255 steps, integer zero point); '
+      : 'activations: uint8 for ONNX Runtime\'s x86 U8S8 kernels — signed tensors zero point 128, scale = amax / 127 (the same grid as symmetric int8; no signed ranges in the calibration); ');
+    list[list.length - 1] += 'non-negative tensors (Relu/Clip outputs…) zero point 0, scale = amax / 255 so ORT absorbs the Relu/Clip into the QuantizeLinear';
     list.push('biases stay float; ONNX Runtime quantizes them to int32 when it fuses');
     list.push('Concat runs in float and each input keeps its own scale (a shared scale costs small-range members their resolution)');
   }

@@ -7,7 +7,7 @@
 import type { NodeProto } from '../proto.js';
 import { floatValues } from '../upgrade/tensors.js';
 import type { GraphIndex } from './graph-index.js';
-import type { ActivationParams, Placement } from './types.js';
+import type { ActivationParams, Placement, SignedRange } from './types.js';
 import { scaleFor } from './weights.js';
 
 /** Ops whose output is never negative when given any input. */
@@ -19,6 +19,20 @@ const SIGN_PRESERVING_OPS = new Set([
   'Identity', 'Concat', 'DepthToSpace', 'SpaceToDepth',
 ]);
 
+/**
+ * uint8 parameters over [max(min, −amax), min(max, amax)]: zero stays exactly representable
+ * (an integer zero point). Undefined when there is no range or it is empty.
+ */
+export function asymmetricParams(amax: number, range: SignedRange | undefined): ActivationParams | undefined {
+  if (!range) return undefined;
+  const lo = Math.max(range.min, -amax);
+  const hi = Math.min(range.max, amax);
+  const scale = Math.fround((hi - lo) / 255);
+  if (!(scale > 0) || !Number.isFinite(scale)) return undefined;
+  const zeroPoint = Math.min(255, Math.max(0, Math.round(-lo / scale)));
+  return { type: 'uint8', scale, zeroPoint };
+}
+
 export class ActivationScales {
   readonly #parent = new Map<string, string>();
   readonly #nonNegative = new Map<string, boolean>();
@@ -27,6 +41,7 @@ export class ActivationScales {
     private readonly index: GraphIndex,
     private readonly amax: ReadonlyMap<string, number>,
     private readonly placement: Placement,
+    private readonly ranges?: ReadonlyMap<string, SignedRange>,
   ) {}
 
   /** Makes `names` share one scale. */
@@ -80,11 +95,25 @@ export class ActivationScales {
     if (this.placement === 'tensorrt') return { type: 'int8', scale: scaleFor(group.amax, 127), zeroPoint: 0 };
     // ort-cpu: uint8 (ONNX Runtime's x86 integer kernels are U8S8). A non-negative group uses
     // zero point 0 so a Relu/Clip before the QuantizeLinear is absorbed by it; a signed one
-    // zero point 128, the same grid as symmetric int8.
-    const nonNegative = this.#members(name).every((m) => this.isNonNegative(m));
-    return nonNegative
-      ? { type: 'uint8', scale: scaleFor(group.amax, 255), zeroPoint: 0 }
-      : { type: 'uint8', scale: scaleFor(group.amax, 127), zeroPoint: 128 };
+    // spreads 255 steps over its observed range clipped to ±amax (Hardswish outputs, ≥ −0.375,
+    // get nearly twice symmetric int8's resolution), or zero point 128 (symmetric int8's grid)
+    // when its range is unknown.
+    const members = this.#members(name);
+    if (members.every((m) => this.isNonNegative(m))) return { type: 'uint8', scale: scaleFor(group.amax, 255), zeroPoint: 0 };
+    return asymmetricParams(group.amax, this.#groupRange(members)) ?? { type: 'uint8', scale: scaleFor(group.amax, 127), zeroPoint: 128 };
+  }
+
+  /** The members' combined observed range, when every member has one. */
+  #groupRange(members: readonly string[]): SignedRange | undefined {
+    let min = 0;
+    let max = 0;
+    for (const m of members) {
+      const range = this.ranges?.get(m);
+      if (!range) return undefined;
+      min = Math.min(min, range.min);
+      max = Math.max(max, range.max);
+    }
+    return { min, max };
   }
 
   /** Whether a tensor is non-negative by construction (Relu output, Clip(min ≥ 0)…). */

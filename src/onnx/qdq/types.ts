@@ -6,6 +6,18 @@ export interface BuildInt8Options {
   exclude?: readonly string[];
   /** One scale per weight tensor instead of one per output channel. */
   perTensorWeights?: boolean;
+  /**
+   * Observed signed range per activation. ort-cpu uses it to give signed tensors whose range is
+   * lopsided an asymmetric uint8 grid (ONNX Runtime accepts any zero point); without it, signed
+   * tensors get zero point 128. TensorRT needs symmetric int8 and ignores it.
+   */
+  ranges?: ReadonlyMap<string, SignedRange>;
+}
+
+/** Observed min ≤ 0 ≤ max of an activation. */
+export interface SignedRange {
+  min: number;
+  max: number;
 }
 
 /** How an activation tensor is quantized: `q = clamp(round(x / scale) + zeroPoint)`. */
