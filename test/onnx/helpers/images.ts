@@ -3,17 +3,10 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Feeds } from '../../../src/engines/engine.js';
+import type { FeatureInputSpec } from '../../../src/metrics/pd-networks.js';
 
-export interface TensorSpec {
-  width: number;
-  height: number;
-  /** value = (pixel · scale − mean[c]) / std[c], pixel in 0..255, RGB. */
-  scale: number;
-  mean: readonly [number, number, number];
-  std: readonly [number, number, number];
-}
-
-export async function imageTensor(file: string, spec: TensorSpec): Promise<Float32Array> {
+/** value = (pixel · scale − mean[c]) / std[c], pixel in 0..255, RGB, resized to spec.width × spec.height. */
+export async function imageTensor(file: string, spec: FeatureInputSpec): Promise<Float32Array> {
   const { data } = await sharp(file).rotate().removeAlpha().toColourspace('srgb')
     .resize(spec.width, spec.height, { fit: 'fill', kernel: 'linear' })
     .raw().toBuffer({ resolveWithObject: true });
@@ -34,7 +27,7 @@ export async function listImages(dir: string): Promise<string[]> {
 }
 
 /** One feed (batch 1) per image for the model input `input`. */
-export async function imageFeeds(files: readonly string[], input: string, spec: TensorSpec): Promise<Feeds[]> {
+export async function imageFeeds(files: readonly string[], input: string, spec: FeatureInputSpec): Promise<Feeds[]> {
   const feeds: Feeds[] = [];
   for (const file of files) {
     feeds.push({ [input]: { type: 'float32', data: await imageTensor(file, spec), dims: [1, 3, spec.height, spec.width] } });

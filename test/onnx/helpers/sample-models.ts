@@ -1,13 +1,14 @@
 /** The six sample models with the preprocessing they expect and the photo sets to use. */
 import { model, samples } from '../../support/paths.js';
-import { listImages, type TensorSpec } from './images.js';
+import type { FeatureInputSpec } from '../../../src/metrics/pd-networks.js';
+import { listImages } from './images.js';
 
 export interface SampleModel {
   /** Short name used in test titles. */
   name: string;
   file: string;
   input: string;
-  spec: TensorSpec;
+  spec: FeatureInputSpec;
   /** Photo folders to calibrate on (the model's own domain). */
   calibration: string[];
   /** Photo folders to evaluate on (never used for calibration). */
