@@ -6,12 +6,12 @@
 import { basename } from 'node:path';
 import { fromDecibels } from '../src/metrics/psnr.js';
 import { escapeHtml, safePngDataUri } from './escape.js';
-import { db, num, percent } from './format.js';
+import { percent } from './format.js';
 import type { Results } from './results-schema.js';
 import { histogramChart, scatterChart, type ScatterPoint } from './svg.js';
 import {
-  calibrationTable, checksTable, detectionTable, environmentTable, findVariant, latencyTable, outputTable, verdictTable,
-  passSymbol, worstImagesTable, worstPd, worstPsnr, type Cell, type Table,
+  calibrationTable, checksTable, checkText, detectionTable, environmentTable, findVariant, latencyTable, outputTable, verdictTable,
+  worstImagesTable, worstPd, worstPsnr, worstPsnrText, type Cell, type Table,
 } from './view.js';
 
 export interface RenderOptions {
@@ -82,11 +82,11 @@ function summaryLines(results: Results): { text: string; verdict: string }[] {
     const failed = v.verdict.checks.filter((c) => c.verdict === 'fail');
     const speed = `${v.verdict.speedup.toFixed(2)}× the reference's speed${v.latency.emulated ? ' (emulated)' : ''}`;
     if (v.verdict.verdict === 'fail') {
-      const why = failed.map((c) => `${c.metric}${c.output ? ` of ${c.output}` : ''} ${c.metric === 'psnr' ? db(c.value) : num(typeof c.value === 'number' ? c.value : fromDecibels(c.value))} (needs ${passSymbol(c.direction, c.strict)} ${num(c.threshold)})`);
+      const why = failed.map(checkText);
       return { text: `${v.name}: FAIL — ${why.join('; ')}; ${speed}`, verdict: 'fail' };
     }
     if (v.verdict.verdict === 'pass') return { text: `${v.name}: PASS (${v.verdict.checks.length} checks); ${speed}`, verdict: 'pass' };
-    return { text: `${v.name}: no threshold applies (PSNR ${db(worstPsnr(v))}); ${speed}`, verdict: 'none' };
+    return { text: `${v.name}: no threshold applies (PSNR ${worstPsnrText(v)}); ${speed}`, verdict: 'none' };
   });
 }
 

@@ -8,10 +8,9 @@ import { escapeMarkdown } from './escape.js';
 import type { RenderOptions } from './html.js';
 import type { Results } from './results-schema.js';
 import {
-  calibrationTable, checksTable, detectionTable, environmentTable, latencyTable, outputTable, verdictTable, worstImagesTable,
-  worstPsnr, type Cell, type Table,
+  calibrationTable, checksTable, checkText, detectionTable, environmentTable, latencyTable, outputTable, verdictTable, worstImagesTable,
+  worstPsnrText, type Cell, type Table,
 } from './view.js';
-import { db } from './format.js';
 
 const ARROW = { better: '▲', worse: '▼', same: '' } as const;
 
@@ -41,7 +40,8 @@ export function renderMarkdown(results: Results, options: RenderOptions = {}): s
   out.push('## Verdict', '');
   for (const v of results.variants.filter((x) => x.name !== results.reference)) {
     const verdict = v.verdict.verdict === 'none' ? 'no threshold applies' : `**${v.verdict.verdict.toUpperCase()}**`;
-    out.push(`- ${escapeMarkdown(v.name)}: ${verdict}, worst PSNR ${escapeMarkdown(db(worstPsnr(v)))}, ${v.verdict.speedup.toFixed(2)}× the reference's speed${v.latency.emulated ? ' (emulated)' : ''}`);
+    out.push(`- ${escapeMarkdown(v.name)}: ${verdict}, worst PSNR ${escapeMarkdown(worstPsnrText(v))}, ${v.verdict.speedup.toFixed(2)}× the reference's speed${v.latency.emulated ? ' (emulated)' : ''}`);
+    for (const c of v.verdict.checks.filter((x) => x.verdict === 'fail')) out.push(`  - ${escapeMarkdown(checkText(c))}`);
   }
   out.push('', markdownTable(verdictTable(results, baseline)), '');
   const checks = checksTable(results);

@@ -109,6 +109,7 @@ export interface VariantResult {
 export interface OutputMetrics {
   name: string;
   dims: number[];
+  /** `psnr.nonFinite` > 0 (NaN/Inf where the reference has other values): PSNR "-inf" and the variant fails. */
   psnr: PsnrResult;
   similarity: SimilarityResult;
   /** For image-like outputs (or the model's own features on request). */
@@ -140,7 +141,10 @@ export interface WorstImage {
 
 /** One pass/fail check behind a verdict. */
 export interface VerdictCheck {
-  /** "psnr", "pd", "cosine", "top1", "f1", … */
+  /**
+   * "psnr", "pd", "cosine", "top1", "f1", … and "non-finite": added (failed) for each output
+   * with NaN/±Inf where the reference has other values; `value` is how many such elements.
+   */
   metric: string;
   /** The output checked (absent for variant-wide metrics such as detection F1). */
   output?: string;
@@ -152,10 +156,15 @@ export interface VerdictCheck {
   verdict: Verdict;
   /** Where the threshold comes from: "--fail-on psnr<30", the PD network's table entry… */
   source: string;
+  /**
+   * Why the check failed whatever its value, e.g. "1234 NaN/Inf": the output is broken, and
+   * cosine, |Δ| and PD were computed over what was left (metrics/gates.ts).
+   */
+  note?: string;
 }
 
 export interface VariantVerdict {
-  /** "none": no threshold applied to this variant (no gate, no PD network threshold). */
+  /** "none": no threshold applied to this variant (no gate, no PD network threshold) and no output has NaN/Inf. */
   verdict: Verdict | 'none';
   checks: VerdictCheck[];
   /** Reference p50 latency / this variant's p50 (1 for the reference). */

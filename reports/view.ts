@@ -5,7 +5,7 @@
 import { fromDecibels, type Decibels } from '../src/metrics/psnr.js';
 import type { Verdict } from '../src/metrics/verdict.js';
 import { DASH, db, delta, ms, num, percent, times, type Delta } from './format.js';
-import type { CalibrationSummary, OutputMetrics, Results, VariantResult } from './results-schema.js';
+import type { CalibrationSummary, OutputMetrics, Results, VariantResult, VerdictCheck } from './results-schema.js';
 
 export interface Cell {
   text: string;
@@ -31,6 +31,24 @@ export function worstPsnr(v: VariantResult): Decibels | undefined {
   let worst: Decibels | undefined;
   for (const o of v.outputs) if (worst === undefined || fromDecibels(o.psnr.value) < fromDecibels(worst)) worst = o.psnr.value;
   return worst;
+}
+
+/** NaN/Inf elements over a variant's outputs where the reference has other values (0 for a healthy variant). */
+export function nonFiniteCount(v: VariantResult): number {
+  return v.outputs.reduce((n, o) => n + o.psnr.nonFinite, 0);
+}
+
+/** The worst PSNR as text, saying why when outputs have NaN/Inf: "−∞ (1234 NaN/Inf)". */
+export function worstPsnrText(v: VariantResult): string {
+  const n = nonFiniteCount(v);
+  return db(worstPsnr(v)) + (n ? ` (${n} NaN/Inf)` : '');
+}
+
+/** One failed or passed check in words: "cosine of y 0.998 (needs ≥ 0.999)", "y has 12 NaN/Inf values …". */
+export function checkText(c: VerdictCheck): string {
+  if (c.metric === 'non-finite') return `${c.output ?? 'an output'} has ${num(fromDecibels(c.value))} NaN/Inf values where the reference has other values`;
+  const value = c.metric === 'psnr' ? db(c.value) : num(fromDecibels(c.value));
+  return `${c.metric}${c.output ? ` of ${c.output}` : ''} ${value}${c.note ? ` with ${c.note}` : ''} (needs ${passSymbol(c.direction, c.strict)} ${num(c.threshold)})`;
 }
 
 /** Worst (highest) PD over a variant's outputs that have one. */
@@ -74,12 +92,14 @@ export function verdictTable(results: Results, baseline?: Results): Table {
   const rows = results.variants.map((v): Cell[] => {
     const b = findVariant(baseline, v.name);
     const isReference = v.name === results.reference;
+    // NaN/Inf outputs: PSNR says how many; PD and cosine (computed without them) are marked failed.
+    const marked = (c: Cell): Cell => (nonFiniteCount(v) ? { ...c, verdict: 'fail' } : c);
     return [
       text(variantLabel(v)),
       { text: isReference ? 'reference' : v.verdict.verdict === 'none' ? 'no threshold' : v.verdict.verdict.toUpperCase(), verdict: isReference ? 'none' : v.verdict.verdict },
-      numeric(isReference ? DASH : db(worstPsnr(v)), b && !isReference ? delta(worstPsnr(v), worstPsnr(b), 'min', ' dB') : undefined),
-      numeric(num(worstPd(v)), b ? delta(worstPd(v), worstPd(b), 'max') : undefined),
-      numeric(isReference ? DASH : num(worstCosine(v), 6), b && !isReference ? delta(worstCosine(v), worstCosine(b), 'min') : undefined),
+      marked(numeric(isReference ? DASH : worstPsnrText(v), b && !isReference ? delta(worstPsnr(v), worstPsnr(b), 'min', ' dB') : undefined)),
+      marked(numeric(num(worstPd(v)), b ? delta(worstPd(v), worstPd(b), 'max') : undefined)),
+      marked(numeric(isReference ? DASH : num(worstCosine(v), 6), b && !isReference ? delta(worstCosine(v), worstCosine(b), 'min') : undefined)),
       text(taskSummary(v)),
       numeric(ms(v.latency.p50) + (v.latency.emulated ? ' (emulated)' : ''), b ? delta(v.latency.p50, b.latency.p50, 'max', ' ms') : undefined),
       numeric(times(v.verdict.speedup), b ? delta(v.verdict.speedup, b.verdict.speedup, 'min', '×') : undefined),
@@ -97,12 +117,26 @@ export function checksTable(results: Results): Table {
   const rows = results.variants.flatMap((v) => v.verdict.checks.map((c): Cell[] => [
     text(v.name),
     text(c.output ? `${c.metric} of ${c.output}` : c.metric),
-    numeric(c.metric === 'psnr' ? db(c.value) : typeof c.value === 'number' ? num(c.value) : db(c.value)),
+    numeric((c.metric === 'psnr' ? db(c.value) : typeof c.value === 'number' ? num(c.value) : db(c.value)) + (c.note ? ` (${c.note})` : '')),
     numeric(`${passSymbol(c.direction, c.strict)} ${num(c.threshold)}`),
     { text: c.verdict.toUpperCase(), verdict: c.verdict },
     text(c.source),
   ]));
   return { columns: ['Variant', 'Check', 'Value', 'Pass when', 'Verdict', 'Threshold from'], rows };
+}
+
+/** A number cell of an output, marked failed when the output has NaN/Inf. */
+function broken(t: string, o: OutputMetrics, d?: Delta): Cell {
+  return o.psnr.nonFinite ? { ...numeric(t, d), verdict: 'fail' } : numeric(t, d);
+}
+
+/** Cosine and |Δ| leave NaN/Inf pairs out: say so next to the number. */
+const finiteOnly = (t: string, o: OutputMetrics): string => (o.similarity.nonFinite ? `${t} (NaN/Inf left out)` : t);
+
+function pdCell(pd: NonNullable<OutputMetrics['pd']>, o: OutputMetrics, bo?: OutputMetrics): Cell {
+  const t = `${num(pd.value)} (${pd.network}: ${pd.tensor}${pd.brokenImages ? `; ${pd.brokenImages} image(s) with NaN/Inf left out` : ''})`;
+  const verdict = o.psnr.nonFinite || pd.brokenImages ? 'fail' : pd.verdict;
+  return { ...numeric(t, bo?.pd && delta(pd.value, bo.pd.value, 'max')), ...(verdict ? { verdict } : {}) };
 }
 
 /** Per-output metrics of one variant. */
@@ -118,12 +152,12 @@ export function outputTable(v: VariantResult, baseline?: Results): Table {
     return [
       text(o.name),
       text(`[${o.dims.join('×')}]`),
-      numeric(db(o.psnr.value) + (o.psnr.nonFinite ? ` (${o.psnr.nonFinite} NaN/Inf)` : ''), bo && delta(o.psnr.value, bo.psnr.value, 'min', ' dB')),
-      numeric(num(o.similarity.cosine.mean, 6), bo && delta(o.similarity.cosine.mean, bo.similarity.cosine.mean, 'min')),
-      numeric(num(o.similarity.cosine.p5, 6), bo && delta(o.similarity.cosine.p5, bo.similarity.cosine.p5, 'min')),
-      numeric(num(o.similarity.maxAbs), bo && delta(o.similarity.maxAbs, bo.similarity.maxAbs, 'max')),
-      numeric(num(o.similarity.meanAbs), bo && delta(o.similarity.meanAbs, bo.similarity.meanAbs, 'max')),
-      pd ? { ...numeric(`${num(pd.value)} (${pd.network}: ${pd.tensor})`, bo?.pd && delta(pd.value, bo.pd.value, 'max')), ...(pd.verdict ? { verdict: pd.verdict } : {}) } : numeric(DASH),
+      broken(db(o.psnr.value) + (o.psnr.nonFinite ? ` (${o.psnr.nonFinite} NaN/Inf)` : ''), o, bo && delta(o.psnr.value, bo.psnr.value, 'min', ' dB')),
+      broken(finiteOnly(num(o.similarity.cosine.mean, 6), o), o, bo && delta(o.similarity.cosine.mean, bo.similarity.cosine.mean, 'min')),
+      broken(finiteOnly(num(o.similarity.cosine.p5, 6), o), o, bo && delta(o.similarity.cosine.p5, bo.similarity.cosine.p5, 'min')),
+      broken(finiteOnly(num(o.similarity.maxAbs), o), o, bo && delta(o.similarity.maxAbs, bo.similarity.maxAbs, 'max')),
+      broken(finiteOnly(num(o.similarity.meanAbs), o), o, bo && delta(o.similarity.meanAbs, bo.similarity.meanAbs, 'max')),
+      pd ? pdCell(pd, o, bo) : numeric(DASH),
       text(task || DASH),
     ];
   });

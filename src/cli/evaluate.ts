@@ -41,12 +41,19 @@ export function exitCodeOf(results: Results): number {
   return results.variants.some((v) => v.verdict.checks.some((c) => c.verdict === 'fail' && c.source.startsWith('--fail-on'))) ? EXIT.gateFailed : 0;
 }
 
+/** The worst PSNR over a variant's outputs, e.g. "PSNR 31.2 dB", "PSNR −∞ (1234 NaN/Inf)". */
+function worstPsnrText(v: Results['variants'][number]): string {
+  const psnrs = v.outputs.map((o) => fromDecibels(o.psnr.value));
+  const worst = psnrs.length ? Math.min(...psnrs) : Infinity;
+  const nonFinite = v.outputs.reduce((n, o) => n + o.psnr.nonFinite, 0);
+  const text = worst === Infinity ? '∞' : worst === -Infinity ? '−∞' : `${worst.toFixed(1)} dB`;
+  return `PSNR ${text}${nonFinite ? ` (${nonFinite} NaN/Inf)` : ''}`;
+}
+
 /** One line per variant: verdict, worst PSNR, speed-up. */
 export function summary(results: Results): string {
   const lines = results.variants.map((v) => {
-    const psnrs = v.outputs.map((o) => fromDecibels(o.psnr.value));
-    const worst = psnrs.length ? Math.min(...psnrs) : Infinity;
-    const psnr = v.name === results.reference ? 'reference' : `PSNR ${worst === Infinity ? '∞' : `${worst.toFixed(1)} dB`}`;
+    const psnr = v.name === results.reference ? 'reference' : worstPsnrText(v);
     const failed = v.verdict.checks.filter((c) => c.verdict === 'fail').map((c) => `${c.metric}${c.output ? `(${c.output})` : ''}`);
     return `${v.name.padEnd(9)} ${v.verdict.verdict.padEnd(5)} ${psnr.padEnd(16)} p50 ${v.latency.p50.toFixed(1)} ms${v.latency.emulated ? ' (emulated)' : ''}  ×${v.verdict.speedup.toFixed(2)} vs fp32${failed.length ? `  failed: ${failed.join(', ')}` : ''}`;
   });

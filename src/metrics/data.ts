@@ -17,3 +17,19 @@ export function splitImages(ref: NumericData, test: NumericData, images: number)
   const size = ref.length / images;
   return Array.from({ length: images }, (_, i) => [sliceView(ref, i * size, (i + 1) * size), sliceView(test, i * size, (i + 1) * size)]);
 }
+
+/**
+ * A pair that is NaN or ±Inf on either side and not the same on both (NaN vs NaN and equal
+ * infinities match): the elements every metric must count as broken rather than skip.
+ */
+export function nonFiniteMismatch(r: number, t: number): boolean {
+  return !(Number.isFinite(r) && Number.isFinite(t)) && r !== t && !(Number.isNaN(r) && Number.isNaN(t));
+}
+
+/** How many element pairs are `nonFiniteMismatch`es. */
+export function countNonFiniteMismatches(ref: NumericData, test: NumericData): number {
+  if (ref.length !== test.length) throw new InternalError(`comparing ${ref.length} reference values with ${test.length} test values`);
+  let n = 0;
+  for (let i = 0; i < ref.length; i++) if (nonFiniteMismatch(ref[i]!, test[i]!)) n++;
+  return n;
+}

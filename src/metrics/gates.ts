@@ -2,6 +2,11 @@
  * `--fail-on` gates ("psnr<30,pd>3": fail when PSNR < 30 dB or PD > 3) and a variant's verdict:
  * every gate checked against every output (or the variant) it applies to, plus the thresholds
  * metrics carry themselves (the PD network's). Pure functions over results data.
+ *
+ * An output with NaN/±Inf where the reference has other values is broken whatever its other
+ * numbers say (cosine, |Δ| and PD are computed over what is left): every check of that output
+ * fails, with a note saying why, and a `non-finite` check is added, so the verdict is "fail"
+ * even when no threshold applies.
  */
 import { Int8calError } from '../errors.js';
 import type { Gate, OutputMetrics, VariantResult, VariantVerdict, VerdictCheck } from '../../reports/results-schema.js';
@@ -56,9 +61,33 @@ function gateCheck(gate: Gate, value: number | Decibels, output?: string): Verdi
   };
 }
 
+/** Where the `non-finite` check comes from: element pairs NaN/±Inf on one side only (PSNR's `nonFinite`). */
+export const NON_FINITE_SOURCE = 'NaN/Inf where the reference has other values (always checked)';
+
+/** Why a check of output `o` fails whatever its value: NaN/Inf in the output, or (PD) in its embeddings. */
+function brokenNote(c: VerdictCheck, o: OutputMetrics | undefined): string | undefined {
+  if (!o) return undefined;
+  if (o.psnr.nonFinite > 0) return `${o.psnr.nonFinite} NaN/Inf`;
+  if (c.metric === 'pd' && o.pd && o.pd.brokenImages > 0) return `${o.pd.brokenImages} image(s) with NaN/Inf embeddings`;
+  return undefined;
+}
+
+/** Broken outputs fail every check of them; a `non-finite` check per output with NaN/Inf says how many. */
+function failBrokenOutputs(checks: VerdictCheck[], outputs: readonly OutputMetrics[]): VerdictCheck[] {
+  const failed = checks.map((c): VerdictCheck => {
+    const note = brokenNote(c, outputs.find((o) => o.name === c.output));
+    return note === undefined ? c : { ...c, verdict: 'fail', note };
+  });
+  const nonFinite = outputs.filter((o) => o.psnr.nonFinite > 0).map((o): VerdictCheck => ({
+    metric: 'non-finite', output: o.name, value: o.psnr.nonFinite, threshold: 0, direction: 'max', verdict: 'fail', source: NON_FINITE_SOURCE,
+  }));
+  return [...failed, ...nonFinite];
+}
+
 /**
  * A variant's verdict: gate checks, then metric thresholds (PD's network threshold, any
- * threshold a metric was given). `unmatched`: gates that applied to nothing in this variant.
+ * threshold a metric was given), then outputs with NaN/Inf. `unmatched`: gates that applied
+ * to nothing in this variant.
  */
 export function variantVerdict(variant: Omit<VariantResult, 'verdict'>, gates: readonly Gate[], referenceP50: number): VariantVerdict & { unmatched: Gate[] } {
   const speedup = variant.latency.p50 > 0 ? referenceP50 / variant.latency.p50 : 1;
@@ -90,6 +119,7 @@ export function variantVerdict(variant: Omit<VariantResult, 'verdict'>, gates: r
   }
   const f1 = variant.detection?.f1;
   if (f1?.threshold !== undefined && f1.verdict) checks.push({ metric: 'f1', value: f1.value, threshold: f1.threshold, direction: 'min', verdict: f1.verdict, source: 'f1 threshold' });
-  const verdict = checks.length === 0 ? 'none' : checks.some((c) => c.verdict === 'fail') ? 'fail' : 'pass';
-  return { verdict, checks, speedup, unmatched };
+  const all = failBrokenOutputs(checks, variant.outputs);
+  const verdict = all.length === 0 ? 'none' : all.some((c) => c.verdict === 'fail') ? 'fail' : 'pass';
+  return { verdict, checks: all, speedup, unmatched };
 }

@@ -31,7 +31,7 @@ import {
   type FeatureInputSpec, type KnownFeatureNetwork,
 } from './pd-networks.js';
 import { summarize, type Summary } from './stats.js';
-import type { NumericData } from './data.js';
+import { countNonFiniteMismatches, type NumericData } from './data.js';
 import { checked, type Verdict } from './verdict.js';
 
 /** Where `npm run datasets` puts the default network (this file runs as dist/src/metrics/pd.js). */
@@ -53,13 +53,13 @@ export interface PdResult {
   value: number;
   /** Over the same images; absent when every embedding was broken. */
   summary?: Summary;
-  /** Per image in the order added; null where an embedding had NaN/±Inf. */
+  /** Per image in the order added; null where the output or an embedding had NaN/±Inf. */
   perImage: (number | null)[];
   /** The feature network: a known id ("fr-expression"), the model file's name, or "model" (own features). */
   network: string;
   tensor: string;
   featureSize: number;
-  /** Images whose reference or test embedding had NaN/±Inf: a failed verdict whatever the mean. */
+  /** Images whose test output (vs the reference) or an embedding had NaN/±Inf: a failed verdict whatever the mean. */
   brokenImages: number;
   threshold?: number;
   thresholdSource?: string;
@@ -82,6 +82,14 @@ export class PdAccumulator {
 
   constructor(readonly options: PdAccumulatorOptions) {}
 
+  /**
+   * One image whose test output has NaN/±Inf where the reference differs: not embedded (the
+   * pixel mapping would turn NaN into black and hide it), counted as broken.
+   */
+  addBroken(): void {
+    this.#distances.push(null);
+  }
+
   /** Adds one image's embeddings; returns its PD (null when an embedding is broken). */
   add(reference: NumericData, test: NumericData): number | null {
     if (this.#featureSize >= 0 && reference.length !== this.#featureSize) throw new InternalError(`embedding length changed from ${this.#featureSize} to ${reference.length}`);
@@ -99,7 +107,9 @@ export class PdAccumulator {
     const summary = finite.length > 0 ? summarize(finite) : undefined;
     const value = summary?.mean ?? 0;
     const { network, tensor, featureSize } = this.options;
-    const threshold = featureSize === undefined || featureSize === this.#featureSize ? this.options.threshold : undefined;
+    // Every image broken: no embedding size to check, and the threshold still applies (and fails).
+    const sizeFits = featureSize === undefined || this.#featureSize < 0 || featureSize === this.#featureSize;
+    const threshold = sizeFits ? this.options.threshold : undefined;
     const check = checked(value, threshold, 'max');
     if (check.verdict && brokenImages > 0) check.verdict = 'fail';
     return {
@@ -267,6 +277,10 @@ export class PerceptualDistance {
     for (let n = 0; n < ref.dims[0]!; n++) {
       const r = imageAt(ref.data as NumericData, ref.dims, n);
       const t = imageAt(test.data as NumericData, test.dims, n);
+      if (countNonFiniteMismatches(r.data, t.data) > 0) {
+        this.#acc.addBroken();
+        continue;
+      }
       const range = this.options.range ?? autoRange(r.data);
       const er = await this.network.embed(r, range, this.options.channelOrder);
       const et = await this.network.embed(t, range, this.options.channelOrder);

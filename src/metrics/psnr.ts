@@ -11,7 +11,7 @@
  * reference has something else (or the peak is 0 while the test is not).
  */
 import { InternalError } from '../errors.js';
-import { splitImages, type NumericData } from './data.js';
+import { nonFiniteMismatch, splitImages, type NumericData } from './data.js';
 import { checked, type Verdict } from './verdict.js';
 
 export type Decibels = number | 'inf' | '-inf';
@@ -72,7 +72,7 @@ export function squaredError(ref: NumericData, test: NumericData): { sumSquares:
     if (a > absMax && a !== Infinity) absMax = a;
     const d = t - r;
     if (Number.isFinite(d)) sumSquares += d * d;
-    else if (!(Object.is(r, t) || (Number.isNaN(r) && Number.isNaN(t)))) nonFinite++;
+    else if (nonFiniteMismatch(r, t)) nonFinite++;
   }
   return { sumSquares, nonFinite, absMax };
 }

@@ -2,12 +2,13 @@
  * Cosine similarity (per image, then mean / min / 5th percentile over images), max |Δ| and
  * mean |Δ| between reference and test outputs. Streaming: `add(ref, test)` per image.
  * Element pairs where either side is NaN/±Inf (and they are not identical) are left out of
- * every number and counted in `nonFinite`, so no result is NaN; a non-zero count is itself
- * a failure signal the reports show.
+ * every number and counted in `nonFinite`, so no result is NaN. A non-zero count is a
+ * failure, not a footnote: the cosine threshold fails, and so does every check of the output
+ * in the variant's verdict (gates.ts); the reports mark the numbers as over the finite pairs.
  */
 import { InternalError } from '../errors.js';
 import { summarize, type Summary } from './stats.js';
-import { splitImages, type NumericData } from './data.js';
+import { nonFiniteMismatch, splitImages, type NumericData } from './data.js';
 import { checked, type Verdict } from './verdict.js';
 
 /** Cosine of two vectors; 1 when both are all zero (identical), 0 when only one is. */
@@ -36,7 +37,7 @@ function pairStats(ref: NumericData, test: NumericData): PairStats {
     const r = ref[i]!;
     const t = test[i]!;
     if (!Number.isFinite(r) || !Number.isFinite(t)) {
-      if (!(Object.is(r, t) || (Number.isNaN(r) && Number.isNaN(t)))) nonFinite++;
+      if (nonFiniteMismatch(r, t)) nonFinite++;
       continue;
     }
     dot += r * t;
@@ -63,10 +64,11 @@ export interface SimilarityResult {
   metric: 'similarity';
   /** Per-image cosine similarity aggregated over images. */
   cosine: Summary;
-  /** Largest |test − ref| over all images. */
+  /** Largest |test − ref| over all images (over the finite pairs). */
   maxAbs: number;
-  /** Mean |test − ref| over all elements of all images. */
+  /** Mean |test − ref| over all elements of all images (over the finite pairs). */
   meanAbs: number;
+  /** Element pairs left out because one side is NaN/±Inf and the other differs: > 0 fails the output. */
   nonFinite: number;
   /** Cosine per image, in the order added. */
   perImage: number[];
@@ -100,6 +102,8 @@ export class SimilarityAccumulator {
   result(): SimilarityResult {
     if (this.#cosines.length === 0) throw new InternalError('similarity of no images');
     const cosine = summarize(this.#cosines);
+    const check = checked(cosine.mean, this.options.minCosine, 'min');
+    if (check.verdict && this.#nonFinite > 0) check.verdict = 'fail';
     return {
       metric: 'similarity',
       cosine,
@@ -107,7 +111,7 @@ export class SimilarityAccumulator {
       meanAbs: this.#count === 0 ? 0 : this.#sumAbs / this.#count,
       nonFinite: this.#nonFinite,
       perImage: [...this.#cosines],
-      ...checked(cosine.mean, this.options.minCosine, 'min'),
+      ...check,
     };
   }
 }

@@ -84,6 +84,10 @@ test('PD accumulator: mean L2, verdict only with a threshold, broken embeddings 
   broken.add([1, 2], [1, 2.5]);
   const b = broken.result();
   assert.deepEqual([b.brokenImages, b.value, b.verdict, b.perImage[0]], [1, 0.5, 'fail', null]);
+  // every image broken: the known network's threshold still applies (no embedding size to check) and fails
+  const allBroken = new PdAccumulator({ network: 'x', tensor: 't', threshold: 2, featureSize: 2 });
+  allBroken.addBroken();
+  assert.deepEqual([allBroken.result().brokenImages, allBroken.result().threshold, allBroken.result().verdict], [1, 2, 'fail']);
 });
 
 test('PD through the real fr_expression network: 0 when identical, ordered by degradation', async (t) => {
@@ -128,9 +132,15 @@ test('PD through the real fr_expression network: 0 when identical, ordered by de
   const pd = new PerceptualDistance(network);
   await pd.add({ type: 'float32', data: g, dims }, { type: 'float32', data: g.slice(), dims });
   await pd.add({ type: 'float32', data: g, dims }, { type: 'float32', data: g.map((v) => -v), dims });
+  // NaN where the reference has numbers: broken, not embedded as black pixels; NaN on both sides matches.
+  const holed = g.slice();
+  holed[0] = NaN;
+  await pd.add({ type: 'float32', data: g, dims }, { type: 'float32', data: holed, dims });
+  await pd.add({ type: 'float32', data: holed, dims }, { type: 'float32', data: holed.slice(), dims });
   const r = pd.result();
   assert.equal(r.perImage[0], 0);
   assert.ok(r.perImage[1]! > means.q10!, `an inverted image is far: ${r.perImage[1]}`);
+  assert.deepEqual([r.perImage[2], r.perImage[3], r.brokenImages, r.verdict], [null, 0, 1, 'fail']);
 });
 
 test('PD network errors name the tensor and the file', async () => {

@@ -37,13 +37,15 @@ test('hand-computed cosine, max and mean |Δ| over images', () => {
   assert.deepEqual(JSON.parse(JSON.stringify(r)), r);
 });
 
-test('NaN pairs are counted, not propagated', () => {
-  const s = similarity();
+test('NaN pairs are counted, not propagated, and fail the cosine threshold', () => {
+  const s = similarity({ minCosine: 0.5 });
   s.add([1, 2, 3], [1, NaN, 3]);
+  s.add([NaN, Infinity, 1], [NaN, Infinity, 1]); // identical NaN/Inf: not a mismatch
   const r = s.result();
   assert.equal(r.nonFinite, 1);
   close(r.cosine.mean, 1);
   assert.equal(r.maxAbs, 0);
+  assert.equal(r.verdict, 'fail');
 });
 
 test('top-1 agreement over rows of a batch', () => {

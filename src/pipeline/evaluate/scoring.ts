@@ -1,6 +1,6 @@
 import type { HostTensor } from '../../engines/engine.js';
 import {
-  autoRange, averagePrecision, classification, detectionMatch, imageAt, probabilityMap, psnr, similarity,
+  autoRange, averagePrecision, classification, countNonFiniteMismatches, detectionMatch, imageAt, probabilityMap, psnr, similarity,
   type ClassificationAccumulator, type Detection, type DetectionMatchAccumulator, type FeatureNetwork,
   type GroundTruthBox, type NumericData, type PdAccumulator, type ProbabilityMapAccumulator, type PsnrAccumulator,
   type SimilarityAccumulator,
@@ -60,13 +60,17 @@ export class VariantScorer {
         for (let n = 0; n < images; n++) scores.map.add((r.data as Float32Array).subarray(n * per, (n + 1) * per), (t.data as Float32Array).subarray(n * per, (n + 1) * per));
       }
       const refs = refEmbeddings.get(name);
-      if (scores.pd && refs && this.ctx.pd) {
-        for (let n = 0; n < images; n++) {
-          const image = imageAt(t.data as NumericData, t.dims, n);
-          const reference = imageAt(r.data as NumericData, r.dims, n);
-          scores.pd.add(refs[n]!, await this.ctx.pd.embed(image, autoRange(reference.data)));
-        }
-      }
+      if (scores.pd && refs) await this.#addPd(scores.pd, r, t, refs);
+    }
+  }
+
+  /** PD per image; an image whose output has NaN/Inf where the reference differs is broken, not embedded. */
+  async #addPd(pd: PdAccumulator, r: HostTensor, t: HostTensor, refs: Float32Array[]): Promise<void> {
+    for (let n = 0; n < refs.length; n++) {
+      const image = imageAt(t.data as NumericData, t.dims, n);
+      const reference = imageAt(r.data as NumericData, r.dims, n);
+      if (countNonFiniteMismatches(reference.data, image.data) > 0) pd.addBroken();
+      else pd.add(refs[n]!, await this.ctx.pd!.embed(image, autoRange(reference.data)));
     }
   }
 
