@@ -34,6 +34,10 @@ const percentage = (raw: string, name: string): number => {
   if (value <= 0 || value > 100) throw invalidParameter(name, 'a percentage in (0, 100]', raw);
   return value;
 };
+const weightBits = (raw: string, name: string): number => {
+  if (raw !== '7' && raw !== '8') throw invalidParameter(name, '7 or 8', raw);
+  return Number(raw);
+};
 const list = (raw: string): string[] => raw.split(',').map((s) => s.trim()).filter(Boolean);
 /** "2GiB", "512MiB", "1e9" → bytes. */
 export const byteSize = (raw: string, name: string): number => {
@@ -99,6 +103,12 @@ export const OPTIONS = {
   target: { flag: '--target <list>', help: 'Q/DQ placements: tensorrt (model.int8.onnx), ort-cpu (model.int8-ort.onnx)', default: ['tensorrt', 'ort-cpu'], parse: list },
   exclude: { flag: '--exclude <pattern...>', help: 'keep nodes in float: node name, /regex/ or op type' },
   perTensorWeights: { flag: '--per-tensor-weights', help: 'one weight scale per tensor instead of per output channel', default: false },
+  ortWeightBits: {
+    flag: '--ort-weight-bits <n>',
+    help: 'weight range of the ort-cpu model: 8 ([-127, 127]) for CPUs with VNNI (AVX-512 VNNI or AVX-VNNI) and ARM; ' +
+      '7 ([-63, 63], ONNX Runtime\'s reduce_range) for x86 CPUs with AVX2 but no VNNI, whose uint8 x int8 kernels add pairs of products in saturating int16',
+    default: 8, parse: weightBits,
+  },
   // evaluate
   variants: { flag: '--variants <list>', help: 'variants to evaluate', default: ['fp32', 'fp16', 'int8', 'int8-ort'], parse: list },
   iterations: { flag: '--iterations <n>', help: 'timed runs per variant for latency (after 3 warm-up runs), variants interleaved', default: 20, parse: positiveInt },

@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { Int8calError } from '../errors.js';
 import { OPTIONS, type OptionDef, type OptionKey } from '../options.js';
 import { runSupervised, supervisedRunDir } from './supervise.js';
@@ -14,11 +14,21 @@ export function addOptions(command: Command, keys: readonly OptionKey[], require
     const shown = def.default !== undefined && typeof def.default !== 'boolean' ? ` (default: ${formatDefault(def.default)})` : '';
     const option = new Option(def.flag, `${def.help}${shown}`);
     if (def.choices) option.choices(def.choices);
-    if (def.parse) option.argParser((raw: string) => def.parse!(raw, def.flag.split(' ')[0]!));
+    if (def.parse) option.argParser((raw: string) => parseOption(def, raw));
     if (required.includes(key)) option.makeOptionMandatory();
     command.addOption(option);
   }
   return command;
+}
+
+/** A bad value is a usage error (commander prints it with the usage hint and exits 1), not a crash. */
+function parseOption(def: OptionDef, raw: string): unknown {
+  try {
+    return def.parse!(raw, def.flag.split(' ')[0]!);
+  } catch (error) {
+    if (error instanceof Int8calError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
 }
 
 function formatDefault(value: unknown): string {

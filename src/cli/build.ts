@@ -21,7 +21,7 @@ Examples:
   int8cal build --run run/
   int8cal build --run run/ --target ort-cpu --exclude /^head\\./ Softmax
   int8cal build --run run/ --cache trt.cache`);
-  addOptions(command, ['run', 'precisions', 'target', 'exclude', 'perTensorWeights', 'cache', 'quiet', 'json'], ['run']);
+  addOptions(command, ['run', 'precisions', 'target', 'exclude', 'perTensorWeights', 'ortWeightBits', 'cache', 'quiet', 'json'], ['run']);
   command.action(action(async (flags: Record<string, unknown>) => {
     const ctx = cliContext(flags);
     try {
@@ -31,6 +31,7 @@ Examples:
         targets: flags.target as Placement[],
         exclude: flags.exclude as string[] | undefined,
         perTensorWeights: flags.perTensorWeights as boolean | undefined,
+        ortWeightBits: flags.ortWeightBits as 7 | 8 | undefined,
         cache: flags.cache as string | undefined,
         ...ctx.callbacks,
       });

@@ -27,6 +27,8 @@ export interface BuildOptions {
   /** Nodes kept in float: node name, /regex/ or op type. */
   exclude?: readonly string[];
   perTensorWeights?: boolean;
+  /** Weight bits of the ort-cpu model (7 for x86 AVX2 CPUs without VNNI). */
+  ortWeightBits?: 7 | 8;
   /** A TensorRT calibration cache to take the scales from instead of RUN/calibration.json. */
   cache?: string;
   onProgress?: ProgressCallback;
@@ -45,7 +47,7 @@ export interface BuiltVariant {
   emulated?: true;
   /** int8: where the scales came from and the options used. */
   scales?: ScaleSource;
-  options?: { exclude: string[]; perTensorWeights: boolean };
+  options?: { exclude: string[]; perTensorWeights: boolean; ortWeightBits?: 7 | 8 };
   report?: BuildReport;
 }
 
@@ -83,6 +85,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const exclude = [...(options.exclude ?? [])];
   parseExcludes(exclude);
   const perTensorWeights = options.perTensorWeights ?? defaultOf('perTensorWeights');
+  const ortWeightBits = (options.ortWeightBits ?? defaultOf('ortWeightBits')) as 7 | 8;
   const runDir = resolve(options.run);
   const lock = await lockRun(runDir);
   try {
@@ -109,12 +112,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         continue;
       }
       const placement: Placement = name === 'int8' ? 'tensorrt' : 'ort-cpu';
-      const { model, report } = buildInt8(fp32, scales.amax, { placement, exclude, perTensorWeights, ranges: scales.ranges });
+      const { model, report } = buildInt8(fp32, scales.amax, { placement, exclude, perTensorWeights, ortWeightBits, ranges: scales.ranges });
       await saveModel(model, runPath(runDir, FILES[name]));
       if (report.unscaled.length) {
         options.onWarning?.(`${name}: ${report.unscaled.length} tensor(s) have no usable scale and stay float (see build.json), e.g. ${report.unscaled[0]!.tensor}`);
       }
-      built.push({ name, file, precision: 'int8', placement, scales: scales.describe, options: { exclude, perTensorWeights }, report });
+      built.push({ name, file, precision: 'int8', placement, scales: scales.describe, options: { exclude, perTensorWeights, ...(placement === 'ort-cpu' ? { ortWeightBits } : {}) }, report });
     }
     options.onProgress?.({ stage: 'build', done: jobs.length, total: jobs.length, unit: 'models' });
     const previous = await readPreviousBuild(runDir, options.onWarning);

@@ -10,6 +10,8 @@ import { SUPERVISED_ENV } from '../../src/cli/supervise.js';
 import { OnnxRuntimeEngine } from '../../src/engines/onnxruntime.js';
 import { Int8calError } from '../../src/errors.js';
 import { loadModel, saveModel } from '../../src/onnx/model-file.js';
+import { DataType } from '../../src/onnx/proto.js';
+import { intValues } from '../../src/onnx/upgrade/tensors.js';
 import { build, type BuildJson } from '../../src/pipeline/build.js';
 import { RUN_FILES, runPath } from '../../src/run/layout.js';
 import type { CalibrationResult } from '../../src/run/schema.js';
@@ -115,6 +117,24 @@ describe('build()', () => {
     assert.equal(fromCache.built[0]!.scales?.source, 'cache');
     assert.equal(fromCache.built[0]!.scales?.calibrator, 'EntropyCalibration2');
     fromCache.built.forEach((b, i) => assert.deepEqual(b.report?.quantized, fromCalibration.built[i]!.report?.quantized));
+  });
+
+  test('--ort-weight-bits: ort-cpu weights in [−127, 127] by default, [−63, 63] with 7; TensorRT always 8 bits', async () => {
+    const run = await makeRun('weight-bits');
+    const widest = async (file: 'int8' | 'int8Ort') => {
+      const m = await loadModel(runPath(run, file));
+      const weights = (m.graph!.initializer ?? []).filter((t) => t.dataType === DataType.INT8 && (t.dims ?? []).length > 1);
+      let max = 0;
+      for (const t of weights) for (const v of intValues(t)) max = Math.max(max, Math.abs(Number(v)));
+      return max;
+    };
+    const eight = await build({ run, precisions: ['int8'] });
+    assert.deepEqual([await widest('int8'), await widest('int8Ort')], [127, 127]);
+    assert.equal(eight.built.find((b) => b.name === 'int8-ort')!.options?.ortWeightBits, 8);
+    const seven = await build({ run, precisions: ['int8'], ortWeightBits: 7 });
+    assert.deepEqual([await widest('int8'), await widest('int8Ort')], [127, 63]);
+    assert.ok(seven.built.find((b) => b.name === 'int8-ort')!.report!.notes.some((n) => /7 bits/.test(n)));
+    await assert.rejects(build({ run, ortWeightBits: 6 as 7 }), { code: 'INVALID_PARAMETER' });
   });
 
   test('bad options and missing inputs are user errors', async () => {

@@ -24,12 +24,13 @@ const QDQ_OPSET = 13;
 
 /**
  * Weight range. ONNX Runtime's x86 U8S8 kernels without VNNI (AVX2) add pairs of u8 × s8
- * products in saturating int16: u8 255 × s8 127 × 2 overflows, 255 × 63 × 2 does not. So the
- * ort-cpu placement stores 7-bit weights ([−63, 63]), as ORT's own `reduce_range` does; with
- * VNNI (int32 accumulation) that only costs weight resolution. TensorRT gets the full range.
+ * products in saturating int16: u8 255 × s8 127 × 2 overflows, 255 × 63 × 2 does not. On such
+ * CPUs the ort-cpu model needs 7-bit weights ([−63, 63], ORT's own `reduce_range`); with VNNI
+ * (int32 accumulation) or on ARM that only costs resolution (PaddleOCR det, weights alone:
+ * logit SNR 29 dB at 8 bits, 24 dB at 7), so 8 bits is the default. TensorRT: always 8.
  */
-export function weightLevels(placement: Placement): number {
-  return placement === 'ort-cpu' ? 63 : 127;
+export function weightLevels(placement: Placement, ortWeightBits: 7 | 8 = 8): number {
+  return placement === 'ort-cpu' && ortWeightBits === 7 ? 63 : 127;
 }
 
 export function buildInt8(
@@ -51,7 +52,11 @@ export function buildInt8(
       if (node.opType === 'Concat' && !node.domain) scales.join([...index.activationInputs(node), node.output![0]!]);
     }
   }
-  const plan = new PlanBuilder(index, scales, excludes, options.perTensorWeights ?? false, weightLevels(options.placement));
+  if (options.ortWeightBits !== undefined && options.ortWeightBits !== 7 && options.ortWeightBits !== 8) {
+    throw invalidParameter('ortWeightBits', '7 or 8', options.ortWeightBits);
+  }
+  const levels = weightLevels(options.placement, options.ortWeightBits);
+  const plan = new PlanBuilder(index, scales, excludes, options.perTensorWeights ?? false, levels);
   if (options.placement === 'tensorrt') placeTensorRT(plan);
   else placeOrtCpu(plan);
   const result = rewrite(plan);
@@ -86,10 +91,12 @@ function order(index: GraphIndex, label: string): number {
 function notes(options: BuildInt8Options, sourceOpset: number): string[] {
   const list: string[] = [];
   if (sourceOpset < QDQ_OPSET) list.push(`upgraded from opset ${sourceOpset} to ${QDQ_OPSET} (per-channel Q/DQ needs 13)`);
-  const levels = weightLevels(options.placement);
+  const levels = weightLevels(options.placement, options.ortWeightBits);
   list.push(`weights: symmetric int8 in [-${levels}, ${levels}], zero point 0, ${options.perTensorWeights ? 'one scale per tensor' : 'one scale per output channel'}`);
   if (levels < 127) {
-    list.push('weights use 7 bits: ONNX Runtime\'s x86 AVX2 integer kernels (no VNNI) sum pairs of uint8 x int8 products in saturating int16, which full-range weights overflow');
+    list.push('weights use 7 bits (--ort-weight-bits 7): ONNX Runtime\'s x86 AVX2 integer kernels without VNNI sum pairs of uint8 x int8 products in saturating int16, which full-range weights overflow');
+  } else if (options.placement === 'ort-cpu') {
+    list.push('weights use 8 bits: right for CPUs with VNNI and ARM; x86 CPUs with AVX2 but no VNNI need --ort-weight-bits 7 (their int16 sums saturate)');
   }
   if (options.placement === 'tensorrt') {
     list.push('activations: symmetric int8, zero point 0, scale = amax / 127');

@@ -6,6 +6,8 @@ export interface BuildInt8Options {
   exclude?: readonly string[];
   /** One scale per weight tensor instead of one per output channel. */
   perTensorWeights?: boolean;
+  /** ort-cpu weight range: 8 bits ([−127, 127], the default) or 7 ([−63, 63]). TensorRT: always 8. */
+  ortWeightBits?: 7 | 8;
   /**
    * Observed signed range per activation. ort-cpu uses it to give signed tensors whose range is
    * lopsided an asymmetric uint8 grid (ONNX Runtime accepts any zero point); without it, signed
