@@ -13,6 +13,8 @@ import { GraphIndex } from './graph-index.js';
 import { PlanBuilder } from './plan.js';
 import { placeOrtCpu } from './placement-ort.js';
 import { placeTensorRT } from './placement-tensorrt.js';
+import { foldHardSigmoids } from './fold-hardsigmoid.js';
+import { foldScaleOps } from './fold-scales.js';
 import { rewrite } from './rewrite.js';
 import { ActivationScales } from './scales.js';
 import type { BuildInt8Options, BuildReport, Placement } from './types.js';
@@ -42,7 +44,9 @@ export function buildInt8(
     throw invalidParameter('placement', 'tensorrt or ort-cpu', options.placement);
   }
   const excludes = parseExcludes(options.exclude);
-  const source = opsetVersion(model) < QDQ_OPSET ? upgradeOpset(model, QDQ_OPSET) : model;
+  const upgraded = opsetVersion(model) < QDQ_OPSET ? upgradeOpset(model, QDQ_OPSET) : model;
+  const gates = options.placement === 'ort-cpu' ? foldHardSigmoids(upgraded, excludes) : { model: upgraded, folded: 0 };
+  const source = gates.model;
   const index = new GraphIndex(source);
   const scales = new ActivationScales(index, amax, options.placement, options.ranges);
   if (options.placement === 'tensorrt') {
@@ -60,7 +64,9 @@ export function buildInt8(
   if (options.placement === 'tensorrt') placeTensorRT(plan);
   else placeOrtCpu(plan);
   const result = rewrite(plan);
-  const built: ModelProto = { ...source, graph: result.graph };
+  const { graph, folded } = options.placement === 'ort-cpu' ? foldScaleOps(result.graph) : { graph: result.graph, folded: 0 };
+  const built: ModelProto = { ...source, graph };
+  const count = (opType: string) => (graph.node ?? []).filter((n) => n.opType === opType && !n.domain).length;
   const excluded = [...plan.floatNodes.values()].sort((a, b) => order(index, a.node) - order(index, b.node));
   const report: BuildReport = {
     placement: options.placement,
@@ -76,8 +82,10 @@ export function buildInt8(
       excludedNodes: excluded.length,
       quantizedActivations: plan.activations.size,
       quantizedWeights: result.quantizedWeights,
-      quantizeLinear: result.quantizeLinear,
-      dequantizeLinear: result.dequantizeLinear,
+      quantizeLinear: count('QuantizeLinear'),
+      dequantizeLinear: count('DequantizeLinear'),
+      foldedScaleOps: folded,
+      foldedHardSigmoids: gates.folded,
     },
   };
   return { model: built, report };

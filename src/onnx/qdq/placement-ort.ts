@@ -11,6 +11,8 @@
  * - weights are int8 (per channel), float biases are quantized by ORT itself (int32).
  * Compute ops (Conv, Gemm, MatMul) are quantized first; cheaper ops join when all their inputs
  * are already quantized (so no extra QuantizeLinear is needed for them).
+ * Mul/Div by a positive constant is quantized on both sides and then folded into the scale of
+ * the DequantizeLinear after it (fold-scales.ts).
  * Concat stays float: QLinearConcat would give all members the largest member's scale, which
  * costs DenseNet-style concatenations most of their resolution (fr_expression: pooled PSNR
  * 19.0 → 16.0 dB); each member keeps its own scale instead.
@@ -18,6 +20,7 @@
 import type { NodeProto } from '../proto.js';
 import { elementCount } from '../upgrade/tensors.js';
 import { nodeLabel } from '../upgrade/nodes.js';
+import { scaleFactor } from './fold-scales.js';
 import type { PlanBuilder } from './plan.js';
 
 const ANCHORS = new Set(['Conv', 'Gemm', 'MatMul']);
@@ -40,6 +43,11 @@ export function placeOrtCpu(plan: PlanBuilder): void {
     for (const node of index.nodes) {
       const op = node.opType ?? '';
       if (plan.quantizedNodes.has(node) || !isDefaultDomain(node) || plan.isExcluded(node)) continue;
+      const scale = scaleFactor(node, index.constants);
+      if (scale) {
+        if (quantizeScaleOp(plan, node, scale.input)) changed = true;
+        continue;
+      }
       if (!UNARY.has(op) && !BINARY.has(op) && !DROP.has(op)) continue;
       const inputs = dataInputs(plan, node);
       const forward = inputs.length > 0 && inputs.every((t) => plan.isQuantized(t));
@@ -50,6 +58,19 @@ export function placeOrtCpu(plan: PlanBuilder): void {
   for (const node of index.nodes) {
     if (isDefaultDomain(node) && plan.isExcluded(node)) plan.allow(node);
   }
+}
+
+/**
+ * Mul/Div by a positive constant after a quantized tensor: quantize its output too, so that
+ * fold-scales.ts can fold the op into the DequantizeLinear scale after the rewrite.
+ */
+function quantizeScaleOp(plan: PlanBuilder, node: NodeProto, input: number): boolean {
+  const out = node.output?.[0];
+  if (!out || !plan.isQuantized(node.input![input]!) || plan.index.graphOutputs.has(out) || !plan.hasScales([out])) return false;
+  if (plan.index.consumersOf(out).some((c) => plan.isExcluded(c.node))) return false;
+  plan.quantizeTensor(out);
+  plan.markQuantized(node);
+  return true;
 }
 
 /** Float data inputs: for data-movement ops only input 0 (the others are shapes and indices). */

@@ -6,9 +6,9 @@
 import { InternalError } from '../../errors.js';
 import { nodeInputs } from '../graph.js';
 import type { GraphProto, NodeProto, TensorProto } from '../proto.js';
-import { collectNames } from '../upgrade/context.js';
 import { intAttr, makeNode } from '../upgrade/nodes.js';
 import { float32Tensor, floatValues, int8Tensor, uint8Tensor } from '../upgrade/tensors.js';
+import { Namer } from './namer.js';
 import type { PlanBuilder, WeightUse } from './plan.js';
 import type { ActivationParams } from './types.js';
 import { quantizeValue, quantizeWeight, scaleFor } from './weights.js';
@@ -18,17 +18,6 @@ export interface RewriteResult {
   quantizeLinear: number;
   dequantizeLinear: number;
   quantizedWeights: number;
-}
-
-class Namer {
-  readonly #used = new Set<string>();
-  constructor(graph: GraphProto) { collectNames(graph, this.#used); }
-  take(base: string): string {
-    let name = base;
-    for (let i = 1; this.#used.has(name); i++) name = `${base}_${i}`;
-    this.#used.add(name);
-    return name;
-  }
 }
 
 export function rewrite(plan: PlanBuilder): RewriteResult {

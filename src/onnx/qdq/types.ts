@@ -67,5 +67,9 @@ export interface BuildReport {
     quantizedWeights: number;
     quantizeLinear: number;
     dequantizeLinear: number;
+    /** ort-cpu: Mul/Div by a positive constant folded into a DequantizeLinear scale. */
+    foldedScaleOps: number;
+    /** ort-cpu: Conv → HardSigmoid rewritten as Conv(α·W, α·b + β) → Clip(0, 1). */
+    foldedHardSigmoids: number;
   };
 }
