@@ -126,6 +126,22 @@ describe('buildInt8 on small models', () => {
     assertQdqStructure(trt, 'tensorrt');
   });
 
+  test('ort-cpu: a shallow Conv on an RGB network input stays float (slower as int8 on ORT CPU); TensorRT quantizes it', () => {
+    const model = tinyModel({
+      opset: 13,
+      inputs: [valueInfo('x', [1, 3, 8, 8])], outputs: [valueInfo('y', [1, 4, 8, 8])],
+      initializers: [float32Tensor('w1', randomFloats(4 * 27, 31, 0.3), [4, 3, 3, 3]), float32Tensor('w2', randomFloats(16, 32, 0.3), [4, 4, 1, 1])],
+      nodes: [conv('rgb', 'x', 'w1', 'a'), op('Relu', 'relu', ['a'], ['r']), conv('next', 'r', 'w2', 'c'), op('Relu', 'relu2', ['c'], ['y'])],
+    });
+    const amax = new Map([['x', 2], ['a', 3], ['r', 3], ['c', 2], ['y', 2]]);
+    const { report } = buildInt8(model, amax, { placement: 'ort-cpu' });
+    const rgb = report.excluded.find((e) => e.node === 'rgb');
+    assert.match(rgb?.reason ?? '', /network input with only 27 products/);
+    assert.ok(report.quantized.some((q) => q.node === 'next'), 'the next Conv is quantized');
+    const trt = buildInt8(model, amax, { placement: 'tensorrt' }).report;
+    assert.ok(trt.quantized.some((q) => q.node === 'rgb'));
+  });
+
   test('ort-cpu: ONNX Runtime turns it into integer kernels and stays close to fp32', async () => {
     const model = residualModel();
     const feeds = { x: floatFeed(randomFloats(72, 5, 1.9), [1, 2, 6, 6]) };

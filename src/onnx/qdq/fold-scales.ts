@@ -9,12 +9,8 @@
  */
 import type { GraphProto, NodeProto, TensorProto } from '../proto.js';
 import { elementCount, float32Tensor, floatValues } from '../upgrade/tensors.js';
+import { ORT_QUANTIZED_DATA_OPS } from './ort-ops.js';
 
-/** Ops ORT runs directly on quantized data: they need equal parameters on input and output. */
-const SAME_PARAMETER_OPS = new Set([
-  'MaxPool', 'Resize', 'Reshape', 'Transpose', 'Flatten', 'Squeeze', 'Unsqueeze', 'Slice', 'Gather',
-  'GatherElements', 'Expand', 'Tile',
-]);
 
 /**
  * k when `node` computes activation × k with k a positive finite scalar constant (Mul by k or
@@ -58,7 +54,7 @@ export function foldScaleOps(graph: GraphProto): { graph: GraphProto; folded: nu
     if (!dq || !isPerTensor(dq, 'DequantizeLinear', constants) || outputs.has(out) || readers.get(out)!.length !== 1 || q!.opType !== 'QuantizeLinear') continue;
     const dqOuts = readers.get(q!.output![0]!) ?? [];
     const foldable = !outputs.has(q!.output![0]!) && dqOuts.length > 0 && dqOuts.every((d) => isPerTensor(d, 'DequantizeLinear', constants) &&
-      !outputs.has(d.output![0]!) && (readers.get(d.output![0]!) ?? []).every((r) => r.domain || !SAME_PARAMETER_OPS.has(r.opType ?? '')));
+      !outputs.has(d.output![0]!) && (readers.get(d.output![0]!) ?? []).every((r) => r.domain || !ORT_QUANTIZED_DATA_OPS.has(r.opType ?? '')));
     if (!foldable) continue;
     const [, sName, zName] = dq.input!;
     const scaled = `${out}_folded_scale`;
