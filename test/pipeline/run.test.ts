@@ -50,21 +50,23 @@ test('the sample job (fr_detect): all variants, results.json + report.html + rep
 });
 
 test('PaddleOCR det: probability map PSNR ≥ 25 dB for int8 (both placements) and ≥ 45 dB for fp16 on the text photos', async (t) => {
+  // Percentile, not entropy2: entropy clips the learnable-affine outputs feeding each Conv at
+  // ~1/10 of their max (0.5–0.9 % of values), and the map loses text on blurred photos
+  // (TensorRT placement 23.4 dB with entropy2, 28.0 dB with percentile; issue 4 note).
   const { results } = await pipeline({
     model: model('ch_PP-OCRv4_det_infer.onnx'), data: samples('text', 'calibration'), evalData: samples('text', 'evaluation'),
-    out: join(work, 'det'), size: '640x640', resize: 'stretch', batchSize: 1,
+    out: join(work, 'det'), size: '640x640', resize: 'stretch', batchSize: 1, calibrator: 'percentile',
   });
   assert.equal(results.evaluation.task, 'map');
   const psnr = (name: string) => psnrOf(variant(results, name), 'sigmoid_0.tmp_0');
   assert.ok(psnr('fp16') >= 45, `fp16: ${psnr('fp16')} dB`);
+  assert.ok(psnr('int8') >= 25, `int8 (TensorRT placement): ${psnr('int8')} dB`);
   assert.ok(variant(results, 'int8').outputs[0]!.pd, 'PD scored on the image-like output');
-  // Known gap (issue 4 note): with the default entropy2, both placements measure ~22.5–23.3 dB;
-  // percentile/mse lift the TensorRT placement to ~26–27 dB, ort-cpu stays ~21 dB.
-  for (const name of ['int8', 'int8-ort']) {
-    await t.test(`${name} reaches 25 dB`, { todo: 'floor not met yet with entropy2 (see the issue 4 note)' }, () => {
-      assert.ok(psnr(name) >= 25, `${name}: ${psnr(name)} dB`);
-    });
-  }
+  // Known gap (issue 4 note): the ort-cpu placement requantizes 3 more times per block (Conv
+  // output, hardswish, affine) and measures ~24.1–24.7 dB with either calibrator.
+  await t.test('int8-ort reaches 25 dB', { todo: 'ort-cpu measures ~24.3 dB (see the issue 4 note)' }, () => {
+    assert.ok(psnr('int8-ort') >= 25, `int8-ort: ${psnr('int8-ort')} dB`);
+  });
 });
 
 test('fr_expression: int8 top-1 agrees with fp32 on ≥ 90 % of the 55 LFW crops', async () => {
