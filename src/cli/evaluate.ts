@@ -50,12 +50,18 @@ function worstPsnrText(v: Results['variants'][number]): string {
   return `PSNR ${text}${nonFinite ? ` (${nonFinite} NaN/Inf)` : ''}`;
 }
 
+/** "1.85× faster" / "1.30× slower" than the reference (an unlabeled ×0.54 reads either way). */
+function speedText(speedup: number): string {
+  if (!(speedup > 0) || !Number.isFinite(speedup)) return '';
+  return speedup >= 1 ? `${speedup.toFixed(2)}× faster` : `${(1 / speedup).toFixed(2)}× slower`;
+}
+
 /** One line per variant: verdict, worst PSNR, speed-up. */
 export function summary(results: Results): string {
   const lines = results.variants.map((v) => {
     const psnr = v.name === results.reference ? 'reference' : worstPsnrText(v);
     const failed = v.verdict.checks.filter((c) => c.verdict === 'fail').map((c) => `${c.metric}${c.output ? `(${c.output})` : ''}`);
-    return `${v.name.padEnd(9)} ${v.verdict.verdict.padEnd(5)} ${psnr.padEnd(16)} p50 ${v.latency.p50.toFixed(1)} ms${v.latency.emulated ? ' (emulated)' : ''}  ×${v.verdict.speedup.toFixed(2)} vs fp32${failed.length ? `  failed: ${failed.join(', ')}` : ''}`;
+    return `${v.name.padEnd(9)} ${v.verdict.verdict.padEnd(5)} ${psnr.padEnd(16)} p50 ${v.latency.p50.toFixed(1)} ms${v.latency.emulated ? ' (emulated)' : ''}${v.name === results.reference ? '' : `  ${speedText(v.verdict.speedup)}`}${failed.length ? `  failed: ${failed.join(', ')}` : ''}`;
   });
   return [...lines, `wrote ${results.run}/results.json`].join('\n');
 }
