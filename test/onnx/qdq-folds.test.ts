@@ -73,11 +73,45 @@ describe('ort-cpu folds', () => {
     }
   });
 
+  test('Add of a constant before an unpadded Conv folds into its bias; before a padded Conv it stays', async () => {
+    const c = 4;
+    const unpadded = { name: 'pads', type: 7, ints: [0, 0, 0, 0] };
+    const model = tinyModel({
+      opset: 13,
+      inputs: [valueInfo('x', [1, c, 6, 6])], outputs: [valueInfo('y', [1, c, 6, 6])],
+      initializers: [
+        float32Tensor('w1', randomFloats(c * c * 9, 41, 0.4), [c, c, 3, 3]), float32Tensor('b1', randomFloats(c, 42, 0.1)),
+        float32Tensor('w2', randomFloats(c * c, 43, 0.4), [c, c, 1, 1]), float32Tensor('b2', randomFloats(c, 44, 0.1)),
+        float32Tensor('w3', randomFloats(c * 9, 45, 0.4), [c, 1, 3, 3]), float32Tensor('b3', randomFloats(c, 46, 0.1)),
+        float32Tensor('shift', [0.25, -0.5, 1, 0.125], [1, c, 1, 1]), float32Tensor('offset', [0.75], []),
+      ],
+      nodes: [
+        conv('conv1', 'x', 'w1', 'b1', 'c1'),
+        node('Relu', 'relu1', ['c1'], ['r1']),
+        node('Add', 'shift_add', ['r1', 'shift'], ['s']),
+        makeNode({ opType: 'Conv', name: 'pointwise', inputs: ['s', 'w2', 'b2'], outputs: ['c2'], attributes: [intAttr('group', 1), unpadded] }),
+        node('Add', 'offset_add', ['c2', 'offset'], ['o']),
+        makeNode({ opType: 'Conv', name: 'depthwise', inputs: ['o', 'w3', 'b3'], outputs: ['c3'], attributes: [intAttr('group', c), pads] }),
+        node('Relu', 'relu3', ['c3'], ['y']),
+      ],
+    });
+    const feeds = [1, 2, 3].map((seed) => ({ x: floatFeed(randomFloats(144, seed, 2), [1, c, 6, 6]) }));
+    const { model: q, report } = buildInt8(model, await minmaxAmax(model, feeds), { placement: 'ort-cpu' });
+    assert.equal(report.counts.foldedAdds, 1);
+    const names = (q.graph!.node ?? []).map((n) => n.name);
+    assert.ok(!names.includes('shift_add') && names.includes('offset_add'), names.join(', '));
+    for (const feed of feeds) {
+      const [a, b] = [await runModel(model, feed), await runModel(q, feed, 'all')];
+      const peak = (a.y!.data as Float32Array).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      assert.ok(maxAbsDiff(a.y!.data, b.y!.data) < 0.05 * peak, `max |Δ| ${maxAbsDiff(a.y!.data, b.y!.data)} of peak ${peak}`);
+    }
+  });
+
   test('the TensorRT placement keeps the graph as it is (TensorRT fuses these itself)', async () => {
     const model = blockModel();
     const feeds = [{ x: floatFeed(randomFloats(144, 1, 2), [1, 4, 6, 6]) }];
     const { model: q, report } = buildInt8(model, await minmaxAmax(model, feeds), { placement: 'tensorrt' });
-    assert.deepEqual([report.counts.foldedScaleOps, report.counts.foldedHardSigmoids], [0, 0]);
+    assert.deepEqual([report.counts.foldedScaleOps, report.counts.foldedHardSigmoids, report.counts.foldedAdds], [0, 0, 0]);
     assert.ok((q.graph!.node ?? []).some((n) => n.opType === 'HardSigmoid'));
   });
 

@@ -13,6 +13,7 @@ import { GraphIndex } from './graph-index.js';
 import { PlanBuilder } from './plan.js';
 import { placeOrtCpu } from './placement-ort.js';
 import { placeTensorRT } from './placement-tensorrt.js';
+import { foldAddsIntoConvs } from './fold-add-bias.js';
 import { foldHardSigmoids } from './fold-hardsigmoid.js';
 import { foldScaleOps } from './fold-scales.js';
 import { rewrite } from './rewrite.js';
@@ -45,8 +46,10 @@ export function buildInt8(
   }
   const excludes = parseExcludes(options.exclude);
   const upgraded = opsetVersion(model) < QDQ_OPSET ? upgradeOpset(model, QDQ_OPSET) : model;
+  // ort-cpu only: TensorRT fuses these itself, and its placement must see the model as it is.
   const gates = options.placement === 'ort-cpu' ? foldHardSigmoids(upgraded, excludes) : { model: upgraded, folded: 0 };
-  const source = gates.model;
+  const adds = options.placement === 'ort-cpu' ? foldAddsIntoConvs(gates.model, excludes) : { model: gates.model, folded: 0 };
+  const source = adds.model;
   const index = new GraphIndex(source);
   const scales = new ActivationScales(index, amax, options.placement, options.ranges);
   if (options.placement === 'tensorrt') {
@@ -86,6 +89,7 @@ export function buildInt8(
       dequantizeLinear: count('DequantizeLinear'),
       foldedScaleOps: folded,
       foldedHardSigmoids: gates.folded,
+      foldedAdds: adds.folded,
     },
   };
   return { model: built, report };

@@ -71,5 +71,7 @@ export interface BuildReport {
     foldedScaleOps: number;
     /** ort-cpu: Conv → HardSigmoid rewritten as Conv(α·W, α·b + β) → Clip(0, 1). */
     foldedHardSigmoids: number;
+    /** ort-cpu: Add of a constant before an unpadded Conv folded into the Conv's bias. */
+    foldedAdds: number;
   };
 }
