@@ -119,6 +119,9 @@ function notes(options: BuildInt8Options, sourceOpset: number): string[] {
     list[list.length - 1] += 'non-negative tensors (Relu/Clip outputs…) zero point 0, scale = amax / 255 so ORT absorbs the Relu/Clip into the QuantizeLinear';
     list.push('biases stay float; ONNX Runtime quantizes them to int32 when it fuses');
     list.push('Concat runs in float and each input keeps its own scale (a shared scale costs small-range members their resolution)');
+    list.push('rewritten so blocks stay in integer kernels (counts.folded*): Mul/Div by a positive constant folded into the next DequantizeLinear\'s scale, ' +
+      'Conv → HardSigmoid as Conv(α·W, α·b + β) → Clip(0, 1), Add of a constant before an unpadded Conv folded into its bias');
+    list.push('MaxPool, and a shallow first Conv on a gray/RGB input, run in float: ONNX Runtime\'s int8 kernels are slower than float there on x86');
   }
   return list;
 }
