@@ -126,17 +126,21 @@ describe('buildInt8 on small models', () => {
     assertQdqStructure(trt, 'tensorrt');
   });
 
-  test('ort-cpu: a shallow Conv on an RGB network input stays float (slower as int8 on ORT CPU); TensorRT quantizes it', () => {
+  test('ort-cpu: the image stem (shallow Conv on the RGB input, narrow depthwise Conv after it) stays float; TensorRT quantizes it', () => {
     const model = tinyModel({
       opset: 13,
       inputs: [valueInfo('x', [1, 3, 8, 8])], outputs: [valueInfo('y', [1, 4, 8, 8])],
-      initializers: [float32Tensor('w1', randomFloats(4 * 27, 31, 0.3), [4, 3, 3, 3]), float32Tensor('w2', randomFloats(16, 32, 0.3), [4, 4, 1, 1])],
-      nodes: [conv('rgb', 'x', 'w1', 'a'), op('Relu', 'relu', ['a'], ['r']), conv('next', 'r', 'w2', 'c'), op('Relu', 'relu2', ['c'], ['y'])],
+      initializers: [float32Tensor('w1', randomFloats(4 * 27, 31, 0.3), [4, 3, 3, 3]), float32Tensor('wd', randomFloats(4 * 9, 33, 0.3), [4, 1, 3, 3]),
+        float32Tensor('w2', randomFloats(16, 32, 0.3), [4, 4, 1, 1])],
+      nodes: [conv('rgb', 'x', 'w1', 'a'), op('Relu', 'relu', ['a'], ['r']),
+        conv('dw', 'r', 'wd', 'd', undefined, [intAttr('group', 4), { name: 'pads', type: 7, ints: [1, 1, 1, 1] }]), op('Relu', 'relu_d', ['d'], ['rd']),
+        conv('next', 'rd', 'w2', 'c'), op('Relu', 'relu2', ['c'], ['y'])],
     });
-    const amax = new Map([['x', 2], ['a', 3], ['r', 3], ['c', 2], ['y', 2]]);
+    const amax = new Map([['x', 2], ['a', 3], ['r', 3], ['d', 3], ['rd', 3], ['c', 2], ['y', 2]]);
     const { report } = buildInt8(model, amax, { placement: 'ort-cpu' });
-    const rgb = report.excluded.find((e) => e.node === 'rgb');
-    assert.match(rgb?.reason ?? '', /network input with only 27 products/);
+    const reason = (node: string) => report.excluded.find((e) => e.node === node)?.reason ?? '';
+    assert.match(reason('rgb'), /network input with only 27 products/);
+    assert.match(reason('dw'), /narrow depthwise Conv \(4 channels\) right after the float stem Conv rgb/);
     assert.ok(report.quantized.some((q) => q.node === 'next'), 'the next Conv is quantized');
     const trt = buildInt8(model, amax, { placement: 'tensorrt' }).report;
     assert.ok(trt.quantized.some((q) => q.node === 'rgb'));

@@ -11,30 +11,26 @@
  * - weights are int8 (per channel), float biases are quantized by ORT itself (int32).
  * Compute ops (Conv, Gemm, MatMul) are quantized first; cheaper ops join when all their inputs
  * are already quantized (so no extra QuantizeLinear is needed for them).
+ * The image-resolution stem (a shallow Conv on the RGB input and a narrow depthwise Conv after
+ * it) stays float: ORT's float kernels are faster there (stem.ts).
  * Mul/Div by a positive constant is quantized on both sides and then folded into the scale of
  * the DequantizeLinear after it (fold-scales.ts).
  * Concat stays float: QLinearConcat would give all members the largest member's scale, which
  * costs DenseNet-style concatenations most of their resolution (fr_expression: pooled PSNR
  * 19.0 → 16.0 dB); each member keeps its own scale instead.
  */
-import type { NodeProto, TensorProto } from '../proto.js';
+import type { NodeProto } from '../proto.js';
 import { elementCount } from '../upgrade/tensors.js';
 import { nodeLabel } from '../upgrade/nodes.js';
 import { scaleFactor } from './fold-scales.js';
 import { ORT_QUANTIZED_DATA_OPS } from './ort-ops.js';
 import type { PlanBuilder } from './plan.js';
+import { floatStemReason } from './stem.js';
 
 const ANCHORS = new Set(['Conv', 'Gemm', 'MatMul']);
 const UNARY = new Set(['AveragePool', 'GlobalAveragePool', 'Sigmoid', 'LeakyRelu', 'Softmax']);
 const BINARY = new Set(['Add', 'Mul']);
 const DROP = ORT_QUANTIZED_DATA_OPS;
-/**
- * A Conv on a gray or RGB network input with a reduction depth (channels × kernel) below this stays
- * float: an RGB 3×3 conv (27) runs slower as QLinearConv than as ORT's float NCHWc kernel, on top of
- * quantizing the full-resolution image (fr_detect 1.15 → 0.94× fp32; PaddleOCR det 0.54 → 0.51×).
- */
-const SHALLOW_INPUT_CONV = 64;
-
 /** Ops that may output float from quantized inputs (QGemm, MatMulIntegerToFloat). */
 const FLOAT_OUTPUT_OK = new Set(['Gemm', 'MatMul']);
 
@@ -78,11 +74,6 @@ function quantizeScaleOp(plan: PlanBuilder, node: NodeProto, input: number): boo
   return true;
 }
 
-/** Products per output of a Conv weight [M, C/group, kH, kW]: C/group · kH · kW. */
-function reductionDepth(weight: TensorProto): number {
-  return (weight.dims ?? []).slice(1).reduce((p: number, d) => p * Number(d), 1);
-}
-
 /** Float data inputs: for data-movement ops only input 0 (the others are shapes and indices). */
 function dataInputs(plan: PlanBuilder, node: NodeProto): string[] {
   if (DROP.has(node.opType ?? '')) return node.input?.[0] && !plan.index.isConstant(node.input[0]) ? [node.input[0]] : [];
@@ -124,12 +115,8 @@ function tryQuantize(plan: PlanBuilder, node: NodeProto, report: boolean): boole
   if (op === 'Conv') {
     if (!plan.requireConstantWeight(node, 1)) return false;
     if (inputs[2] && !index.isConstant(inputs[2])) return refuse('its bias is not a constant');
-    const weight = index.constants.get(inputs[1]!)!;
-    const depth = reductionDepth(weight);
-    const imageChannels = [1, 3].includes(Number(weight.dims?.[1]));
-    if (index.graphInputs.has(inputs[0] ?? '') && imageChannels && depth < SHALLOW_INPUT_CONV) {
-      return refuse(`it reads the network input with only ${depth} products per output: ORT's int8 kernel is slower than float there, and the input would be quantized at full resolution`);
-    }
+    const stem = floatStemReason(index, node);
+    if (stem) return refuse(stem);
   } else if (op === 'Gemm') {
     if (inputs[2] && !index.isConstant(inputs[2])) return refuse('its C input is not a constant');
   } else if (op === 'MatMul') {
