@@ -18,6 +18,7 @@ export class OnnxRuntimeEngine extends Engine {
       interOpNumThreads: 1,
       logSeverityLevel: 3,
       ...(options.optimizedModelPath ? { optimizedModelFilePath: options.optimizedModelPath } : {}),
+      ...(options.sharedCores ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } } : {}),
     };
     try {
       const session = typeof model === 'string'

@@ -33,3 +33,11 @@ test('bad model bytes and shape mismatches become the project\'s errors', async 
   await assert.rejects(engine.run({ input: { type: 'float32', data: new Float32Array(3 * 10 * 10), dims: [1, 3, 10, 10] } }),
     (e: unknown) => e instanceof Int8calError && /expects shape \[1, 3, 240, 320\] but got \[1, 3, 10, 10\]/.test(e.message));
 });
+
+test('sessions that share the cores (sharedCores: no spinning workers) compute the same outputs', async () => {
+  const feeds = { input: { type: 'float32' as const, data: Float32Array.from({ length: 3 * 240 * 320 }, (_, i) => Math.sin(i) * 0.9), dims: [1, 3, 240, 320] } };
+  await using spinning = await OnnxRuntimeEngine.create(model('fr_detect.onnx'), { threads: 2 });
+  await using sleeping = await OnnxRuntimeEngine.create(model('fr_detect.onnx'), { threads: 2, sharedCores: true });
+  const [a, b] = [await spinning.run(feeds), await sleeping.run(feeds)];
+  assert.deepEqual(b.scores!.data, a.scores!.data);
+});

@@ -66,7 +66,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
   const engines = new Map<string, OnnxRuntimeEngine>();
   let pd: FeatureNetwork | undefined;
   try {
-    for (const spec of specs) engines.set(spec.name, await OnnxRuntimeEngine.create(runPath(runDir, spec.file), { threads, optimization: spec.optimization }));
+    for (const spec of specs) engines.set(spec.name, await OnnxRuntimeEngine.create(runPath(runDir, spec.file), { threads, optimization: spec.optimization, sharedCores: true }));
     const reference = engines.get('fp32')!;
     const input = reference.inputs.find((i) => i.name === run.input)!;
     const batchDim = input.dims[0];
