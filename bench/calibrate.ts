@@ -10,7 +10,7 @@
  *   activation, native histogramming, and the plain session on the same batches.
  * Each child prints one JSON line and its own peak RSS (`process.resourceUsage().maxRSS`).
  */
-import { groupTensors } from '../src/pipeline/collect.js';
+import { planCollection, type CollectPlan } from '../src/pipeline/collect-plan.js';
 import { spawn } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -155,14 +155,14 @@ export function spawnMeasured<T extends { maxRssKiB?: number }>(command: string,
 
 export interface BaselineReport { sessionMs: number; inferMs: number; totalMs: number; images: number; batches: number; maxRssKiB: number }
 export interface CalibrateReport {
-  wallMs: number; images: number; passes: number; tensors: number; maxRssKiB: number;
-  /** From the call to the first batch's progress event: load, prepare, list activations, the probe run, the first batch. */
+  wallMs: number; images: number; passes: number; chunk: number; tensors: number; maxRssKiB: number;
+  /** From the call to the first progress event: load, prepare, list activations, the probe run, the first batch (or chunk). */
   untilFirstBatchMs?: number;
   /** From the last batch's progress event to the return: thresholds, histograms.bin, model and cache written. */
   afterLastBatchMs?: number;
 }
 export interface ProfileReport {
-  prepareMs: number; tensorsMs: number; sessionMs: number; passes: number; batchSize: number; waitMs: number; runAllMs: number; histogramMs: number;
+  prepareMs: number; tensorsMs: number; sessionMs: number; passes: number; chunk: number; batchSize: number; waitMs: number; runAllMs: number; histogramMs: number;
   plainRunMs: number; activationBytesPerBatch: number; tensors: number; images: number; batches: number; maxRssKiB: number;
 }
 
@@ -199,7 +199,7 @@ async function child(job: ChildJob): Promise<object> {
     });
     const wallMs = performance.now() - start;
     return {
-      wallMs, images: summary.images, passes: summary.passes, tensors: Object.keys(summary.calibration.tensors).length,
+      wallMs, images: summary.images, passes: summary.passes, chunk: summary.chunk, tensors: Object.keys(summary.calibration.tensors).length,
       untilFirstBatchMs: firstBatchMs, afterLastBatchMs: wallMs - lastBatchMs,
     };
   }
@@ -229,9 +229,9 @@ async function child(job: ChildJob): Promise<object> {
 }
 
 /**
- * collect.ts's loop, timed piece by piece, plus the plain model on the same batches. Tensors
- * are split into passes as collect.ts does, but sized from a batch-1 probe (collect.ts probes
- * with a whole batch and every activation, which is what peaks its memory).
+ * collect.ts's loop, timed piece by piece, plus the plain model on the same batches. Batches
+ * are chunked or tensors split into passes as collect.ts plans it, from a batch-1 probe (whose
+ * outputs collect.ts also histograms; here the probe is not timed).
  */
 async function profile(c: ModelCase, job: ChildJob, files: string[], input: string, spec: Preprocessing, batchSize: number, fixedBatch: boolean): Promise<ProfileReport> {
   let t = performance.now();
@@ -241,7 +241,7 @@ async function profile(c: ModelCase, job: ChildJob, files: string[], input: stri
   const tensors = await activationTensors(prepared, job.threads);
   const tensorsMs = performance.now() - t;
   const requested = tensors.filter((n) => n !== input);
-  const groups = await planGroups(prepared, requested, files[0]!, input, spec, job);
+  const { groups, chunk } = await planGroups(prepared, requested, files[0]!, input, spec, job, batchSize, fixedBatch);
   const plain = await OnnxRuntimeEngine.create(modelPath(c), { threads: job.threads, optimization: 'all' });
   const histograms = new Map(tensors.map((n) => [n, new Histogram('exact')]));
   const source = new ImageBatchSource(input, files, spec, { batchSize }, fixedBatch);
@@ -263,15 +263,23 @@ async function profile(c: ModelCase, job: ChildJob, files: string[], input: stri
             await plain.run(feeds);
             r.plainRunMs += performance.now() - t;
           }
-          t = performance.now();
-          const outputs = await engine.run(feeds, group);
-          r.runAllMs += performance.now() - t;
-          const pairs: [Histogram, Float32Array][] = group.map((n) => [histograms.get(n)!, outputs[n]!.data as Float32Array]);
-          if (pass === 0 && histograms.has(input)) pairs.unshift([histograms.get(input)!, feeds[input]!.data as Float32Array]);
-          r.activationBytesPerBatch = Math.max(r.activationBytesPerBatch, pairs.reduce((sum, [, d]) => sum + d.byteLength, 0));
-          t = performance.now();
-          await accumulateMany(pairs);
-          r.histogramMs += performance.now() - t;
+          const all = feeds[input]!;
+          const n = all.dims[0]!;
+          const per = all.data.length / n;
+          let bytes = 0;
+          for (let i = 0; i < n; i += chunk) {
+            const part = { ...all, data: all.data.subarray(i * per, Math.min(i + chunk, n) * per), dims: [Math.min(chunk, n - i), ...all.dims.slice(1)] };
+            t = performance.now();
+            const outputs = await engine.run({ [input]: part }, group);
+            r.runAllMs += performance.now() - t;
+            const pairs: [Histogram, Float32Array][] = group.map((name) => [histograms.get(name)!, outputs[name]!.data as Float32Array]);
+            if (pass === 0 && histograms.has(input)) pairs.unshift([histograms.get(input)!, part.data as Float32Array]);
+            bytes += pairs.reduce((sum, [, d]) => sum + d.byteLength, 0);
+            t = performance.now();
+            await accumulateMany(pairs);
+            r.histogramMs += performance.now() - t;
+          }
+          r.activationBytesPerBatch = Math.max(r.activationBytesPerBatch, bytes);
           if (pass === 0) {
             r.images += feeds[input]!.dims[0]!;
             r.batches++;
@@ -284,23 +292,23 @@ async function profile(c: ModelCase, job: ChildJob, files: string[], input: stri
   } finally {
     await plain.dispose();
   }
-  return { prepareMs, tensorsMs, tensors: tensors.length, passes: groups.length, batchSize, ...r, maxRssKiB: 0 };
+  return { prepareMs, tensorsMs, tensors: tensors.length, passes: groups.length, chunk, batchSize, ...r, maxRssKiB: 0 };
 }
 
-/** Groups of tensors whose activations for one batch fit the budget, from one image's sizes. */
-async function planGroups(prepared: ModelProto, requested: string[], file: string, input: string, spec: Preprocessing, job: ChildJob): Promise<string[][]> {
+/** collect.ts's plan (chunk size, tensor groups), from one image's sizes. */
+async function planGroups(prepared: ModelProto, requested: string[], file: string, input: string, spec: Preprocessing, job: ChildJob, batchSize: number, fixedBatch: boolean): Promise<CollectPlan> {
   const budget = job.maxActivationMemory ?? defaultOf('maxActivationMemory');
   const engine = await OnnxRuntimeEngine.create(encodeModel(withExtraOutputs(prepared, requested)), { threads: job.threads, optimization: 'all' });
   let sizes: number[] = [];
   try {
     for await (const batch of readBatches([file], spec, { batchSize: 1 })) {
       const outputs = await engine.run({ [input]: { type: 'float32', data: batch.data, dims: batch.dims } }, requested);
-      sizes = requested.map((n) => outputs[n]!.data.byteLength * job.batchSize);
+      sizes = requested.map((n) => outputs[n]!.data.byteLength);
     }
   } finally {
     await engine.dispose();
   }
-  return groupTensors(requested, sizes, budget);
+  return planCollection(requested, sizes, { batch: batchSize, budget, chunkable: !fixedBatch });
 }
 
 export const defaultThreads = (): number => availableParallelism();

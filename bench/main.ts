@@ -185,20 +185,21 @@ function report(args: Args, entropy: EntropyBenchResult & { bestMs: number; wors
   out.push(table(`Calibration ÷ plain fp32 inference of the original model (same images, reader, batch size, threads; ORT level "all"; goal ≤ 1.5×)`,
     ['model', 'images', 'batch', 'plain fp32', 'int8cal calibrate', 'ratio', 'peak RSS plain', 'peak RSS calibrate'],
     results.map((r) => {
-      const passes = r.calibrate.report?.passes ?? 0;
-      const ratio = r.calibrate.status === 'ok' ? `${x(r.calibrate.report?.wallMs, r.baseline.report?.totalMs)}${passes > 1 ? ` (${passes} passes)` : ''}` : status(r.calibrate);
+      const { passes = 0, chunk = 0 } = r.calibrate.report ?? {};
+      const split = [passes > 1 ? `${passes} passes` : '', chunk && chunk < r.batchSize ? `${chunk} images per run` : ''].filter(Boolean).join(', ');
+      const ratio = r.calibrate.status === 'ok' ? `${x(r.calibrate.report?.wallMs, r.baseline.report?.totalMs)}${split ? ` (${split})` : ''}` : status(r.calibrate);
       return [r.label, String(r.images), String(r.batchSize), s(r.baseline.report?.totalMs), s(r.calibrate.report?.wallMs), ratio, gb(r.baseline.peakRss), gb(r.calibrate.peakRss)];
     })));
   const profiled = results.filter((r) => r.profile);
   if (profiled.length) {
-    out.push(table('Where calibration time goes (collect.ts\'s loop rebuilt and timed: same batch size, passes sized from a batch-1 probe; % of the loop)',
-      ['model', 'passes', 'prepare+list', 'sessions', 'decode wait', 'ORT run, every activation out', 'native histograms', 'plain run (same batches)', 'activations/batch', 'calibrate(): until 1st batch / after last'],
+    out.push(table('Where calibration time goes (collect.ts\'s loop rebuilt and timed: same batch size, chunks or passes planned from a batch-1 probe; % of the loop)',
+      ['model', 'passes × images per run', 'prepare+list', 'sessions', 'decode wait', 'ORT run, every activation out', 'native histograms', 'plain run (same batches)', 'activations/batch', 'calibrate(): until 1st batch / after last'],
       profiled.map((r) => {
         const p = r.profile!.report;
         if (!p) return [r.label, status(r.profile), '', '', '', '', '', '', '', ''];
         const loop = p.waitMs + p.runAllMs + p.histogramMs;
         const c = r.calibrate.report;
-        return [r.label, String(p.passes), s(p.prepareMs + p.tensorsMs), s(p.sessionMs), `${s(p.waitMs)} (${pct(p.waitMs, loop)})`, `${s(p.runAllMs)} (${pct(p.runAllMs, loop)}) = ${x(p.runAllMs, p.plainRunMs)} plain`,
+        return [r.label, `${p.passes} × ${p.chunk}`, s(p.prepareMs + p.tensorsMs), s(p.sessionMs), `${s(p.waitMs)} (${pct(p.waitMs, loop)})`, `${s(p.runAllMs)} (${pct(p.runAllMs, loop)}) = ${x(p.runAllMs, p.plainRunMs)} plain`,
           `${s(p.histogramMs)} (${pct(p.histogramMs, loop)}), ${((p.activationBytesPerBatch * p.batches) / 1024 ** 2 / (p.histogramMs / 1000)).toFixed(0)} MiB/s`, s(p.plainRunMs), gb(p.activationBytesPerBatch), `${s(c?.untilFirstBatchMs)} / ${s(c?.afterLastBatchMs)}`];
       })));
   }

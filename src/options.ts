@@ -95,7 +95,7 @@ export const OPTIONS = {
   },
   maxActivationMemory: {
     flag: '--max-activation-memory <size>',
-    help: 'activations one batch may hold; above it tensors are split into groups, one pass per group',
+    help: 'activations held at once; above it batches run a few images at a time, or tensors are split into groups, one pass per group',
     default: 2 * 1024 ** 3, parse: byteSize,
   },
   // build

@@ -55,6 +55,8 @@ export interface CalibrateSummary {
   images: number;
   /** Passes over the images (more than 1 when --max-activation-memory split the tensors). */
   passes: number;
+  /** Images per inference run (below the batch size when --max-activation-memory chunked batches; 0 from a cache). */
+  chunk: number;
   skipped: { file: string; reason: string }[];
 }
 
@@ -89,7 +91,7 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrateSum
       await saveModel(prepared, runPath(runDir, 'fp32'));
       await writeCalibration(runDir, calibration);
       await writeRunJson(runDir, 'run', manifest([], '', o.cache));
-      return { runDir, calibration, images: 0, passes: 0, skipped: [] };
+      return { runDir, calibration, images: 0, passes: 0, chunk: 0, skipped: [] };
     }
 
     if (!o.data) throw new Int8calError('MISSING_OPTION', 'Calibration needs images: give --data DIR (or --cache FILE)', { hint: 'point --data at a folder of images like the ones the model sees in use' });
@@ -121,7 +123,7 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrateSum
     await writeHistogramFile(runPath(runDir, 'histograms'), { mode: o.histogram, linearBins: DEFAULT_LINEAR_BINS, tensors: collected.histograms });
     await writeCalibration(runDir, calibration, calibrator);
     await writeRunJson(runDir, 'run', manifest(used, data));
-    return { runDir, calibration, images: used.length, passes: collected.passes, skipped };
+    return { runDir, calibration, images: used.length, passes: collected.passes, chunk: collected.chunk, skipped };
   } finally {
     await lock.release();
   }

@@ -7,6 +7,7 @@ import { encodeModel } from '../onnx/model-file.js';
 import type { ModelProto } from '../onnx/proto.js';
 import { accumulateMany, Histogram, type HistogramMode } from '../native.js';
 import type { ProgressCallback } from '../progress.js';
+import { planCollection } from './collect-plan.js';
 
 /**
  * Level `all` (ORT's NCHWc kernels on x86) measured batch-invariant on the sample models: an
@@ -26,7 +27,7 @@ export interface CollectOptions {
   source: BatchSource;
   mode: HistogramMode;
   threads: number;
-  /** Bytes of requested activations one batch may hold before tensors are split into passes. */
+  /** Bytes of requested activations held at once: above it batches are chunked or tensors split into passes. */
   maxActivationMemory: number;
   /** Images in one pass, for the progress total. */
   images: number;
@@ -39,100 +40,88 @@ export interface Collected {
   passes: number;
   /** Batches fed per pass. */
   batches: number;
+  /** Images per engine run: the batch size unless `maxActivationMemory` chunked the batches. */
+  chunk: number;
 }
 
 /**
  * Streams the calibrator's batches through the model and folds every requested activation
- * into its histogram, batch by batch: activations are dropped once counted, so memory is
- * one batch's activations — or less, when `maxActivationMemory` splits them into passes.
+ * into its histogram, chunk by chunk: activations are dropped once counted, so memory stays
+ * within `maxActivationMemory` (see planCollection) — except the first run, which measures
+ * them with every tensor on one image (a fixed batch: the whole batch).
  */
 export async function collectHistograms(options: CollectOptions): Promise<Collected> {
   const { tensors, inputs, calibrator } = options;
   const histograms = new Map(tensors.map((t) => [t, new Histogram(options.mode)]));
   const inputSet = new Set(inputs);
   const requested = tensors.filter((t) => !inputSet.has(t));
-  const groups = await planPasses(options, requested);
-  let batches = 0;
-  for (const [pass, group] of groups.entries()) {
-    const engine = await OnnxRuntimeEngine.create(encodeModel(withExtraOutputs(options.model, group)), { threads: options.threads, optimization: CALIBRATION_OPTIMIZATION });
-    const stage = groups.length > 1 ? `calibrate (pass ${pass + 1}/${groups.length})` : 'calibrate';
-    try {
-      options.source.rewind();
-      batches = 0;
-      let images = 0;
-      for (let feeds = await nextBatch(calibrator, inputs); feeds; feeds = await nextBatch(calibrator, inputs)) {
-        options.signal?.throwIfAborted();
-        const outputs = await engine.run(feeds, group);
-        const pairs: [Histogram, Float32Array][] = group.map((name) => [histograms.get(name)!, asFloat32(outputs[name]!, name)]);
-        if (pass === 0) pairs.unshift(...inputs.filter((n) => histograms.has(n)).map((n): [Histogram, Float32Array] => [histograms.get(n)!, asFloat32(feeds![n]!, n)]));
-        await accumulateMany(pairs);
-        batches += 1;
-        images += feeds[inputs[0]!]!.dims[0] ?? 1;
-        options.onProgress?.({ stage, done: images, total: options.images, unit: 'images' });
-      }
-    } finally {
-      await engine.dispose();
-    }
-  }
-  return { histograms, passes: groups.length, batches };
-}
-
-async function nextBatch(calibrator: Calibrator, inputs: readonly string[]): Promise<Feeds | null> {
-  return calibrator.getBatch(inputs);
-}
-
-/**
- * Splits the requested tensors into groups whose activations for one batch fit the memory
- * budget, measured on a probe run of the first image (scaled to the batch: probing the whole
- * batch would itself hold every activation of it). One group = one pass over the images.
- */
-async function planPasses(options: CollectOptions, requested: string[]): Promise<string[][]> {
-  const { calibrator, inputs } = options;
-  const probe = await calibrator.getBatch(inputs);
-  if (!probe) {
-    throw new Int8calError('NO_IMAGES', 'The calibration data yielded no batch', { hint: 'check --data and --max-images' });
-  }
-  const engine = await OnnxRuntimeEngine.create(encodeModel(withExtraOutputs(options.model, requested)), { threads: options.threads, optimization: CALIBRATION_OPTIMIZATION });
-  let sizes: number[];
+  const fold = (feeds: Feeds, outputs: Record<string, HostTensor>, names: readonly string[], withInputs: boolean) => accumulateMany([
+    ...(withInputs ? inputs.filter((n) => histograms.has(n)).map((n): [Histogram, Float32Array] => [histograms.get(n)!, asFloat32(feeds[n]!, n)]) : []),
+    ...names.map((n): [Histogram, Float32Array] => [histograms.get(n)!, asFloat32(outputs[n]!, n)]),
+  ]);
+  let feeds = await calibrator.getBatch(inputs);
+  if (!feeds) throw new Int8calError('NO_IMAGES', 'The calibration data yielded no batch', { hint: 'check --data and --max-images' });
+  const batch = imageCount(feeds);
+  let engine = await createEngine(options, requested);
   try {
-    const { feeds, scale } = firstImage(probe, engine.inputs);
-    const outputs = await engine.run(feeds, requested);
-    sizes = requested.map((name) => outputs[name]!.data.byteLength * scale);
+    const dynamic = engine.inputs.every((i) => typeof i.dims[0] !== 'number');
+    const probed = dynamic ? 1 : batch;
+    const probe = sliceImages(feeds, 0, probed);
+    let outputs: Record<string, HostTensor> | undefined = await engine.run(probe, requested);
+    const plan = planCollection(requested, requested.map((n) => outputs![n]!.data.byteLength / probed), {
+      batch, budget: options.maxActivationMemory, chunkable: dynamic && options.mode === 'exact',
+    });
+    // Its outputs count, unless trt mode probed part of a batch (its range growth depends on the batch).
+    const skip = options.mode === 'exact' || probed === batch ? probed : 0;
+    if (skip) await fold(probe, outputs, requested, true);
+    outputs = undefined;
+    let batches = 0;
+    for (const [pass, group] of plan.groups.entries()) {
+      if (plan.groups.length > 1) {
+        await engine.dispose();
+        engine = await createEngine(options, group);
+      }
+      if (pass > 0) {
+        options.source.rewind();
+        feeds = await calibrator.getBatch(inputs);
+      }
+      const stage = plan.groups.length > 1 ? `calibrate (pass ${pass + 1}/${plan.groups.length})` : 'calibrate';
+      batches = 0;
+      let done = skip;
+      for (; feeds; feeds = await calibrator.getBatch(inputs)) {
+        const n = imageCount(feeds);
+        for (let i = batches === 0 ? skip : 0; i < n; i += plan.chunk) {
+          options.signal?.throwIfAborted();
+          const chunk = sliceImages(feeds, i, Math.min(i + plan.chunk, n));
+          await fold(chunk, await engine.run(chunk, group), group, pass === 0);
+          done += imageCount(chunk);
+          options.onProgress?.({ stage, done, total: options.images, unit: 'images' });
+        }
+        batches += 1;
+      }
+    }
+    return { histograms, passes: plan.groups.length, batches, chunk: plan.chunk };
   } finally {
     await engine.dispose();
   }
-  return groupTensors(requested, sizes, options.maxActivationMemory);
 }
 
-/** Consecutive groups of tensors whose bytes stay within `budget` (a bigger tensor goes alone). */
-export function groupTensors(names: readonly string[], sizes: readonly number[], budget: number): string[][] {
-  const groups: string[][] = [];
-  let current: string[] = [];
-  let bytes = 0;
-  names.forEach((name, i) => {
-    if (current.length && bytes + sizes[i]! > budget) {
-      groups.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(name);
-    bytes += sizes[i]!;
-  });
-  if (current.length || groups.length === 0) groups.push(current);
-  return groups;
+function createEngine(options: CollectOptions, outputs: string[]): Promise<OnnxRuntimeEngine> {
+  return OnnxRuntimeEngine.create(encodeModel(withExtraOutputs(options.model, outputs)), { threads: options.threads, optimization: CALIBRATION_OPTIMIZATION });
 }
 
-/** The batch's first image when the batch dimension is dynamic, and the factor back to the batch. */
-function firstImage(batch: Feeds, inputs: readonly { name: string; dims: readonly unknown[] }[]): { feeds: Feeds; scale: number } {
-  const dynamic = inputs.every((i) => typeof i.dims[0] !== 'number');
-  const n = Object.values(batch)[0]?.dims[0] ?? 1;
-  if (!dynamic || n <= 1) return { feeds: batch, scale: 1 };
+const imageCount = (feeds: Feeds): number => Object.values(feeds)[0]?.dims[0] ?? 1;
+
+/** Images [from, to) of a batch, as views (no copy); the batch itself when that is all of it. */
+function sliceImages(batch: Feeds, from: number, to: number): Feeds {
+  const n = imageCount(batch);
+  if (from === 0 && to === n) return batch;
   const feeds: Feeds = {};
   for (const [name, t] of Object.entries(batch)) {
     const per = t.data.length / n;
-    feeds[name] = { ...t, data: t.data.slice(0, per) as HostTensor['data'], dims: [1, ...t.dims.slice(1)] };
+    feeds[name] = { ...t, data: t.data.subarray(from * per, to * per) as HostTensor['data'], dims: [to - from, ...t.dims.slice(1)] };
   }
-  return { feeds, scale: n };
+  return feeds;
 }
 
 function asFloat32(tensor: HostTensor, name: string): Float32Array {

@@ -1,0 +1,40 @@
+/** How collection fits a batch's activations into the memory budget. */
+export interface CollectPlan {
+  /** Tensor groups: one pass over the images per group. */
+  groups: string[][];
+  /** Images per engine run (the whole batch unless batches are chunked). */
+  chunk: number;
+}
+
+/**
+ * Plans collection from one image's activation bytes per tensor. When batches may be chunked
+ * (dynamic batch dimension, batch-independent histograms), running fewer images at a time with
+ * every tensor beats another full pass of inference per tensor group; tensors are only split
+ * when one image's activations exceed the budget. Otherwise whole batches are kept.
+ */
+export function planCollection(names: readonly string[], bytesPerImage: readonly number[], options: { batch: number; budget: number; chunkable: boolean }): CollectPlan {
+  const { batch, budget } = options;
+  if (!options.chunkable) return { groups: groupTensors(names, bytesPerImage.map((b) => b * batch), budget), chunk: batch };
+  const fit = Math.floor(budget / bytesPerImage.reduce((sum, b) => sum + b, 0));
+  if (fit < 1) return { groups: groupTensors(names, bytesPerImage, budget), chunk: 1 };
+  // Equal chunks: as few runs as `fit` allows, with the smallest peak.
+  return { groups: [[...names]], chunk: Math.ceil(batch / Math.ceil(batch / Math.min(fit, batch))) };
+}
+
+/** Consecutive groups of tensors whose bytes stay within `budget` (a bigger tensor goes alone). */
+export function groupTensors(names: readonly string[], sizes: readonly number[], budget: number): string[][] {
+  const groups: string[][] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  names.forEach((name, i) => {
+    if (current.length && bytes + sizes[i]! > budget) {
+      groups.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(name);
+    bytes += sizes[i]!;
+  });
+  if (current.length || groups.length === 0) groups.push(current);
+  return groups;
+}
