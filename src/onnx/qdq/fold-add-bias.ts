@@ -8,39 +8,34 @@ import type { ModelProto, NodeProto, TensorProto } from '../proto.js';
 import { intAttribute, intsAttribute, stringAttribute } from '../upgrade/nodes.js';
 import { float32Tensor, floatValues } from '../upgrade/tensors.js';
 import { excludedBy, type ExcludePattern } from './exclude.js';
+import { GraphEdit } from './graph-edit.js';
 import { GraphIndex } from './graph-index.js';
 import { Namer } from './namer.js';
 
 export function foldAddsIntoConvs(model: ModelProto, excludes: readonly ExcludePattern[]): { model: ModelProto; folded: number } {
   const index = new GraphIndex(model);
   const namer = new Namer(index.graph);
-  const added: TensorProto[] = [];
-  const replaced = new Map<NodeProto, NodeProto | undefined>();
-  const replacedConstants = new Set<string>();
+  const edit = new GraphEdit();
+  let folded = 0;
   for (const add of index.nodes) {
     if (add.opType !== 'Add' || add.domain || add.input?.length !== 2) continue;
     const constantAt = add.input.findIndex((name) => index.isConstant(name));
     const x = add.input[1 - constantAt];
     const conv = index.soleConsumer(add.output![0]!);
     if (constantAt < 0 || !x || index.isConstant(x) || !conv || conv.opType !== 'Conv' || conv.domain || conv.input![0] !== add.output![0]) continue;
-    if (!unpadded(conv) || excludedBy(add, excludes) !== undefined || excludedBy(conv, excludes) !== undefined || replaced.has(conv)) continue;
+    if (!unpadded(conv) || excludedBy(add, excludes) !== undefined || excludedBy(conv, excludes) !== undefined || edit.replaced.has(conv)) continue;
     const weight = index.constants.get(conv.input![1] ?? '');
     const bias = conv.input![2] ? index.constants.get(conv.input![2]) : undefined;
     if (!weight || (conv.input![2] && !bias)) continue;
-    const folded = foldedBias(weight, bias, index.constants.get(add.input[constantAt]!)!, intAttribute(conv, 'group', 1));
-    if (!folded) continue;
+    const newBias = foldedBias(weight, bias, index.constants.get(add.input[constantAt]!)!, intAttribute(conv, 'group', 1));
+    if (!newBias) continue;
     const name = namer.take(`${conv.name || conv.output![0]}_bias_folded`);
-    added.push(float32Tensor(name, folded, [folded.length]));
-    for (const name of [add.input[constantAt]!, conv.input![2]]) if (name) replacedConstants.add(name);
-    replaced.set(add, undefined);
-    replaced.set(conv, { ...conv, input: [x, conv.input![1]!, name] });
+    edit.added.push(float32Tensor(name, newBias, [newBias.length]));
+    edit.replace(add, [], [add.input[constantAt]]);
+    edit.replace(conv, [{ ...conv, input: [x, conv.input![1]!, name] }], [conv.input![2]]);
+    folded++;
   }
-  if (replaced.size === 0) return { model, folded: 0 };
-  const graph = index.graph;
-  const node = (graph.node ?? []).flatMap((n) => (replaced.has(n) ? (replaced.get(n) ? [replaced.get(n)!] : []) : [n]));
-  const read = new Set(node.flatMap((n) => n.input ?? []));
-  const initializer = [...(graph.initializer ?? []).filter((t) => read.has(t.name ?? '') || !replacedConstants.has(t.name ?? '')), ...added];
-  return { model: { ...model, graph: { ...graph, node, initializer } }, folded: replaced.size / 2 };
+  return { model: edit.apply(model), folded };
 }
 
 function unpadded(conv: NodeProto): boolean {

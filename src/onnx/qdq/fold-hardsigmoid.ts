@@ -5,19 +5,19 @@
  * Conv(α·W, α·b + β) → Clip(0, 1) — the same function — the Clip is absorbed into the Conv's
  * uint8 QuantizeLinear (zero point 0) and the gate stays in integer kernels.
  */
-import type { ModelProto, NodeProto, TensorProto } from '../proto.js';
+import type { ModelProto } from '../proto.js';
 import { floatAttribute, makeNode } from '../upgrade/nodes.js';
 import { float32Tensor, floatValues } from '../upgrade/tensors.js';
 import { excludedBy, type ExcludePattern } from './exclude.js';
+import { GraphEdit } from './graph-edit.js';
 import { GraphIndex } from './graph-index.js';
 import { Namer } from './namer.js';
 
 export function foldHardSigmoids(model: ModelProto, excludes: readonly ExcludePattern[]): { model: ModelProto; folded: number } {
   const index = new GraphIndex(model);
   const namer = new Namer(index.graph);
-  const added: TensorProto[] = [];
-  const replaced = new Map<NodeProto, NodeProto[]>();
-  const replacedConstants = new Set<string>();
+  const edit = new GraphEdit();
+  let folded = 0;
   for (const gate of index.nodes) {
     if (gate.opType !== 'HardSigmoid' || gate.domain) continue;
     const conv = index.producer.get(gate.input![0]!);
@@ -34,19 +34,14 @@ export function foldHardSigmoids(model: ModelProto, excludes: readonly ExcludePa
     const base = gate.name || gate.output![0]!;
     const names = { weight: namer.take(`${base}_conv_weight`), bias: namer.take(`${base}_conv_bias`), linear: namer.take(`${base}_linear`),
       min: namer.take(`${base}_min`), max: namer.take(`${base}_max`) };
-    added.push(
+    edit.added.push(
       float32Tensor(names.weight, floatValues(weight).map((w) => w * alpha), dims),
       float32Tensor(names.bias, biasValues.map((b) => b * alpha + beta), [channels]),
       float32Tensor(names.min, [0], []), float32Tensor(names.max, [1], []),
     );
-    for (const name of conv.input!.slice(1)) if (name) replacedConstants.add(name);
-    replaced.set(conv, [{ ...conv, input: [conv.input![0]!, names.weight, names.bias], output: [names.linear] }]);
-    replaced.set(gate, [makeNode({ opType: 'Clip', name: gate.name ?? '', inputs: [names.linear, names.min, names.max], outputs: [gate.output![0]!] })]);
+    edit.replace(conv, [{ ...conv, input: [conv.input![0]!, names.weight, names.bias], output: [names.linear] }], conv.input!.slice(1));
+    edit.replace(gate, [makeNode({ opType: 'Clip', name: gate.name ?? '', inputs: [names.linear, names.min, names.max], outputs: [gate.output![0]!] })]);
+    folded++;
   }
-  if (replaced.size === 0) return { model, folded: 0 };
-  const graph = index.graph;
-  const node = (graph.node ?? []).flatMap((n) => replaced.get(n) ?? [n]);
-  const read = new Set(node.flatMap((n) => n.input ?? []));
-  const initializer = [...(graph.initializer ?? []).filter((t) => read.has(t.name ?? '') || !replacedConstants.has(t.name ?? '')), ...added];
-  return { model: { ...model, graph: { ...graph, node, initializer } }, folded: replaced.size / 2 };
+  return { model: edit.apply(model), folded };
 }

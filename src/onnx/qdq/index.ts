@@ -113,10 +113,11 @@ function notes(options: BuildInt8Options, sourceOpset: number): string[] {
   if (options.placement === 'tensorrt') {
     list.push('activations: symmetric int8, zero point 0, scale = amax / 127');
   } else {
-    list.push(options.ranges
-      ? 'activations: uint8 for ONNX Runtime\'s x86 U8S8 kernels — signed tensors asymmetric over their calibrated range clipped to ±amax (255 steps, integer zero point); '
-      : 'activations: uint8 for ONNX Runtime\'s x86 U8S8 kernels — signed tensors zero point 128, scale = amax / 127 (the same grid as symmetric int8; no signed ranges in the calibration); ');
-    list[list.length - 1] += 'non-negative tensors (Relu/Clip outputs…) zero point 0, scale = amax / 255 so ORT absorbs the Relu/Clip into the QuantizeLinear';
+    const signed = options.ranges
+      ? 'signed tensors asymmetric over their calibrated range clipped to ±amax (255 steps, integer zero point)'
+      : 'signed tensors zero point 128, scale = amax / 127 (the same grid as symmetric int8; no signed ranges in the calibration)';
+    list.push(`activations: uint8 for ONNX Runtime's x86 U8S8 kernels — ${signed}; ` +
+      'non-negative tensors (Relu/Clip outputs…) zero point 0, scale = amax / 255 so ORT absorbs the Relu/Clip into the QuantizeLinear');
     list.push('biases stay float; ONNX Runtime quantizes them to int32 when it fuses');
     list.push('Concat runs in float and each input keeps its own scale (a shared scale costs small-range members their resolution)');
     list.push('rewritten so blocks stay in integer kernels (counts.folded*): Mul/Div by a positive constant folded into the next DequantizeLinear\'s scale, ' +
