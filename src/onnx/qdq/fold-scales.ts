@@ -11,7 +11,6 @@ import type { GraphProto, NodeProto, TensorProto } from '../proto.js';
 import { elementCount, float32Tensor, floatValues } from '../upgrade/tensors.js';
 import { ORT_QUANTIZED_DATA_OPS } from './ort-ops.js';
 
-
 /**
  * k when `node` computes activation × k with k a positive finite scalar constant (Mul by k or
  * Div by 1/k), with the index of its activation input; undefined otherwise.
@@ -51,9 +50,9 @@ export function foldScaleOps(graph: GraphProto): { graph: GraphProto; folded: nu
     const dq = producer.get(op.input![scale.input]!);
     const out = op.output![0]!;
     const [q] = readers.get(out) ?? [];
-    if (!dq || !isPerTensor(dq, 'DequantizeLinear', constants) || outputs.has(out) || readers.get(out)!.length !== 1 || q!.opType !== 'QuantizeLinear') continue;
+    if (!dq || !isPerTensorDq(dq, constants) || outputs.has(out) || readers.get(out)!.length !== 1 || q!.opType !== 'QuantizeLinear') continue;
     const dqOuts = readers.get(q!.output![0]!) ?? [];
-    const foldable = !outputs.has(q!.output![0]!) && dqOuts.length > 0 && dqOuts.every((d) => isPerTensor(d, 'DequantizeLinear', constants) &&
+    const foldable = !outputs.has(q!.output![0]!) && dqOuts.length > 0 && dqOuts.every((d) => isPerTensorDq(d, constants) &&
       !outputs.has(d.output![0]!) && (readers.get(d.output![0]!) ?? []).every((r) => r.domain || !ORT_QUANTIZED_DATA_OPS.has(r.opType ?? '')));
     if (!foldable) continue;
     const [, sName, zName] = dq.input!;
@@ -78,9 +77,9 @@ export function foldScaleOps(graph: GraphProto): { graph: GraphProto; folded: nu
   };
 }
 
-/** A Q or DQ with scalar scale and zero point initializers (not per channel). */
-function isPerTensor(node: NodeProto, opType: string, constants: ReadonlyMap<string, TensorProto>): boolean {
-  if (node.opType !== opType || node.domain) return false;
+/** A DequantizeLinear with scalar scale and zero point initializers (not per channel). */
+function isPerTensorDq(node: NodeProto, constants: ReadonlyMap<string, TensorProto>): boolean {
+  if (node.opType !== 'DequantizeLinear' || node.domain) return false;
   const [, s, z] = node.input ?? [];
   return Boolean(s && z && constants.has(s) && constants.has(z) && elementCount(constants.get(s)!) === 1);
 }
