@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { computeAmaxSync } from '../src/native.js';
+import { computeAmaxSync } from '../src/core/native.js';
 
 export interface EntropyBenchResult {
   /** Mean wall time of one search, in milliseconds. */

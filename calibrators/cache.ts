@@ -1,4 +1,4 @@
-import { Int8calError } from '../src/errors.js';
+import { Int8calError } from '../src/core/errors.js';
 
 /**
  * TensorRT calibration cache codec. First line `TRT-<version>-<Algorithm>`, then one

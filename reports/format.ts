@@ -2,8 +2,8 @@
  * Numbers → text for both renderers. Nothing here prints "NaN": missing or non-finite values
  * are "—", PSNR ∞ is "∞". Changes since a baseline carry a trend so renderers can colour them.
  */
-import { fromDecibels, type Decibels } from '../src/metrics/psnr.js';
-import type { Direction } from '../src/metrics/verdict.js';
+import { fromDecibels, type Decibels } from './decibels.js';
+import type { Direction } from './verdict.js';
 
 export const DASH = '—';
 

@@ -4,7 +4,7 @@
  * through `escapeHtml`; thumbnails are accepted only as PNG data URIs.
  */
 import { basename } from 'node:path';
-import { fromDecibels } from '../src/metrics/psnr.js';
+import { fromDecibels } from './decibels.js';
 import { escapeHtml, safePngDataUri } from './escape.js';
 import { percent } from './format.js';
 import type { Results } from './results-schema.js';

@@ -4,16 +4,9 @@
  * src/metrics/psnr.ts `Decibels`; other metrics are finite by construction).
  * Metric results are the metrics' own result objects (value, threshold, verdict together).
  */
-import type { ClassificationResult } from '../src/metrics/classification.js';
-import type { ApResult } from '../src/metrics/detection/ap.js';
-import type { DetectionMatchResult } from '../src/metrics/detection/match.js';
-import type { ProbabilityMapResult } from '../src/metrics/detection/probability-map.js';
-import type { LatencyStats } from '../src/metrics/latency.js';
-import type { PdResult } from '../src/metrics/pd.js';
-import type { Decibels, PsnrResult } from '../src/metrics/psnr.js';
-import type { SimilarityResult } from '../src/metrics/similarity.js';
-import type { Direction, Verdict } from '../src/metrics/verdict.js';
-import type { TensorCalibration, TensorFlag } from '../src/run/schema.js';
+import type { Direction, Verdict } from './verdict.js';
+import type { ApResult, ClassificationResult, DetectionMatchResult, LatencyStats, PdResult, ProbabilityMapResult, PsnrResult, SimilarityResult, TensorCalibration, TensorFlag } from './metric-results.js';
+import type { Decibels } from './decibels.js';
 
 export const RESULTS_SCHEMA = 'int8cal/results';
 export const RESULTS_VERSION = 1;

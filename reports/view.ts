@@ -2,8 +2,8 @@
  * The report's content as tables of plain strings, built once from results (and a baseline)
  * and rendered by html.ts and markdown.ts, which only add markup and escaping.
  */
-import { fromDecibels, type Decibels } from '../src/metrics/psnr.js';
-import type { Verdict } from '../src/metrics/verdict.js';
+import { fromDecibels, type Decibels } from './decibels.js';
+import type { Verdict } from './verdict.js';
 import { DASH, db, delta, ms, num, percent, times, type Delta } from './format.js';
 import type { CalibrationSummary, OutputMetrics, Results, VariantResult, VerdictCheck } from './results-schema.js';
 

@@ -1,4 +1,4 @@
-import { invalidParameter } from './errors.js';
+import { invalidParameter } from './core/errors.js';
 
 /**
  * One table for every option: flag, help text, default and parser. The CLI builds its flags

@@ -1,4 +1,4 @@
-import { Int8calError } from '../../src/errors.js';
+import { Int8calError } from '../../src/core/errors.js';
 import type { Derivation } from './manifest.js';
 
 /** A face box in pixel coordinates of the original image: x2 = left + width, y2 = top + height. */

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, lstat, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Int8calError, InternalError } from '../../src/errors.js';
-import type { ProgressCallback } from '../../src/progress.js';
-import { writeFileAtomic } from '../../src/io/atomic.js';
+import { Int8calError, InternalError } from '../../src/core/errors.js';
+import type { ProgressCallback } from '../../src/core/progress.js';
+import { writeFileAtomic } from '../../src/core/atomic.js';
 import type { AptUpdatePolicy } from './debian.js';
 import { deriveFile } from './derive.js';
 import { createFetcher, type FetchPackage } from './fetcher.js';

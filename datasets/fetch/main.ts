@@ -6,7 +6,7 @@
  * 3 `--check` found missing or wrong files · 70 a bug in int8cal.
  */
 import { parseArgs } from 'node:util';
-import { Int8calError } from '../../src/errors.js';
+import { Int8calError } from '../../src/core/errors.js';
 import { removeExtractedTrees } from './cache.js';
 import type { AptUpdatePolicy } from './debian.js';
 import { installDatasets } from './install.js';

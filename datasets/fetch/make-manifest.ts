@@ -5,8 +5,8 @@
  */
 import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Int8calError } from '../../src/errors.js';
-import { writeFileAtomic } from '../../src/io/atomic.js';
+import { Int8calError } from '../../src/core/errors.js';
+import { writeFileAtomic } from '../../src/core/atomic.js';
 import { deriveFile } from './derive.js';
 import { createFetcher } from './fetcher.js';
 import { sha256Bytes, sha256File } from './hash.js';

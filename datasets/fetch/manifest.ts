@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, normalize } from 'node:path';
-import { Int8calError } from '../../src/errors.js';
+import { Int8calError } from '../../src/core/errors.js';
 
 /** Where a package comes from: Debian bookworm (`apt-get download`) or the npm registry (`npm pack`). */
 export type PackageSource = 'debian' | 'npm';

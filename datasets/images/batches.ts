@@ -4,8 +4,8 @@
  * order: a batch holds the next `batchSize` images that decoded, in file order.
  */
 import pLimit from 'p-limit';
-import { Int8calError, invalidParameter } from '../../src/errors.js';
-import type { ProgressCallback, WarningCallback } from '../../src/progress.js';
+import { Int8calError, invalidParameter } from '../../src/core/errors.js';
+import type { ProgressCallback, WarningCallback } from '../../src/core/progress.js';
 import { decodeImage, ImageDecodeError, type Geometry } from './decode.js';
 import { imageDims, type Preprocessing } from './preprocessing.js';
 

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { Int8calError, invalidParameter } from '../../src/errors.js';
+import { Int8calError, invalidParameter } from '../../src/core/errors.js';
 import type { Preprocessing } from './preprocessing.js';
 
 /**

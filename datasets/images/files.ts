@@ -5,8 +5,8 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { extname, join } from 'node:path';
-import { Int8calError } from '../../src/errors.js';
-import type { WarningCallback } from '../../src/progress.js';
+import { Int8calError } from '../../src/core/errors.js';
+import type { WarningCallback } from '../../src/core/progress.js';
 
 /** Lower-case extensions read as images. */
 export const IMAGE_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.gif'];

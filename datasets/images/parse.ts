@@ -3,7 +3,7 @@
  * command line and as numbers/arrays from config files; both are accepted. Every failure is a
  * sharp-style `invalidParameter` error naming the option, what was expected and what was given.
  */
-import { invalidParameter } from '../../src/errors.js';
+import { invalidParameter } from '../../src/core/errors.js';
 
 export interface Size {
   width: number;

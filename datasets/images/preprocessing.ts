@@ -3,7 +3,7 @@
  * JSON-serialisable: it is saved in run.json so every later stage repeats exactly what
  * calibration did. Each value is `(pixel * scale - mean[c]) / std[c]`, pixel in 0..255.
  */
-import { Int8calError, invalidParameter } from '../../src/errors.js';
+import { Int8calError, invalidParameter } from '../../src/core/errors.js';
 import { parseChoice, parseNumber, parseSize, parseTriple, type Size, type Triple } from './parse.js';
 
 export const PRESET_NAMES = ['imagenet', 'yolo', 'unit', 'symmetric', 'raw'] as const;

@@ -1,10 +1,12 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { Int8calError } from '../errors.js';
+import { Int8calError } from '../core/errors.js';
 import { OPTIONS, type OptionDef, type OptionKey } from '../options.js';
+import { EXIT } from './exit-codes.js';
 import { runSupervised, supervisedRunDir } from './supervise.js';
 
+export { EXIT };
+
 /** Exit codes: 1 = user error (bad input), 2 = a gate failed, 3 = a bug, 130 = interrupted. */
-export const EXIT = { userError: 1, gateFailed: 2, internal: 3, interrupted: 130 } as const;
 
 /** Adds options from the one options table to a command. */
 export function addOptions(command: Command, keys: readonly OptionKey[], required: readonly OptionKey[] = []): Command {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { calibrate } from '../pipeline/calibrate.js';
 import { recalibrate } from '../pipeline/recalibrate.js';
-import { Int8calError } from '../errors.js';
+import { Int8calError } from '../core/errors.js';
 import type { TensorCalibration, TensorFlag } from '../run/schema.js';
 import { action, addOptions } from './action.js';
 import { preprocessingFlags } from './preprocessing-flags.js';

@@ -1,5 +1,5 @@
-import { Int8calError } from '../errors.js';
-import type { ProgressCallback, WarningCallback } from '../progress.js';
+import { Int8calError } from '../core/errors.js';
+import type { ProgressCallback, WarningCallback } from '../core/progress.js';
 import { progressBar } from './progress-bar.js';
 import { SUPERVISED_ENV } from './supervise.js';
 

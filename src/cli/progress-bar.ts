@@ -1,4 +1,4 @@
-import type { ProgressEvent } from '../progress.js';
+import type { ProgressEvent } from '../core/progress.js';
 
 /** Renders progress events as a one-line bar on stderr (only on a TTY). */
 export function progressBar(enabled: boolean): { update: (e: ProgressEvent) => void; done: () => void } {

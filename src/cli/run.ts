@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { runPipeline, type RunOptions } from '../pipeline/run.js';
-import { Int8calError } from '../errors.js';
+import { Int8calError } from '../core/errors.js';
 import { action, addOptions } from './action.js';
 import { cliContext } from './context.js';
 import { evaluateFlags, exitCodeOf, summary } from './evaluate.js';

@@ -3,9 +3,9 @@ import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { InternalError } from '../errors.js';
-import { EXIT } from './action.js';
-import { isAtomicTempFile } from '../io/atomic.js';
+import { InternalError } from '../core/errors.js';
+import { EXIT } from './exit-codes.js';
+import { isAtomicTempFile } from '../core/atomic.js';
 import { RUN_FILES, runPath } from '../run/layout.js';
 
 /**

@@ -1,15 +1,8 @@
-import { Int8calError, InternalError } from '../errors.js';
+import { Int8calError, InternalError } from '../core/errors.js';
 import type { TensorInfo } from '../onnx/graph.js';
+import type { Feeds, HostTensor } from '../core/tensor.js';
 
-/** A tensor in host memory: plain data, as engines take and return it. */
-export interface HostTensor {
-  /** Element type name, e.g. "float32", "int64". */
-  type: string;
-  data: Float32Array | Float64Array | Int8Array | Uint8Array | Int32Array | BigInt64Array | Uint16Array;
-  dims: readonly number[];
-}
-
-export type Feeds = Record<string, HostTensor>;
+export type { Feeds, HostTensor };
 
 /** Graph optimization level, as ONNX Runtime names them. */
 export type OptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';

@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { Int8calError } from '../errors.js';
+import { Int8calError } from '../core/errors.js';
 import type { TensorInfo } from '../onnx/graph.js';
 import { Engine, type EngineOptions, type Feeds, type HostTensor } from './engine.js';
 

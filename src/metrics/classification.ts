@@ -3,9 +3,11 @@
  * test output as in the reference. Scores are [N, K] (or [N, K, 1, 1]): each of the N rows
  * holds K class scores; ties go to the lowest index (as numpy's argmax).
  */
-import { InternalError } from '../errors.js';
+import { InternalError } from '../core/errors.js';
 import type { NumericData } from './data.js';
-import { checked, type Verdict } from './verdict.js';
+import { checked, type Verdict } from '../../reports/verdict.js';
+import type { ClassificationResult } from '../../reports/metric-results.js';
+export type { ClassificationResult };
 
 export function argmax(data: NumericData, start = 0, end = data.length): number {
   let best = start;
@@ -23,18 +25,6 @@ export function top1(data: NumericData, rows = 1): number[] {
 export interface ClassificationOptions {
   /** Pass when agreement ≥ this fraction (0..1). */
   minAgreement?: number;
-}
-
-export interface ClassificationResult {
-  metric: 'top1-agreement';
-  /** agreed / total, 0..1. */
-  value: number;
-  agreed: number;
-  total: number;
-  /** Per image (row): reference class, test class. */
-  perImage: { reference: number; test: number }[];
-  threshold?: number;
-  verdict?: Verdict;
 }
 
 export class ClassificationAccumulator {

@@ -1,5 +1,5 @@
 /** Numeric data as the metrics take it: typed arrays from engines, or plain arrays in tests. */
-import { InternalError } from '../errors.js';
+import { InternalError } from '../core/errors.js';
 
 /** Numeric tensor data as engines return it (BigInt64 outputs are not compared). */
 export type NumericData = ArrayLike<number>;

@@ -3,7 +3,7 @@
  * maps, restored or generated images). Helpers shared by PD and the report thumbnails:
  * picking one image out of a batch, mapping its values to 0..255 pixels, bilinear resizing.
  */
-import { InternalError } from '../errors.js';
+import { InternalError } from '../core/errors.js';
 import { sliceView, type NumericData } from './data.js';
 
 /** Smallest height/width for an output to count as a picture (smaller maps are feature grids). */

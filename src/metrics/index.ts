@@ -1,7 +1,6 @@
 /** Metrics: pure functions and streaming accumulators; results are plain JSON-safe data. */
 export * from './data.js';
-export * from './verdict.js';
-export * from './gates.js';
+export * from '../../reports/verdict.js';
 export * from './stats.js';
 export * from './psnr.js';
 export * from './similarity.js';

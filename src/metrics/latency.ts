@@ -4,22 +4,10 @@
  * thermal or background-load drift affects every variant alike.
  */
 import { performance } from 'node:perf_hooks';
-import { invalidParameter } from '../errors.js';
+import { invalidParameter } from '../core/errors.js';
 import { max, mean, min, percentile } from './stats.js';
-
-export interface LatencyStats {
-  /** Timed runs. */
-  count: number;
-  /** Milliseconds per run. */
-  mean: number;
-  min: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  /** Images per run (batch size) × 1000 / mean ms. */
-  imagesPerSecond: number;
-}
+import type { LatencyStats } from '../../reports/metric-results.js';
+export type { LatencyStats };
 
 /** Stats from run times in milliseconds; `imagesPerRun` is the batch size of each run. */
 export function latencyStats(ms: readonly number[], imagesPerRun = 1): LatencyStats {

@@ -20,7 +20,7 @@
  */
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Int8calError, InternalError, invalidParameter } from '../errors.js';
+import { Int8calError, InternalError, invalidParameter } from '../core/errors.js';
 import type { Engine, HostTensor } from '../engines/engine.js';
 import { OnnxRuntimeEngine } from '../engines/onnxruntime.js';
 import { loadModel, encodeModel } from '../onnx/model-file.js';
@@ -32,7 +32,9 @@ import {
 } from './pd-networks.js';
 import { summarize, type Summary } from './stats.js';
 import { countNonFiniteMismatches, type NumericData } from './data.js';
-import { checked, type Verdict } from './verdict.js';
+import { checked, type Verdict } from '../../reports/verdict.js';
+import type { PdResult } from '../../reports/metric-results.js';
+export type { PdResult };
 
 /** Where `npm run datasets` puts the default network (this file runs as dist/src/metrics/pd.js). */
 export const DEFAULT_PD_MODEL = fileURLToPath(new URL('../../../datasets/models/fr_expression.onnx', import.meta.url));
@@ -45,25 +47,6 @@ export function l2Distance(a: NumericData, b: NumericData): number {
     s += d * d;
   }
   return Math.sqrt(s);
-}
-
-export interface PdResult {
-  metric: 'pd';
-  /** Mean PD over the images with finite embeddings (lower is better); 0 when there are none. */
-  value: number;
-  /** Over the same images; absent when every embedding was broken. */
-  summary?: Summary;
-  /** Per image in the order added; null where the output or an embedding had NaN/±Inf. */
-  perImage: (number | null)[];
-  /** The feature network: a known id ("fr-expression"), the model file's name, or "model" (own features). */
-  network: string;
-  tensor: string;
-  featureSize: number;
-  /** Images whose test output (vs the reference) or an embedding had NaN/±Inf: a failed verdict whatever the mean. */
-  brokenImages: number;
-  threshold?: number;
-  thresholdSource?: string;
-  verdict?: Verdict;
 }
 
 export interface PdAccumulatorOptions {

@@ -10,20 +10,14 @@
  * "inf": test equals reference (MSE 0). "-inf": the test output has NaN/Inf where the
  * reference has something else (or the peak is 0 while the test is not).
  */
-import { InternalError } from '../errors.js';
+import { InternalError } from '../core/errors.js';
 import { nonFiniteMismatch, splitImages, type NumericData } from './data.js';
-import { checked, type Verdict } from './verdict.js';
+import { checked, type Verdict } from '../../reports/verdict.js';
+import { fromDecibels, toDecibels, type Decibels } from '../../reports/decibels.js';
+import type { PsnrResult } from '../../reports/metric-results.js';
+export type { PsnrResult };
 
-export type Decibels = number | 'inf' | '-inf';
-
-export function toDecibels(db: number): Decibels {
-  if (Number.isNaN(db)) throw new InternalError('PSNR is NaN');
-  return db === Infinity ? 'inf' : db === -Infinity ? '-inf' : db;
-}
-
-export function fromDecibels(db: Decibels): number {
-  return db === 'inf' ? Infinity : db === '-inf' ? -Infinity : db;
-}
+export { fromDecibels, toDecibels, type Decibels };
 
 /** 10·log10(peak² / mse) with the limits spelled out: mse 0 → ∞; peak 0 with mse > 0 → −∞. */
 export function psnrFromMse(mse: number, peak: number): number {
@@ -35,21 +29,6 @@ export function psnrFromMse(mse: number, peak: number): number {
 export interface PsnrOptions {
   /** Pass when PSNR ≥ threshold (dB). No verdict without one. */
   threshold?: number;
-}
-
-export interface PsnrResult {
-  metric: 'psnr';
-  /** Pooled PSNR in dB. */
-  value: Decibels;
-  /** Over the finite element pairs. */
-  mse: number;
-  peak: number;
-  /** Elements where test or reference were NaN/±Inf and not identical. */
-  nonFinite: number;
-  /** One per image, in the order added; same peak as the pooled value. */
-  perImage: Decibels[];
-  threshold?: number;
-  verdict?: Verdict;
 }
 
 /** Per-image numbers kept while streaming: the outputs themselves are not kept. */

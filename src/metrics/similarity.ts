@@ -6,10 +6,12 @@
  * failure, not a footnote: the cosine threshold fails, and so does every check of the output
  * in the variant's verdict (gates.ts); the reports mark the numbers as over the finite pairs.
  */
-import { InternalError } from '../errors.js';
+import { InternalError } from '../core/errors.js';
 import { summarize, type Summary } from './stats.js';
 import { nonFiniteMismatch, splitImages, type NumericData } from './data.js';
-import { checked, type Verdict } from './verdict.js';
+import { checked, type Verdict } from '../../reports/verdict.js';
+import type { SimilarityResult } from '../../reports/metric-results.js';
+export type { SimilarityResult };
 
 /** Cosine of two vectors; 1 when both are all zero (identical), 0 when only one is. */
 export function cosineSimilarity(a: NumericData, b: NumericData): number {
@@ -58,22 +60,6 @@ function pairStats(ref: NumericData, test: NumericData): PairStats {
 export interface SimilarityOptions {
   /** Pass when the mean cosine ≥ this. */
   minCosine?: number;
-}
-
-export interface SimilarityResult {
-  metric: 'similarity';
-  /** Per-image cosine similarity aggregated over images. */
-  cosine: Summary;
-  /** Largest |test − ref| over all images (over the finite pairs). */
-  maxAbs: number;
-  /** Mean |test − ref| over all elements of all images (over the finite pairs). */
-  meanAbs: number;
-  /** Element pairs left out because one side is NaN/±Inf and the other differs: > 0 fails the output. */
-  nonFinite: number;
-  /** Cosine per image, in the order added. */
-  perImage: number[];
-  threshold?: number;
-  verdict?: Verdict;
 }
 
 export class SimilarityAccumulator {

@@ -3,22 +3,14 @@
  * (linear interpolation between closest ranks, numpy's default), so p50 of [1, 2, 3, 4] is 2.5.
  */
 import { createRequire } from 'node:module';
-import { InternalError } from '../errors.js';
+import { InternalError } from '../core/errors.js';
+import type { Summary } from '../../reports/metric-results.js';
+export type { Summary };
 
 type MathJs = typeof import('mathjs');
 let mathjs: MathJs | undefined;
 /** mathjs takes seconds to load (hundreds of modules): loaded on first use, not at every CLI start. */
 const math = (): MathJs => (mathjs ??= createRequire(import.meta.url)('mathjs') as MathJs);
-
-/** Mean, extremes and the 5th percentile of per-image values (the aggregates the reports show). */
-export interface Summary {
-  count: number;
-  mean: number;
-  min: number;
-  /** 5th percentile: the value 95 % of images reach or beat (for higher-is-better metrics). */
-  p5: number;
-  max: number;
-}
 
 function nonEmpty(values: readonly number[], what: string): number[] {
   if (values.length === 0) throw new InternalError(`${what} of an empty list`);

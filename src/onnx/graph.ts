@@ -1,4 +1,4 @@
-import { Int8calError } from '../errors.js';
+import { Int8calError } from '../core/errors.js';
 import { elementSize, elementTypeName, type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto } from './proto.js';
 
 /** A dimension: a number when static, the symbol's name when symbolic, null when unknown. */

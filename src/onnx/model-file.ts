@@ -1,7 +1,7 @@
 import { readFile, open } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, relative } from 'node:path';
-import { Int8calError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { Int8calError } from '../core/errors.js';
+import { writeFileAtomic } from '../core/atomic.js';
 import { onnx, type ModelProto, type TensorProto } from './proto.js';
 
 const EXTERNAL = onnx.TensorProto.DataLocation.EXTERNAL;

@@ -1,14 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { calibrationFromCache } from './calibrate-from-cache.js';
+import { calibrationFromCache, readCacheFile } from './calibrate-from-cache.js';
 import { activationTensors } from './prepare.js';
-import { Int8calError, invalidParameter } from '../errors.js';
+import { Int8calError, invalidParameter } from '../core/errors.js';
 import { opsetVersion } from '../onnx/graph.js';
 import { loadModel, saveModel } from '../onnx/model-file.js';
 import { buildFp16 } from '../onnx/fp16/index.js';
 import { buildInt8, parseExcludes, type BuildReport, type Placement, type SignedRange } from '../onnx/qdq/index.js';
 import { defaultOf } from '../options.js';
-import type { ProgressCallback, WarningCallback } from '../progress.js';
+import type { ProgressCallback, WarningCallback } from '../core/progress.js';
 import { checkCalibration } from '../run/check.js';
 import { readRunJson, removeRunFiles, writeRunJson } from '../run/files.js';
 import { runPath, RUN_FILES, type RunFile } from '../run/layout.js';
@@ -163,7 +163,7 @@ async function readScales(runDir: string, cache: string | undefined, onWarning?:
   // Same rules as `calibrate --cache`: every activation the model needs must be in the cache.
   const fp32 = runPath(runDir, 'fp32');
   const tensors = await activationTensors(await loadModel(fp32), defaultOf('threads'));
-  const fromCache = await calibrationFromCache(cache, tensors, fp32, onWarning);
+  const fromCache = await calibrationFromCache(await readCacheFile(cache), cache, tensors, fp32, onWarning);
   const amax = new Map(Object.entries(fromCache.tensors).map(([name, t]) => [name, t.amax]));
   return { amax, describe: { source: 'cache', file: resolve(cache), calibrator: fromCache.cacheHeader.algorithm } };
 }

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { parseCache } from '../../calibrators/cache.js';
-import { INT8_MAX, SMALLEST_SCALE } from '../../calibrators/tensor-calibration.js';
-import { Int8calError } from '../errors.js';
-import type { WarningCallback } from '../progress.js';
+import { INT8_MAX, SMALLEST_SCALE } from './tensor-calibration.js';
+import { Int8calError } from '../core/errors.js';
+import type { WarningCallback } from '../core/progress.js';
 import type { CalibrationResult, TensorCalibration } from '../run/schema.js';
 
 const LISTED = 12;
@@ -14,18 +14,13 @@ const list = (names: string[]) => `${names.slice(0, LISTED).join(', ')}${names.l
  * caches hold TensorRT's internal names.
  */
 export async function calibrationFromCache(
+  bytes: Uint8Array,
   path: string,
   tensors: readonly string[],
   model: string,
   onWarning?: WarningCallback,
 ): Promise<CalibrationResult> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new Int8calError('CACHE_READ', `Cannot read calibration cache ${path}: ${(error as Error).message}`, { file: path, hint: 'check the --cache path' }, { cause: error });
-  }
-  const cache = parseCache(text, path);
+  const cache = parseCache(new TextDecoder().decode(bytes), path);
   const missing = tensors.filter((t) => !cache.scales.has(t));
   if (missing.length) {
     throw new Int8calError('CACHE_MISMATCH',
@@ -51,4 +46,13 @@ export async function calibrationFromCache(
     };
   }
   return { schema: 'int8cal/calibration', version: 1, calibrator: 'cache', histogram: 'none', cacheHeader: { trtVersion: cache.trtVersion, algorithm: cache.algorithm }, tensors: result };
+}
+
+/** The bytes of a TensorRT cache file given by the user. */
+export async function readCacheFile(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new Int8calError('CACHE_READ', `Cannot read calibration cache ${path}: ${(error as Error).message}`, { file: path, hint: 'check the --cache path' }, { cause: error });
+  }
 }

@@ -2,16 +2,17 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { listImages, resolvePreprocessing, type PreprocessingOptions } from '../../datasets/images/index.js';
-import { ImageBatchSource } from '../../calibrators/image-source.js';
-import { writeHistogramFile } from '../../calibrators/histogram-file.js';
-import { createCalibrator } from '../../calibrators/registry.js';
-import { Int8calError } from '../errors.js';
+import { ImageBatchSource } from './image-source.js';
+import { writeHistogramFile } from '../run/histogram-file.js';
+import { createAmaxRule } from '../../calibrators/registry.js';
+import { BatchCalibrator } from './calibrator.js';
+import { Int8calError } from '../core/errors.js';
 import { encodeModel } from '../onnx/model-file.js';
 import { loadModel, saveModel } from '../onnx/model-file.js';
 import { graphInputs } from '../onnx/graph.js';
 import { defaultOf } from '../options.js';
-import type { ProgressCallback, WarningCallback } from '../progress.js';
-import { DEFAULT_LINEAR_BINS, type HistogramMode } from '../native.js';
+import type { ProgressCallback, WarningCallback } from '../core/progress.js';
+import { DEFAULT_LINEAR_BINS, type HistogramMode } from '../core/native.js';
 import { runPath } from '../run/layout.js';
 import { lockRun } from '../run/lock.js';
 import { writeRunJson } from '../run/files.js';
@@ -86,8 +87,10 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrateSum
       calibration: { calibrator: o.calibrator, percentile: o.percentile, histogram: o.histogram, batchSize: o.batchSize, images, data, ...(cache ? { cache: resolve(cache) } : {}) },
     });
 
+    const rule = createAmaxRule(o.calibrator, { percentile: o.percentile });
     if (o.cache) {
-      const calibration = await calibrationFromCache(o.cache, tensors, o.model, o.onWarning);
+      const reused = await new BatchCalibrator({ batchSize: o.batchSize, rule, cachePath: o.cache }).readCalibrationCache();
+      const calibration = await calibrationFromCache(reused!, o.cache, tensors, o.model, o.onWarning);
       await saveModel(prepared, runPath(runDir, 'fp32'));
       await writeCalibration(runDir, calibration);
       await writeRunJson(runDir, 'run', manifest([], '', o.cache));
@@ -112,12 +115,12 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrateSum
       batchSize, skipBadImages: o.skipBadImages, signal: o.signal,
       onWarning: (message) => o.onWarning?.(message),
     }, typeof batchDim === 'number', skipped);
-    const calibrator = createCalibrator(o.calibrator, { batchSize, source: batchSource, percentile: o.percentile });
+    const calibrator = new BatchCalibrator({ batchSize, source: batchSource, rule, cachePath: runPath(runDir, 'cache') });
     const collected = await collectHistograms({
-      model: prepared, tensors, inputs: [input.name], calibrator, source: batchSource, mode: o.histogram,
+      model: prepared, tensors, inputs: [input.name], calibrator, mode: o.histogram,
       threads, maxActivationMemory: o.maxActivationMemory, images: files.length, onProgress: o.onProgress, signal: o.signal,
     });
-    const calibration = await calibrationFromHistograms(collected.histograms, calibrator, o.histogram, header);
+    const calibration = await calibrationFromHistograms(collected.histograms, rule, o.histogram, header);
     const used = batchSource.used.map((f) => relative(data, f));
     await saveModel(prepared, runPath(runDir, 'fp32'));
     await writeHistogramFile(runPath(runDir, 'histograms'), { mode: o.histogram, linearBins: DEFAULT_LINEAR_BINS, tensors: collected.histograms });

@@ -1,8 +1,9 @@
 import { formatCache } from '../../calibrators/cache.js';
-import type { Calibrator } from '../../calibrators/calibrator.js';
-import { tensorCalibration } from '../../calibrators/tensor-calibration.js';
-import { writeFileAtomic } from '../io/atomic.js';
-import { DEFAULT_LINEAR_BINS, type Histogram, type HistogramMode } from '../native.js';
+import type { AmaxRule } from '../../calibrators/amax-rule.js';
+import type { Calibrator } from './calibrator.js';
+import { tensorCalibration } from './tensor-calibration.js';
+import { writeFileAtomic } from '../core/atomic.js';
+import { DEFAULT_LINEAR_BINS, type Histogram, type HistogramMode } from '../core/native.js';
 import { runPath } from '../run/layout.js';
 import { writeRunJson, removeRunFiles } from '../run/files.js';
 import type { CalibrationResult, TensorCalibration } from '../run/schema.js';
@@ -12,21 +13,21 @@ export interface CacheHeader {
   algorithm: string;
 }
 
-/** Per-tensor ranges from histograms, through the calibrator's threshold rule. */
+/** Per-tensor ranges from histograms, through a calibrator's amax rule. */
 export async function calibrationFromHistograms(
   histograms: ReadonlyMap<string, Histogram>,
-  calibrator: Calibrator,
+  rule: AmaxRule,
   mode: HistogramMode,
   header: CacheHeader,
 ): Promise<CalibrationResult> {
   const tensors: Record<string, TensorCalibration> = {};
   for (const [name, histogram] of histograms) {
-    const amax = await calibrator.computeAmax(histogram);
+    const amax = await rule.computeAmax(histogram);
     const stats = histogram.stats();
     const linear = stats.range > 0 ? histogram.linear(DEFAULT_LINEAR_BINS, stats.range) : new Float64Array(DEFAULT_LINEAR_BINS);
-    tensors[name] = tensorCalibration(calibrator.name, amax, stats, linear);
+    tensors[name] = tensorCalibration(rule.name, amax, stats, linear);
   }
-  return { schema: 'int8cal/calibration', version: 1, calibrator: calibrator.name, histogram: mode, cacheHeader: header, tensors };
+  return { schema: 'int8cal/calibration', version: 1, calibrator: rule.name, histogram: mode, cacheHeader: header, tensors };
 }
 
 /**
@@ -38,6 +39,6 @@ export async function writeCalibration(runDir: string, result: CalibrationResult
   const scales = new Map(Object.entries(result.tensors).map(([name, t]) => [name, t.scale]));
   const cache = new TextEncoder().encode(formatCache({ ...result.cacheHeader, scales }));
   await writeRunJson(runDir, 'calibration', result);
-  await writeFileAtomic(runPath(runDir, 'cache'), cache);
-  await calibrator?.writeCalibrationCache(cache);
+  // Through the calibrator when there is one (it knows where its cache goes), as TensorRT's builder does.
+  await (calibrator ? calibrator.writeCalibrationCache(cache) : writeFileAtomic(runPath(runDir, 'cache'), cache));
 }

@@ -1,12 +1,12 @@
-import type { BatchSource, Calibrator } from '../../calibrators/calibrator.js';
-import { Int8calError } from '../errors.js';
+import type { Calibrator } from './calibrator.js';
+import { Int8calError } from '../core/errors.js';
 import type { Feeds, HostTensor } from '../engines/engine.js';
 import { OnnxRuntimeEngine } from '../engines/onnxruntime.js';
 import { withExtraOutputs } from '../onnx/graph.js';
 import { encodeModel } from '../onnx/model-file.js';
 import type { ModelProto } from '../onnx/proto.js';
-import { accumulateMany, Histogram, type HistogramMode } from '../native.js';
-import type { ProgressCallback } from '../progress.js';
+import { accumulateMany, Histogram, type HistogramMode } from '../core/native.js';
+import type { ProgressCallback } from '../core/progress.js';
 import { planCollection } from './collect-plan.js';
 
 /**
@@ -22,9 +22,8 @@ export interface CollectOptions {
   /** Tensors to histogram, in order: graph inputs are read from the feeds, the rest requested from the engine. */
   tensors: readonly string[];
   inputs: readonly string[];
+  /** Supplies the batches; rewound for every pass. */
   calibrator: Calibrator;
-  /** The calibrator's batch source, rewound for every pass. */
-  source: BatchSource;
   mode: HistogramMode;
   threads: number;
   /** Bytes of requested activations held at once: above it batches are chunked or tensors split into passes. */
@@ -82,7 +81,7 @@ export async function collectHistograms(options: CollectOptions): Promise<Collec
         engine = await createEngine(options, group);
       }
       if (pass > 0) {
-        options.source.rewind();
+        calibrator.rewind();
         feeds = await calibrator.getBatch(inputs);
       }
       const stage = plan.groups.length > 1 ? `calibrate (pass ${pass + 1}/${plan.groups.length})` : 'calibrate';

@@ -1,4 +1,4 @@
-import { Int8calError } from '../errors.js';
+import { Int8calError } from '../core/errors.js';
 import type { TensorInfo } from '../onnx/graph.js';
 
 /** Picks the model input that receives the images: `--input NAME`, or the only input. */

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { Int8calError } from '../errors.js';
+import { Int8calError } from '../core/errors.js';
 import { decodeModel } from '../onnx/model-file.js';
 import { graphInputs, graphOutputs, opTypeCounts, parameterBytes, type TensorInfo } from '../onnx/graph.js';
 import { resolvePreprocessing, describePreprocessing, type Preprocessing, type PreprocessingOptions } from '../../datasets/images/index.js';

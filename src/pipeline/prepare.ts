@@ -6,8 +6,8 @@ import { decodeModel, encodeModel } from '../onnx/model-file.js';
 import { topologicalOrder, withExtraOutputs } from '../onnx/graph.js';
 import type { ModelProto } from '../onnx/proto.js';
 import { upgradeOpset } from '../onnx/upgrade/index.js';
-import { Int8calError } from '../errors.js';
-import type { WarningCallback } from '../progress.js';
+import { Int8calError } from '../core/errors.js';
+import type { WarningCallback } from '../core/progress.js';
 
 /**
  * The prepared fp32 model every variant is compared with: upgraded to opset 13 (per-channel

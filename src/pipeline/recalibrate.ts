@@ -1,7 +1,7 @@
-import { copyFileAtomic } from '../io/atomic.js';
+import { copyFileAtomic } from '../core/atomic.js';
 import { resolve } from 'node:path';
-import { readHistogramFile } from '../../calibrators/histogram-file.js';
-import { createCalibrator } from '../../calibrators/registry.js';
+import { readHistogramFile } from '../run/histogram-file.js';
+import { createAmaxRule } from '../../calibrators/registry.js';
 import { defaultOf } from '../options.js';
 import { runPath } from '../run/layout.js';
 import { lockRun } from '../run/lock.js';
@@ -34,9 +34,9 @@ export async function recalibrate(options: RecalibrateOptions): Promise<Calibrat
   const set = await readHistogramFile(runPath(from, 'histograms'));
   const lock = await lockRun(out);
   try {
-    const calibrator = createCalibrator(calibratorName, { batchSize: run.calibration.batchSize, source: { next: async () => null, rewind: () => {} }, percentile });
+    const rule = createAmaxRule(calibratorName, { percentile });
     const header = { trtVersion: options.trtVersion ?? defaultOf('trtVersion'), algorithm: options.cacheHeader ?? defaultOf('cacheHeader') };
-    const calibration = await calibrationFromHistograms(set.tensors, calibrator, set.mode, header);
+    const calibration = await calibrationFromHistograms(set.tensors, rule, set.mode, header);
     if (from !== out) {
       await copyFileAtomic(runPath(from, 'fp32'), runPath(out, 'fp32'));
       await copyFileAtomic(runPath(from, 'histograms'), runPath(out, 'histograms'));

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { Int8calError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { Int8calError } from '../core/errors.js';
+import { writeFileAtomic } from '../core/atomic.js';
 import { readRunJson } from '../run/files.js';
 import { runPath } from '../run/layout.js';
 import { isResults, RESULTS_VERSION, type Results } from '../../reports/results-schema.js';

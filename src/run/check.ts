@@ -1,4 +1,4 @@
-import { Int8calError } from '../errors.js';
+import { Int8calError } from '../core/errors.js';
 import type { CalibrationResult, RunManifest } from './schema.js';
 
 function expectSchema(value: unknown, path: string, schema: string, version: number): Record<string, unknown> {

@@ -1,6 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
-import { Int8calError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { Int8calError } from '../core/errors.js';
+import { writeFileAtomic } from '../core/atomic.js';
 import { runPath, type RunFile } from './layout.js';
 
 /** Writes a run file as pretty JSON, atomically. */

@@ -1,5 +1,5 @@
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
-import { Int8calError } from '../errors.js';
+import { Int8calError } from '../core/errors.js';
 import { runPath } from './layout.js';
 
 /** A held run-directory lock; release it when the stage ends (also on errors). */

@@ -1,4 +1,6 @@
 import type { Preprocessing } from '../../datasets/images/index.js';
+import type { TensorFlag, TensorCalibration } from '../../reports/metric-results.js';
+export type { TensorFlag, TensorCalibration };
 
 /** `run.json`: what calibration did, so later stages repeat it exactly. */
 export interface RunManifest {
@@ -20,32 +22,6 @@ export interface RunManifest {
     /** Set when scales came from an existing TensorRT cache instead of images. */
     cache?: string;
   };
-}
-
-/** Why a tensor's scale is special. */
-export type TensorFlag = 'all-zero' | 'nan-or-inf' | 'from-cache' | 'zero-scale-in-cache' | 'heavy-clipping';
-
-/** One calibrated tensor in `calibration.json`. */
-export interface TensorCalibration {
-  amax: number;
-  /** amax / 127 as float32 — the number in the TensorRT cache. */
-  scale: number;
-  calibrator: string;
-  /** Fraction of finite values with |x| > amax (clipped by quantization). */
-  fractionClipped: number;
-  /** Values seen (finite + NaN + Inf). */
-  count: number;
-  nanCount: number;
-  infCount: number;
-  /** Exact max |x| over finite values. */
-  absMax: number;
-  /**
-   * Observed signed range, widened to include 0 (min ≤ 0 ≤ max). Absent when the scales came
-   * from a TensorRT cache, which only has amax.
-   */
-  min?: number;
-  max?: number;
-  flags: TensorFlag[];
 }
 
 /** `calibration.json`. Tensors keep the prepared model's topological order. */

@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { formatCache, hexToScale, parseCache, scaleToHex } from '../../calibrators/cache.js';
-import { Int8calError } from '../../src/errors.js';
+import { Int8calError } from '../../src/core/errors.js';
 
 test('3c010204 is the scale 1/127 (amax 1.0), both ways', () => {
   assert.equal(scaleToHex(Math.fround(1 / 127)), '3c010204');

@@ -11,9 +11,9 @@ import {
   encodeHistogramFile,
   readHistogramFile,
   writeHistogramFile,
-} from '../../calibrators/histogram-file.js';
-import { Int8calError } from '../../src/errors.js';
-import { Histogram, type HistogramMode } from '../../src/native.js';
+} from '../../src/run/histogram-file.js';
+import { Int8calError } from '../../src/core/errors.js';
+import { Histogram, type HistogramMode } from '../../src/core/native.js';
 import { random } from '../support/goldens.js';
 
 function tensorValues(seed: number, count: number): Float32Array {

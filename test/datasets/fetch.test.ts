@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Int8calError } from '../../src/errors.js';
+import { Int8calError } from '../../src/core/errors.js';
 import { parseDlibBoxes } from '../../datasets/fetch/derive.js';
 import { createFetcher, type FetchPackage } from '../../datasets/fetch/fetcher.js';
 import { installDatasets } from '../../datasets/fetch/install.js';

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readBatches, resolvePreprocessing } from '../../datasets/images/index.js';
 import { OnnxRuntimeEngine } from '../../src/engines/onnxruntime.js';
-import { Int8calError } from '../../src/errors.js';
+import { Int8calError } from '../../src/core/errors.js';
 import { decodeDetections, greedyMatch, nms, toSourcePixels, type Detection } from '../../src/metrics/detection/index.js';
 import { model, samples } from '../support/paths.js';
 

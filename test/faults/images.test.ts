@@ -10,7 +10,7 @@ import { chmod, chown, copyFile, mkdir, readFile, symlink, writeFile } from 'nod
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { calibrate } from '../../src/pipeline/calibrate.js';
-import { Int8calError } from '../../src/errors.js';
+import { Int8calError } from '../../src/core/errors.js';
 import { encodePng, solid, truncatedJpeg } from '../datasets/images/fixtures.js';
 import { assertCleanRunDir, assertNoCrash, assertUserError, cli, tempFolder } from '../support/faults-cli.js';
 import { reluSpec, writeModel } from '../support/faults-models.js';

@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { calibrate } from '../../src/pipeline/calibrate.js';
-import { Int8calError } from '../../src/errors.js';
+import { Int8calError } from '../../src/core/errors.js';
 import { RUN_FILES } from '../../src/run/layout.js';
 import { assertCleanRunDir, assertNoCrash, assertUserError, cli, tempFolder } from '../support/faults-cli.js';
 import { reluSpec, writeModel } from '../support/faults-models.js';

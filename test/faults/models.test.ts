@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { calibrate } from '../../src/pipeline/calibrate.js';
-import { Int8calError } from '../../src/errors.js';
+import { Int8calError } from '../../src/core/errors.js';
 import { assertCleanRunDir, assertNoCrash, assertUserError, cli, tempFolder } from '../support/faults-cli.js';
 import { externalDataSpec, nanSpec, reluSpec, twoInputSpec, unknownOpSpec, writeModel } from '../support/faults-models.js';
 import { model as sampleModel, samples } from '../support/paths.js';

@@ -1,11 +1,11 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { parseGates, variantVerdict } from '../../src/metrics/gates.js';
+import { parseGates, variantVerdict } from '../../src/pipeline/gates.js';
 import { PsnrAccumulator } from '../../src/metrics/psnr.js';
 import { SimilarityAccumulator } from '../../src/metrics/similarity.js';
 import { PdAccumulator } from '../../src/metrics/pd.js';
 import { latencyStats } from '../../src/metrics/latency.js';
-import { Int8calError } from '../../src/errors.js';
+import { Int8calError } from '../../src/core/errors.js';
 import type { OutputMetrics } from '../../reports/results-schema.js';
 
 function output(name: string, ref: number[], test: number[], pd?: number): OutputMetrics {

@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { interleavedTiming, latencyStats } from '../../src/metrics/latency.js';
 import { percentile, summarize } from '../../src/metrics/stats.js';
-import { Int8calError } from '../../src/errors.js';
+import { Int8calError } from '../../src/core/errors.js';
 
 test('percentiles interpolate linearly between ranks (numpy default)', () => {
   const ms = Array.from({ length: 101 }, (_, i) => i); // 0..100

@@ -7,7 +7,7 @@ import { FeatureNetwork, PdAccumulator, PerceptualDistance, featurePd, DEFAULT_P
 import { autoRange, imageAt, isImageLike, resizeBilinear, toPixel } from '../../src/metrics/image-output.js';
 import { KNOWN_FEATURE_NETWORKS, recognizeFeatureNetwork, thresholdApplies } from '../../src/metrics/pd-networks.js';
 import type { HostTensor } from '../../src/engines/engine.js';
-import { Int8calError } from '../../src/errors.js';
+import { Int8calError } from '../../src/core/errors.js';
 import { model, samples } from '../support/paths.js';
 
 const FR_EXPRESSION = model('fr_expression.onnx');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Histogram, accumulateMany, computeAmax } from '../../src/native.js';
+import { Histogram, accumulateMany, computeAmax } from '../../src/core/native.js';
 import { type GoldenHistogram, loadGoldens, random, samplesFor } from '../support/goldens.js';
 
 const goldens = loadGoldens();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { computeAmax, computeAmaxSync } from '../../src/native.js';
+import { computeAmax, computeAmaxSync } from '../../src/core/native.js';
 import { loadGoldens } from '../support/goldens.js';
 
 const goldens = loadGoldens();

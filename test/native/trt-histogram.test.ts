@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Histogram } from '../../src/native.js';
+import { Histogram } from '../../src/core/native.js';
 
 const nonZero = (counts: Float64Array): Array<[number, number]> =>
   [...counts.entries()].filter(([, c]) => c !== 0);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Int8calError } from '../../src/errors.js';
+import { Int8calError } from '../../src/core/errors.js';
 import { OnnxRuntimeEngine } from '../../src/engines/onnxruntime.js';
 import { decodeModel, encodeModel, loadModel, saveModel } from '../../src/onnx/model-file.js';
 import { topologicalOrder } from '../../src/onnx/graph.js';

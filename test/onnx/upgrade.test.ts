@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { Int8calError } from '../../src/errors.js';
+import { Int8calError } from '../../src/core/errors.js';
 import type { HostTensor } from '../../src/engines/engine.js';
 import { opsetVersion } from '../../src/onnx/graph.js';
 import { encodeModel, loadModel, saveModel } from '../../src/onnx/model-file.js';

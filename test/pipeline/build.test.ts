@@ -8,7 +8,7 @@ import { formatCache } from '../../calibrators/cache.js';
 import { registerBuild } from '../../src/cli/build.js';
 import { SUPERVISED_ENV } from '../../src/cli/supervise.js';
 import { OnnxRuntimeEngine } from '../../src/engines/onnxruntime.js';
-import { Int8calError } from '../../src/errors.js';
+import { Int8calError } from '../../src/core/errors.js';
 import { loadModel, saveModel } from '../../src/onnx/model-file.js';
 import { DataType } from '../../src/onnx/proto.js';
 import { intValues } from '../../src/onnx/upgrade/tensors.js';

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { calibrate } from '../../src/pipeline/calibrate.js';
 import { recalibrate } from '../../src/pipeline/recalibrate.js';
-import { Int8calError } from '../../src/errors.js';
+import { Int8calError } from '../../src/core/errors.js';
 import { parseCache } from '../../calibrators/cache.js';
-import { SMALLEST_SCALE } from '../../calibrators/tensor-calibration.js';
+import { SMALLEST_SCALE } from '../../src/pipeline/tensor-calibration.js';
 import { model, samples } from '../support/paths.js';
 import { scalar, writeTinyModel } from '../support/tiny-models.js';
 

@@ -6,10 +6,10 @@ import { PdAccumulator } from '../../src/metrics/pd.js';
 import { PsnrAccumulator, fromDecibels } from '../../src/metrics/psnr.js';
 import { SimilarityAccumulator } from '../../src/metrics/similarity.js';
 import type { CalibrationResult } from '../../src/run/schema.js';
-import { summarizeCalibration } from '../../reports/calibration-summary.js';
-import { thumbnailPair } from '../../reports/thumbnails.js';
+import { summarizeCalibration } from '../../src/pipeline/evaluate/calibration-summary.js';
+import { thumbnailPair } from '../../src/pipeline/evaluate/thumbnails.js';
 import type { OutputMetrics, Results, VariantResult } from '../../reports/results-schema.js';
-import { parseGates, variantVerdict } from '../../src/metrics/gates.js';
+import { parseGates, variantVerdict } from '../../src/pipeline/gates.js';
 
 export const EVIL_TENSOR = '<script>alert(1)</script>';
 export const EVIL_FILE = 'photo "<img src=x onerror=alert(2)>".jpg';

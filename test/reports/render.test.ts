@@ -4,7 +4,7 @@ import { renderHtml } from '../../reports/html.js';
 import { renderMarkdown, markdownTable } from '../../reports/markdown.js';
 import { escapeHtml, escapeMarkdown, safePngDataUri } from '../../reports/escape.js';
 import { delta, num, db } from '../../reports/format.js';
-import { rebin } from '../../reports/calibration-summary.js';
+import { rebin } from '../../src/pipeline/evaluate/calibration-summary.js';
 import { paretoFront, niceTicks } from '../../reports/svg.js';
 import { isResults } from '../../reports/results-schema.js';
 import { EVIL_FILE, EVIL_TENSOR, PIPE_TENSOR, resultsFixture } from './fixture.js';

@@ -3,7 +3,7 @@
  * seed → same inputs, so a failure names the seed and iteration that reproduce it.
  */
 import assert from 'node:assert/strict';
-import { Int8calError, InternalError } from '../../src/errors.js';
+import { Int8calError, InternalError } from '../../src/core/errors.js';
 
 /** mulberry32: a tiny, fast, seeded 32-bit PRNG. */
 export function prng(seed: number) {

@@ -6,23 +6,15 @@
  * (precision made non-increasing from the right) over recall. IoU on continuous
  * coordinates (no "+1 pixel").
  */
-import { InternalError } from '../../errors.js';
+import { InternalError } from '../../core/errors.js';
 import { iou, type Box, type Detection } from './boxes.js';
 import { MATCH_IOU } from './match.js';
+import type { ApResult } from '../../../reports/metric-results.js';
+export type { ApResult };
 
 export interface GroundTruthBox extends Box {
   /** Unlabelled ground truth (single-class sets such as dlib's faces) matches a detection of any class. */
   label?: number;
-}
-
-export interface ApResult {
-  metric: 'average-precision';
-  /** AP in 0..1; null when there is no ground truth at all (AP is undefined). */
-  value: number | null;
-  iouThreshold: number;
-  groundTruth: number;
-  detections: number;
-  truePositives: number;
 }
 
 /** AP from per-image detections and ground truth (same order, same coordinates). */

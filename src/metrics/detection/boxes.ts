@@ -5,7 +5,7 @@
  * that geometry (datasets/images `Geometry`) before it is compared with ground truth drawn on
  * the original photo.
  */
-import { InternalError } from '../../errors.js';
+import { InternalError } from '../../core/errors.js';
 import type { Geometry } from '../../../datasets/images/index.js';
 import type { NumericData } from '../data.js';
 

@@ -5,18 +5,14 @@
  * Counts are pooled over images → precision, recall, F1. No boxes on either side is perfect
  * agreement (F1 1).
  */
-import { InternalError } from '../../errors.js';
-import { checked, type Verdict } from '../verdict.js';
+import { InternalError } from '../../core/errors.js';
+import { checked, type Verdict } from '../../../reports/verdict.js';
 import { iou, type Detection } from './boxes.js';
+import type { MatchCounts, DetectionMatchResult } from '../../../reports/metric-results.js';
+export type { MatchCounts, DetectionMatchResult };
 
 /** DESIGN.md: detections agree with fp32 when they overlap by IoU ≥ 0.5. */
 export const MATCH_IOU = 0.5;
-
-export interface MatchCounts {
-  truePositives: number;
-  falsePositives: number;
-  falseNegatives: number;
-}
 
 /** Greedy matching of `predicted` to `reference` at `iouThreshold`; `matches[i]` = reference index of predicted i or -1. */
 export function greedyMatch(reference: readonly Detection[], predicted: readonly Detection[], iouThreshold = MATCH_IOU): MatchCounts & { matches: number[] } {
@@ -54,19 +50,6 @@ export interface DetectionMatchOptions {
   iouThreshold?: number;
   /** Pass when pooled F1 ≥ this. */
   minF1?: number;
-}
-
-export interface DetectionMatchResult extends MatchCounts {
-  metric: 'detection-f1';
-  /** Pooled F1 vs fp32. */
-  value: number;
-  precision: number;
-  recall: number;
-  iouThreshold: number;
-  /** F1 per image. */
-  perImage: number[];
-  threshold?: number;
-  verdict?: Verdict;
 }
 
 export class DetectionMatchAccumulator {

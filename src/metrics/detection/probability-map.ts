@@ -3,10 +3,12 @@
  * threshold (value ≥ threshold is foreground), IoU = |A ∩ B| / |A ∪ B|. Pooled over images
  * (Σ intersections / Σ unions) and per image; two empty maps agree perfectly (IoU 1).
  */
-import { InternalError } from '../../errors.js';
+import { InternalError } from '../../core/errors.js';
 import { summarize, type Summary } from '../stats.js';
 import type { NumericData } from '../data.js';
-import { checked, type Verdict } from '../verdict.js';
+import { checked, type Verdict } from '../../../reports/verdict.js';
+import type { ProbabilityMapResult } from '../../../reports/metric-results.js';
+export type { ProbabilityMapResult };
 
 /** Default binarisation threshold. */
 export const MAP_THRESHOLD = 0.5;
@@ -34,17 +36,6 @@ export interface ProbabilityMapOptions {
   threshold?: number;
   /** Pass when pooled IoU ≥ this. */
   minIou?: number;
-}
-
-export interface ProbabilityMapResult {
-  metric: 'probability-map-iou';
-  /** Pooled IoU. */
-  value: number;
-  binarizeAt: number;
-  perImageSummary: Summary;
-  perImage: number[];
-  threshold?: number;
-  verdict?: Verdict;
 }
 
 export class ProbabilityMapAccumulator {

@@ -4,7 +4,7 @@
  * float16 → Cast to float32) where it is produced, so outputs carry fp16's rounding while every
  * op still runs in float32. Graph inputs and outputs keep their float32 type.
  */
-import { Int8calError } from '../../errors.js';
+import { Int8calError } from '../../core/errors.js';
 import { opsetVersion, topologicalOrder } from '../graph.js';
 import { DataType, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from '../proto.js';
 import { collectNames } from '../upgrade/context.js';

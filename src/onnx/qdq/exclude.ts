@@ -1,4 +1,4 @@
-import { invalidParameter } from '../../errors.js';
+import { invalidParameter } from '../../core/errors.js';
 import type { NodeProto } from '../proto.js';
 
 /** A parsed --exclude pattern: `/regex/` matches node names, anything else a name or op type. */

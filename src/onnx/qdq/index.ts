@@ -3,7 +3,7 @@
  * calibrated scales, placed for TensorRT or for ONNX Runtime's CPU integer kernels.
  * Deterministic: same model, amax and options → byte-identical model.
  */
-import { invalidParameter } from '../../errors.js';
+import { invalidParameter } from '../../core/errors.js';
 import { opsetVersion } from '../graph.js';
 import type { ModelProto } from '../proto.js';
 import { upgradeOpset } from '../upgrade/index.js';

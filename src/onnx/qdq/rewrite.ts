@@ -3,7 +3,7 @@
  * replaces quantized weights by int8 initializers + DequantizeLinear, rewires the consumers,
  * and emits nodes in topological order with stable, unique names.
  */
-import { InternalError } from '../../errors.js';
+import { InternalError } from '../../core/errors.js';
 import { nodeInputs } from '../graph.js';
 import type { GraphProto, NodeProto, TensorProto } from '../proto.js';
 import { intAttr, makeNode } from '../upgrade/nodes.js';

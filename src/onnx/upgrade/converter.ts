@@ -1,4 +1,4 @@
-import { Int8calError } from '../../errors.js';
+import { Int8calError } from '../../core/errors.js';
 import type { NodeProto } from '../proto.js';
 import type { UpgradeContext } from './context.js';
 import { nodeLabel } from './nodes.js';

@@ -4,7 +4,7 @@
  * and the target: a compatible change leaves it as is, a converter rewrites it, anything else
  * is an error naming the node. The result means exactly what the input meant.
  */
-import { Int8calError } from '../../errors.js';
+import { Int8calError } from '../../core/errors.js';
 import { opsetVersion } from '../graph.js';
 import type { GraphProto, ModelProto, NodeProto } from '../proto.js';
 import { axesInputConverters } from './axes-inputs.js';

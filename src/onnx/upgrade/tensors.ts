@@ -2,7 +2,7 @@
  * Reading and writing initializer data. New tensors are always written as little-endian
  * `rawData`, so the same values encode to the same bytes (determinism).
  */
-import { InternalError } from '../../errors.js';
+import { InternalError } from '../../core/errors.js';
 import { DataType, elementTypeName, type TensorProto } from '../proto.js';
 
 type Numeric = number | bigint;

@@ -1,10 +1,10 @@
 import { access } from 'node:fs/promises';
-import { readHistogramFile } from '../../../calibrators/histogram-file.js';
-import { DEFAULT_LINEAR_BINS } from '../../native.js';
+import { readHistogramFile } from '../../run/histogram-file.js';
+import { DEFAULT_LINEAR_BINS } from '../../core/native.js';
 import { checkCalibration } from '../../run/check.js';
 import { readRunJson } from '../../run/files.js';
 import { runPath } from '../../run/layout.js';
-import { summarizeCalibration } from '../../../reports/calibration-summary.js';
+import { summarizeCalibration } from './calibration-summary.js';
 import type { CalibrationSummary } from '../../../reports/results-schema.js';
 
 /** The calibration part of results.json, with histograms of the most clipped tensors. */

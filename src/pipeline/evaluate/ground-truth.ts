@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { Int8calError } from '../../errors.js';
+import { Int8calError } from '../../core/errors.js';
 import type { GroundTruthBox } from '../../metrics/index.js';
 
 /** Reads `{"image.jpg": [{x1, y1, x2, y2}, …]}` (source pixels), keyed by file base name. */

@@ -1,11 +1,12 @@
 import { relative, resolve } from 'node:path';
 import { listImages, readBatches, describePreprocessing, type Geometry } from '../../../datasets/images/index.js';
-import { Int8calError } from '../../errors.js';
+import { Int8calError } from '../../core/errors.js';
 import type { Feeds, HostTensor } from '../../engines/engine.js';
 import { OnnxRuntimeEngine } from '../../engines/onnxruntime.js';
-import { FeatureNetwork, interleavedTiming, isImageLike, latencyStats, parseGates, variantVerdict, type Detection, type GroundTruthBox } from '../../metrics/index.js';
+import { FeatureNetwork, interleavedTiming, isImageLike, latencyStats, type Detection, type GroundTruthBox } from '../../metrics/index.js';
+import { parseGates, variantVerdict } from '../gates.js';
 import { defaultOf } from '../../options.js';
-import type { ProgressCallback, WarningCallback } from '../../progress.js';
+import type { ProgressCallback, WarningCallback } from '../../core/progress.js';
 import { checkRunManifest } from '../../run/check.js';
 import { readRunJson, writeRunJson } from '../../run/files.js';
 import { runPath } from '../../run/layout.js';

@@ -1,4 +1,4 @@
-import { Int8calError } from '../../errors.js';
+import { Int8calError } from '../../core/errors.js';
 import type { HostTensor } from '../../engines/engine.js';
 import type { TensorInfo } from '../../onnx/graph.js';
 import type { Geometry } from '../../../datasets/images/index.js';

@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises';
-import { Int8calError } from '../../errors.js';
+import { Int8calError } from '../../core/errors.js';
 import type { OptimizationLevel } from '../../engines/engine.js';
 import { RUN_FILES, runPath, type RunFile } from '../../run/layout.js';
 import type { Placement, Precision } from '../../../reports/results-schema.js';

@@ -3,7 +3,7 @@ import { readBatches } from '../../../datasets/images/index.js';
 import type { OnnxRuntimeEngine } from '../../engines/onnxruntime.js';
 import { fromDecibels, imageAt, isImageLike, worstImages, type NumericData } from '../../metrics/index.js';
 import type { RunManifest } from '../../run/schema.js';
-import { thumbnailPair } from '../../../reports/thumbnails.js';
+import { thumbnailPair } from './thumbnails.js';
 import type { OutputMetrics, WorstImage } from '../../../reports/results-schema.js';
 
 const PER_OUTPUT = 3;

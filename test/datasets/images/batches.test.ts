@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Int8calError } from '../../../src/errors.js';
-import type { ProgressEvent } from '../../../src/progress.js';
+import { Int8calError } from '../../../src/core/errors.js';
+import type { ProgressEvent } from '../../../src/core/progress.js';
 import { readBatches, type ImageBatch, type ReadBatchesOptions } from '../../../datasets/images/index.js';
 import { at, solid, spec, tempDir, truncatedJpeg } from './fixtures.js';
 

@@ -10,7 +10,7 @@ import {
   resolvePreprocessing,
   type Preprocessing,
 } from '../../../datasets/images/index.js';
-import { Int8calError } from '../../../src/errors.js';
+import { Int8calError } from '../../../src/core/errors.js';
 import { at, encodePng, fromPixels, solid, spec, tempDir, truncatedJpeg } from './fixtures.js';
 
 let dir: string;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Int8calError } from '../../../src/errors.js';
+import { Int8calError } from '../../../src/core/errors.js';
 import { isImageFile, listImages } from '../../../datasets/images/index.js';
 import { tempDir } from './fixtures.js';
 

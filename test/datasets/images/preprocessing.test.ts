@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Int8calError } from '../../../src/errors.js';
+import { Int8calError } from '../../../src/core/errors.js';
 import {
   checkPreprocessing,
   describePreprocessing,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Int8calError } from '../errors.js';
+import { Int8calError } from './errors.js';
 
 /** The temp file an atomic write of `path` goes through: `.NAME.<8 hex>.tmp`, next to it. */
 const tempPathFor = (path: string): string => join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);

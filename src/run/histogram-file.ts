@@ -14,8 +14,8 @@
  * everything and names the file in every error.
  */
 import { readFile } from 'node:fs/promises';
-import { Int8calError, invalidParameter } from '../src/errors.js';
-import { writeFileAtomic } from '../src/io/atomic.js';
+import { Int8calError, invalidParameter } from '../core/errors.js';
+import { writeFileAtomic } from '../core/atomic.js';
 import {
   HISTOGRAM_MODES,
   Histogram,
@@ -24,7 +24,7 @@ import {
   histogramBlobVersion,
   type HistogramMode,
   type HistogramStats,
-} from '../src/native.js';
+} from '../core/native.js';
 
 export const HISTOGRAM_FILE_MAGIC = 'I8CHISTS';
 export const HISTOGRAM_FILE_VERSION = 1;

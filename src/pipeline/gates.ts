@@ -8,9 +8,9 @@
  * fails, with a note saying why, and a `non-finite` check is added, so the verdict is "fail"
  * even when no threshold applies.
  */
-import { Int8calError } from '../errors.js';
+import { Int8calError } from '../core/errors.js';
 import type { Gate, OutputMetrics, VariantResult, VariantVerdict, VerdictCheck } from '../../reports/results-schema.js';
-import { fromDecibels, type Decibels } from './psnr.js';
+import { fromDecibels, type Decibels } from '../metrics/psnr.js';
 
 /** Gate metric names → how to read them from an output or a variant. */
 const OUTPUT_METRICS: Record<string, (o: OutputMetrics) => number | Decibels | undefined> = {

@@ -1,5 +1,5 @@
-import { readBatches, type ImageBatch, type Preprocessing, type ReadBatchesOptions, type ReadSummary, type SkippedImage } from '../datasets/images/index.js';
-import type { Feeds } from '../src/engines/engine.js';
+import { readBatches, type ImageBatch, type Preprocessing, type ReadBatchesOptions, type ReadSummary, type SkippedImage } from '../../datasets/images/index.js';
+import type { Feeds } from '../core/tensor.js';
 import type { BatchSource } from './calibrator.js';
 
 /** Batches of images from files, fed to one model input; rewinds for another pass. */

@@ -1,6 +1,6 @@
 /** calibration.json (+ histograms) → the calibration part of results.json. Pure. */
-import type { CalibrationResult } from '../src/run/schema.js';
-import type { CalibrationSummary, TensorHistogram } from './results-schema.js';
+import type { CalibrationResult } from '../../run/schema.js';
+import type { CalibrationSummary, TensorHistogram } from '../../../reports/results-schema.js';
 
 /** A linear histogram of |x| over [0, range], as derived from histograms.bin. */
 export interface LinearHistogram {

@@ -4,7 +4,7 @@
  * what differs in the pictures is what differs in the outputs.
  */
 import sharp from 'sharp';
-import { autoRange, toRgbPixels, type ImagePlanes, type ValueRange } from '../src/metrics/image-output.js';
+import { autoRange, toRgbPixels, type ImagePlanes, type ValueRange } from '../../metrics/image-output.js';
 
 /** Longest side of a thumbnail, in pixels. */
 export const THUMBNAIL_SIZE = 96;

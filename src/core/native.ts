@@ -84,7 +84,7 @@ let binding: NativeBinding | undefined;
 export function loadNative(): NativeBinding {
   if (binding) return binding;
   // This file compiles to dist/src/native.js: the repository root is two levels up.
-  const root = new URL('../../', import.meta.url);
+  const root = new URL('../../../', import.meta.url);
   const require = createRequire(import.meta.url);
   const errors: string[] = [];
   for (const candidate of addonCandidates) {

@@ -1,5 +1,5 @@
-import type { HistogramStats } from '../src/native.js';
-import type { TensorCalibration, TensorFlag } from '../src/run/schema.js';
+import type { HistogramStats } from '../core/native.js';
+import type { TensorCalibration, TensorFlag } from '../run/schema.js';
 
 export const INT8_MAX = 127;
 /**

@@ -1,0 +1,158 @@
+/**
+ * The metric results results.json carries: plain data that src/metrics computes and the
+ * renderers read. Owned here so reports depend on nothing but this contract.
+ */
+import type { Decibels } from './decibels.js';
+import type { Verdict } from './verdict.js';
+
+/** Mean, extremes and the 5th percentile of per-image values (the aggregates the reports show). */
+export interface Summary {
+  count: number;
+  mean: number;
+  min: number;
+  /** 5th percentile: the value 95 % of images reach or beat (for higher-is-better metrics). */
+  p5: number;
+  max: number;
+}
+
+export interface SimilarityResult {
+  metric: 'similarity';
+  /** Per-image cosine similarity aggregated over images. */
+  cosine: Summary;
+  /** Largest |test − ref| over all images (over the finite pairs). */
+  maxAbs: number;
+  /** Mean |test − ref| over all elements of all images (over the finite pairs). */
+  meanAbs: number;
+  /** Element pairs left out because one side is NaN/±Inf and the other differs: > 0 fails the output. */
+  nonFinite: number;
+  /** Cosine per image, in the order added. */
+  perImage: number[];
+  threshold?: number;
+  verdict?: Verdict;
+}
+
+export interface PdResult {
+  metric: 'pd';
+  /** Mean PD over the images with finite embeddings (lower is better); 0 when there are none. */
+  value: number;
+  /** Over the same images; absent when every embedding was broken. */
+  summary?: Summary;
+  /** Per image in the order added; null where the output or an embedding had NaN/±Inf. */
+  perImage: (number | null)[];
+  /** The feature network: a known id ("fr-expression"), the model file's name, or "model" (own features). */
+  network: string;
+  tensor: string;
+  featureSize: number;
+  /** Images whose test output (vs the reference) or an embedding had NaN/±Inf: a failed verdict whatever the mean. */
+  brokenImages: number;
+  threshold?: number;
+  thresholdSource?: string;
+  verdict?: Verdict;
+}
+
+export interface LatencyStats {
+  /** Timed runs. */
+  count: number;
+  /** Milliseconds per run. */
+  mean: number;
+  min: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  /** Images per run (batch size) × 1000 / mean ms. */
+  imagesPerSecond: number;
+}
+
+export interface ClassificationResult {
+  metric: 'top1-agreement';
+  /** agreed / total, 0..1. */
+  value: number;
+  agreed: number;
+  total: number;
+  /** Per image (row): reference class, test class. */
+  perImage: { reference: number; test: number }[];
+  threshold?: number;
+  verdict?: Verdict;
+}
+
+export interface ApResult {
+  metric: 'average-precision';
+  /** AP in 0..1; null when there is no ground truth at all (AP is undefined). */
+  value: number | null;
+  iouThreshold: number;
+  groundTruth: number;
+  detections: number;
+  truePositives: number;
+}
+
+export interface ProbabilityMapResult {
+  metric: 'probability-map-iou';
+  /** Pooled IoU. */
+  value: number;
+  binarizeAt: number;
+  perImageSummary: Summary;
+  perImage: number[];
+  threshold?: number;
+  verdict?: Verdict;
+}
+
+export interface PsnrResult {
+  metric: 'psnr';
+  /** Pooled PSNR in dB. */
+  value: Decibels;
+  /** Over the finite element pairs. */
+  mse: number;
+  peak: number;
+  /** Elements where test or reference were NaN/±Inf and not identical. */
+  nonFinite: number;
+  /** One per image, in the order added; same peak as the pooled value. */
+  perImage: Decibels[];
+  threshold?: number;
+  verdict?: Verdict;
+}
+
+export interface MatchCounts {
+  truePositives: number;
+  falsePositives: number;
+  falseNegatives: number;
+}
+
+export interface DetectionMatchResult extends MatchCounts {
+  metric: 'detection-f1';
+  /** Pooled F1 vs fp32. */
+  value: number;
+  precision: number;
+  recall: number;
+  iouThreshold: number;
+  /** F1 per image. */
+  perImage: number[];
+  threshold?: number;
+  verdict?: Verdict;
+}
+
+/** Why a tensor's scale is special. */
+export type TensorFlag = 'all-zero' | 'nan-or-inf' | 'from-cache' | 'zero-scale-in-cache' | 'heavy-clipping';
+
+/** One calibrated tensor in `calibration.json`. */
+export interface TensorCalibration {
+  amax: number;
+  /** amax / 127 as float32 — the number in the TensorRT cache. */
+  scale: number;
+  calibrator: string;
+  /** Fraction of finite values with |x| > amax (clipped by quantization). */
+  fractionClipped: number;
+  /** Values seen (finite + NaN + Inf). */
+  count: number;
+  nanCount: number;
+  infCount: number;
+  /** Exact max |x| over finite values. */
+  absMax: number;
+  /**
+   * Observed signed range, widened to include 0 (min ≤ 0 ≤ max). Absent when the scales came
+   * from a TensorRT cache, which only has amax.
+   */
+  min?: number;
+  max?: number;
+  flags: TensorFlag[];
+}
