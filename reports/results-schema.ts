@@ -33,7 +33,9 @@ export interface Results {
   calibration?: CalibrationSummary;
 }
 
-export type Task = 'classification' | 'detection' | 'map' | 'none';
+/** Task metrics evaluate knows; `auto` (an option value) guesses one from the outputs. */
+export const TASKS = ['classification', 'detection', 'map', 'none'] as const;
+export type Task = (typeof TASKS)[number];
 
 export interface EvaluationSettings {
   /** Folder of evaluation images. */
@@ -75,7 +77,8 @@ export interface Environment {
 
 export type Precision = 'fp32' | 'fp16' | 'int8';
 /** Q/DQ placement of an int8 variant (DESIGN.md "Building PTQ variants"). */
-export type Placement = 'tensorrt' | 'ort-cpu';
+/** A Q/DQ placement's registry name (tensorrt, ort-cpu, …). */
+export type Placement = string;
 
 export interface VariantLatency extends LatencyStats {
   /** fp16 on a CPU: Casts back to fp32, so the timing is not what fp16 hardware gives. */

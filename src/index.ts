@@ -12,6 +12,7 @@ export { RUN_FILES } from './run/layout.js';
 export { OPTIONS } from './options.js';
 export { Engine, type HostTensor, type EngineOptions } from './engines/engine.js';
 export { OnnxRuntimeEngine } from './engines/onnxruntime.js';
+export { createEngine, ENGINE_KINDS, type EngineKind } from './engines/registry.js';
 export { parseCache, formatCache, type CalibrationCache } from '../calibrators/cache.js';
 export type { Calibrator, BatchSource } from './pipeline/calibrator.js';
 export { BatchCalibrator } from './pipeline/calibrator.js';

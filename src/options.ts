@@ -1,4 +1,11 @@
+import { CALIBRATOR_NAMES } from '../calibrators/registry.js';
+import { CHANNEL_ORDERS, LAYOUTS, PRESET_NAMES, RESIZE_MODES } from '../datasets/images/preprocessing.js';
+import { TASKS } from '../reports/results-schema.js';
 import { invalidParameter } from './core/errors.js';
+import { HISTOGRAM_MODES } from './core/native.js';
+import { BOX_FORMATS } from './metrics/detection/boxes.js';
+import { PLACEMENT_NAMES, placementOf } from './onnx/qdq/index.js';
+import { BUILD_PRECISIONS } from './onnx/precisions.js';
 
 /**
  * One table for every option: flag, help text, default and parser. The CLI builds its flags
@@ -58,20 +65,20 @@ export const OPTIONS = {
   threads: { flag: '--threads <n>', help: 'ONNX Runtime intra-op threads (0 = all cores)', default: 0, parse: nonNegativeInt },
   // images → tensors
   input: { flag: '--input <name>', help: 'model input that receives the images (required when the model has several)' },
-  preset: { flag: '--preset <name>', help: 'preprocessing preset', choices: ['imagenet', 'yolo', 'unit', 'symmetric', 'raw'] },
+  preset: { flag: '--preset <name>', help: 'preprocessing preset', choices: PRESET_NAMES },
   size: { flag: '--size <WxH>', help: 'network input size, e.g. 640x640 (required when the model input has dynamic H/W)' },
-  layout: { flag: '--layout <layout>', help: 'tensor layout (inferred from the model input when static)', choices: ['NCHW', 'NHWC'] },
-  resize: { flag: '--resize <mode>', help: 'how images are fitted to the input size', choices: ['stretch', 'letterbox', 'crop'] },
+  layout: { flag: '--layout <layout>', help: 'tensor layout (inferred from the model input when static)', choices: LAYOUTS },
+  resize: { flag: '--resize <mode>', help: 'how images are fitted to the input size', choices: RESIZE_MODES },
   mean: { flag: '--mean <values>', help: 'per-channel mean subtracted after scaling, e.g. 0.485,0.456,0.406 or 127' },
   std: { flag: '--std <values>', help: 'per-channel std divided after subtracting the mean' },
   scale: { flag: '--scale <x>', help: 'pixel multiplier applied first, e.g. 1/255' },
-  channelOrder: { flag: '--channel-order <order>', help: 'channel order the model expects', choices: ['rgb', 'bgr'] },
+  channelOrder: { flag: '--channel-order <order>', help: 'channel order the model expects', choices: CHANNEL_ORDERS },
   skipBadImages: { flag: '--skip-bad-images', help: 'skip undecodable images with a warning instead of failing', default: false },
   // calibration
   calibrator: {
     flag: '--calibrator <name>',
     help: 'how amax is chosen from the histograms: entropy2 (TensorRT EntropyCalibration2), minmax, percentile, mse',
-    default: 'entropy2', choices: ['entropy2', 'minmax', 'percentile', 'mse'],
+    default: 'entropy2', choices: CALIBRATOR_NAMES,
   },
   percentile: { flag: '--percentile <p>', help: 'percentile for --calibrator percentile', default: 99.99, parse: percentage },
   batchSize: { flag: '--batch-size <n>', help: 'images per calibration batch', default: 8, parse: positiveInt },
@@ -79,7 +86,7 @@ export const OPTIONS = {
   histogram: {
     flag: '--histogram <mode>',
     help: 'exact: order-independent histogram (same scales whatever the image order or batch size); trt: TensorRT\'s own 2048-bin histogram whose range doubles when exceeded',
-    default: 'exact', choices: ['exact', 'trt'],
+    default: 'exact', choices: HISTOGRAM_MODES,
   },
   cache: { flag: '--cache <file>', help: 'reuse an existing TensorRT calibration cache instead of calibrating' },
   fromHistograms: { flag: '--from-histograms <dir>', help: 'recompute scales from RUN/histograms.bin without running the model' },
@@ -99,8 +106,8 @@ export const OPTIONS = {
     default: 2 * 1024 ** 3, parse: byteSize,
   },
   // build
-  precisions: { flag: '--precisions <list>', help: 'variants to build', default: ['fp16', 'int8'], parse: list },
-  target: { flag: '--target <list>', help: 'Q/DQ placements: tensorrt (model.int8.onnx), ort-cpu (model.int8-ort.onnx)', default: ['tensorrt', 'ort-cpu'], parse: list },
+  precisions: { flag: '--precisions <list>', help: `variants to build: ${BUILD_PRECISIONS.join(', ')}`, default: [...BUILD_PRECISIONS], parse: list },
+  target: { flag: '--target <list>', help: `Q/DQ placements: ${PLACEMENT_NAMES.map((p) => `${p} (variant ${placementOf(p).variant})`).join(', ')}`, default: [...PLACEMENT_NAMES], parse: list },
   exclude: { flag: '--exclude <pattern...>', help: 'keep nodes in float: node name, /regex/ or op type' },
   perTensorWeights: { flag: '--per-tensor-weights', help: 'one weight scale per tensor instead of per output channel', default: false },
   ortWeightBits: {
@@ -110,16 +117,16 @@ export const OPTIONS = {
     default: 8, parse: weightBits,
   },
   // evaluate
-  variants: { flag: '--variants <list>', help: 'variants to evaluate', default: ['fp32', 'fp16', 'int8', 'int8-ort'], parse: list },
+  variants: { flag: '--variants <list>', help: 'variants to evaluate', default: ['fp32', 'fp16', ...PLACEMENT_NAMES.map((p) => placementOf(p).variant)], parse: list },
   iterations: { flag: '--iterations <n>', help: 'timed runs per variant for latency (after 3 warm-up runs), variants interleaved', default: 20, parse: positiveInt },
   task: {
     flag: '--task <task>',
     help: 'task metrics: classification (top-1 agreement), detection (F1 vs fp32, AP vs --ground-truth), map (probability-map IoU), none; auto guesses from the outputs',
-    default: 'auto', choices: ['auto', 'classification', 'detection', 'map', 'none'],
+    default: 'auto', choices: ['auto', ...TASKS],
   },
   boxes: { flag: '--boxes <name>', help: 'detection: output holding the boxes (default: an output named "boxes")' },
   scores: { flag: '--scores <name>', help: 'detection: output holding the class scores (default: an output named "scores")' },
-  boxFormat: { flag: '--box-format <format>', help: 'detection: box encoding', default: 'xyxy', choices: ['xyxy', 'cxcywh'] },
+  boxFormat: { flag: '--box-format <format>', help: 'detection: box encoding', default: 'xyxy', choices: BOX_FORMATS },
   scoreThreshold: { flag: '--score-threshold <t>', help: 'detection: minimum score of a detection', default: 0.5, parse: finiteNumber },
   nmsIou: { flag: '--nms-iou <u>', help: 'detection: NMS suppresses boxes overlapping a better one by more than this IoU', default: 0.45, parse: finiteNumber },
   groundTruth: { flag: '--ground-truth <file>', help: 'detection: JSON {"image.jpg": [{"x1","y1","x2","y2"}]} in source pixels, for AP' },

@@ -17,8 +17,6 @@ export const THRESHOLD_METHODS: readonly ThresholdMethod[] = ['entropy', 'percen
 export const DEFAULT_LINEAR_BINS = 2048;
 /** Largest linear histogram `linear()` produces. */
 export const MAX_LINEAR_BINS = 1 << 24;
-/** First candidate of the entropy and MSE searches (NVIDIA's start_bin); they need more bins. */
-export const START_BIN = 128;
 
 /** Exact statistics of everything a histogram has seen (counts are exact below 2^53). */
 export interface HistogramStats {
@@ -268,7 +266,8 @@ function checkThresholdArgs(counts: unknown, amax: unknown, method: unknown, par
   if (!THRESHOLD_METHODS.includes(method as ThresholdMethod)) {
     throw invalidParameter('method', `one of ${THRESHOLD_METHODS.map((m) => `"${m}"`).join(', ')}`, method);
   }
-  const minBins = method === 'entropy' ? START_BIN : method === 'mse' ? START_BIN + 1 : 1;
+  const startBin = startBinOf();
+  const minBins = method === 'entropy' ? startBin : method === 'mse' ? startBin + 1 : 1;
   if (counts.length < minBins) {
     throw invalidParameter('counts', `a Float64Array of at least ${minBins} bins for ${String(method)}`, `length ${counts.length}`);
   }
@@ -318,4 +317,9 @@ export function histogramBlobVersion(): number {
 /** Sub-bins per octave of the exact histogram, as a power of two (12 → 4096). */
 export function exactSubBinBits(): number {
   return loadNative().constants.subBinBits;
+}
+
+/** First candidate of the entropy and MSE searches (NVIDIA's start_bin), as the addon defines it. */
+export function startBinOf(): number {
+  return loadNative().constants.startBin;
 }

@@ -22,7 +22,7 @@ import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Int8calError, InternalError, invalidParameter } from '../core/errors.js';
 import type { Engine, HostTensor } from '../engines/engine.js';
-import { OnnxRuntimeEngine } from '../engines/onnxruntime.js';
+import { createEngine } from '../engines/registry.js';
 import { loadModel, encodeModel } from '../onnx/model-file.js';
 import { withExtraOutputs } from '../onnx/graph.js';
 import { autoRange, imageAt, isImageLike, toRgbPixels, type ImagePlanes, type ValueRange } from './image-output.js';
@@ -160,7 +160,7 @@ export class FeatureNetwork {
     if (!produced.has(tensor)) {
       throw new Int8calError('PD_TENSOR', `PD network ${basename(file)} has no tensor ${JSON.stringify(tensor)}`, { file, tensor, hint: 'check --pd-tensor against the network (netron shows tensor names)' });
     }
-    const engine = await OnnxRuntimeEngine.create(encodeModel(withExtraOutputs(model, [tensor])), { threads: options.threads ?? 0, optimization: 'basic' }, file);
+    const engine = await createEngine('onnxruntime', encodeModel(withExtraOutputs(model, [tensor])), { threads: options.threads ?? 0, optimization: 'basic' }, file);
     try {
       const input = networkInput(engine, file, { ...family?.input, ...options.input });
       const own = options.threshold === undefined;

@@ -6,7 +6,7 @@ import { Int8calError, invalidParameter } from '../core/errors.js';
 import { opsetVersion } from '../onnx/graph.js';
 import { loadModel, saveModel } from '../onnx/model-file.js';
 import { buildFp16 } from '../onnx/fp16/index.js';
-import { buildInt8, parseExcludes, type BuildReport, type Placement, type SignedRange } from '../onnx/qdq/index.js';
+import { buildInt8, parseExcludes, placementOf, type BuildReport, type Placement, type SignedRange } from '../onnx/qdq/index.js';
 import { defaultOf } from '../options.js';
 import type { ProgressCallback, WarningCallback } from '../core/progress.js';
 import { checkCalibration } from '../run/check.js';
@@ -14,9 +14,11 @@ import { readRunJson, removeRunFiles, writeRunJson } from '../run/files.js';
 import { runPath, RUN_FILES, type RunFile } from '../run/layout.js';
 import { lockRun } from '../run/lock.js';
 
-export type Precision = 'fp16' | 'int8';
-const PRECISIONS: readonly Precision[] = ['fp16', 'int8'];
-const TARGETS: readonly Placement[] = ['tensorrt', 'ort-cpu'];
+import { BUILD_PRECISIONS, type BuildPrecision } from '../onnx/precisions.js';
+import { PLACEMENT_NAMES } from '../onnx/qdq/index.js';
+
+export type Precision = BuildPrecision;
+
 
 export interface BuildOptions {
   /** Run directory written by `calibrate` (model.fp32.onnx, calibration.json). */
@@ -39,7 +41,7 @@ export interface BuildOptions {
 /** One model a build wrote. */
 export interface BuiltVariant {
   /** Variant name as evaluate knows it: fp16, int8 (TensorRT placement), int8-ort. */
-  name: 'fp16' | 'int8' | 'int8-ort';
+  name: string;
   file: string;
   precision: Precision;
   placement?: Placement;
@@ -64,7 +66,7 @@ export interface BuildJson {
   version: 1;
   opset: number;
   /** By variant name; a later build replaces the variants it rebuilds and keeps the others. */
-  variants: Partial<Record<BuiltVariant['name'], BuiltVariant>>;
+  variants: Record<string, BuiltVariant>;
 }
 
 export interface BuildResult {
@@ -73,15 +75,13 @@ export interface BuildResult {
   buildJson: BuildJson;
 }
 
-const FILES: Record<BuiltVariant['name'], RunFile> = { fp16: 'fp16', int8: 'int8', 'int8-ort': 'int8Ort' };
-
 /**
  * Builds the fp16 reference and the int8 Q/DQ models of a calibrated run and writes them with
  * build.json. Results and reports of the run are removed: they described other models.
  */
 export async function build(options: BuildOptions): Promise<BuildResult> {
-  const precisions = checkList('precisions', options.precisions ?? defaultOf('precisions'), PRECISIONS);
-  const targets = checkList('targets', options.targets ?? defaultOf('target'), TARGETS);
+  const precisions = checkList('precisions', options.precisions ?? defaultOf('precisions'), BUILD_PRECISIONS);
+  const targets = checkList('targets', options.targets ?? defaultOf('target'), PLACEMENT_NAMES);
   const exclude = [...(options.exclude ?? [])];
   parseExcludes(exclude);
   const perTensorWeights = options.perTensorWeights ?? defaultOf('perTensorWeights');
@@ -96,28 +96,29 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       }, { cause: error });
     });
     const scales = await readScales(runDir, options.cache, options.onWarning);
-    const jobs: BuiltVariant['name'][] = [
+    const jobs = [
       ...(precisions.includes('fp16') ? ['fp16' as const] : []),
-      ...(precisions.includes('int8') ? targets.map((t) => (t === 'tensorrt' ? 'int8' as const : 'int8-ort' as const)) : []),
+      ...(precisions.includes('int8') ? targets.map(placementOf) : []),
     ];
     await removeRunFiles(runDir, ['results', 'reportHtml', 'reportMd']);
     const built: BuiltVariant[] = [];
-    for (const [done, name] of jobs.entries()) {
+    for (const [done, job] of jobs.entries()) {
+      const name = job === 'fp16' ? job : job.variant;
       options.signal?.throwIfAborted();
       options.onProgress?.({ stage: `build ${name}`, done, total: jobs.length, unit: 'models' });
-      const file = RUN_FILES[FILES[name]];
-      if (name === 'fp16') {
+      if (job === 'fp16') {
         await saveModel(buildFp16(fp32), runPath(runDir, 'fp16'));
-        built.push({ name, file, precision: 'fp16', emulated: true });
+        built.push({ name, file: RUN_FILES.fp16, precision: 'fp16', emulated: true });
         continue;
       }
-      const placement: Placement = name === 'int8' ? 'tensorrt' : 'ort-cpu';
+      const placement: Placement = job.name;
       const { model, report } = buildInt8(fp32, scales.amax, { placement, exclude, perTensorWeights, ortWeightBits, ranges: scales.ranges });
-      await saveModel(model, runPath(runDir, FILES[name]));
+      await saveModel(model, runPath(runDir, job.runFile));
+      const file = RUN_FILES[job.runFile];
       if (report.unscaled.length) {
         options.onWarning?.(`${name}: ${report.unscaled.length} tensor(s) have no usable scale and stay float (see build.json), e.g. ${report.unscaled[0]!.tensor}`);
       }
-      built.push({ name, file, precision: 'int8', placement, scales: scales.describe, options: { exclude, perTensorWeights, ...(placement === 'ort-cpu' ? { ortWeightBits } : {}) }, report });
+      built.push({ name, file, precision: 'int8', placement, scales: scales.describe, options: { exclude, perTensorWeights, ...(job.usesOrtWeightBits ? { ortWeightBits } : {}) }, report });
     }
     options.onProgress?.({ stage: 'build', done: jobs.length, total: jobs.length, unit: 'models' });
     const previous = await readPreviousBuild(runDir, options.onWarning);

@@ -1,7 +1,8 @@
 import type { Calibrator } from './calibrator.js';
 import { Int8calError } from '../core/errors.js';
 import type { Feeds, HostTensor } from '../engines/engine.js';
-import { OnnxRuntimeEngine } from '../engines/onnxruntime.js';
+import type { Engine } from '../engines/engine.js';
+import { createEngine } from '../engines/registry.js';
 import { withExtraOutputs } from '../onnx/graph.js';
 import { encodeModel } from '../onnx/model-file.js';
 import type { ModelProto } from '../onnx/proto.js';
@@ -61,7 +62,7 @@ export async function collectHistograms(options: CollectOptions): Promise<Collec
   let feeds = await calibrator.getBatch(inputs);
   if (!feeds) throw new Int8calError('NO_IMAGES', 'The calibration data yielded no batch', { hint: 'check --data and --max-images' });
   const batch = imageCount(feeds);
-  let engine = await createEngine(options, requested);
+  let engine = await openSession(options, requested);
   try {
     const dynamic = engine.inputs.every((i) => typeof i.dims[0] !== 'number');
     const probed = dynamic ? 1 : batch;
@@ -78,7 +79,7 @@ export async function collectHistograms(options: CollectOptions): Promise<Collec
     for (const [pass, group] of plan.groups.entries()) {
       if (plan.groups.length > 1) {
         await engine.dispose();
-        engine = await createEngine(options, group);
+        engine = await openSession(options, group);
       }
       if (pass > 0) {
         calibrator.rewind();
@@ -105,8 +106,8 @@ export async function collectHistograms(options: CollectOptions): Promise<Collec
   }
 }
 
-function createEngine(options: CollectOptions, outputs: string[]): Promise<OnnxRuntimeEngine> {
-  return OnnxRuntimeEngine.create(encodeModel(withExtraOutputs(options.model, outputs)), { threads: options.threads, optimization: CALIBRATION_OPTIMIZATION });
+function openSession(options: CollectOptions, outputs: string[]): Promise<Engine> {
+  return createEngine('onnxruntime', encodeModel(withExtraOutputs(options.model, outputs)), { threads: options.threads, optimization: CALIBRATION_OPTIMIZATION });
 }
 
 const imageCount = (feeds: Feeds): number => Object.values(feeds)[0]?.dims[0] ?? 1;

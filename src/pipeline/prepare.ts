@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OnnxRuntimeEngine } from '../engines/onnxruntime.js';
+import { createEngine } from '../engines/registry.js';
 import { decodeModel, encodeModel } from '../onnx/model-file.js';
 import { topologicalOrder, withExtraOutputs } from '../onnx/graph.js';
 import type { ModelProto } from '../onnx/proto.js';
@@ -26,7 +26,7 @@ export async function prepareModel(original: ModelProto, threads: number, onWarn
   const dir = await mkdtemp(join(tmpdir(), 'int8cal-prepare-'));
   try {
     const optimizedPath = join(dir, 'prepared.onnx');
-    const engine = await OnnxRuntimeEngine.create(encodeModel(model), { threads, optimization: 'basic', optimizedModelPath: optimizedPath }, file)
+    const engine = await createEngine('onnxruntime', encodeModel(model), { threads, optimization: 'basic', optimizedModelPath: optimizedPath }, file)
       .catch((error: unknown) => { throw withUnknownOpNode(error, model); });
     await engine.dispose();
     return decodeModel(await readFile(optimizedPath), optimizedPath);
@@ -45,7 +45,7 @@ export async function activationTensors(model: ModelProto, threads: number): Pro
   const initializers = new Set((graph.initializer ?? []).map((t) => t.name));
   const inputs = (graph.input ?? []).map((i) => i.name ?? '').filter((n) => !initializers.has(n));
   const outputs = nodes.flatMap((n) => (n.output ?? []).filter(Boolean));
-  const engine = await OnnxRuntimeEngine.create(encodeModel(withExtraOutputs(model, outputs)), { threads, optimization: 'disabled' });
+  const engine = await createEngine('onnxruntime', encodeModel(withExtraOutputs(model, outputs)), { threads, optimization: 'disabled' });
   try {
     const types = new Map([...engine.inputs, ...engine.outputs].map((t) => [t.name, t.elementType]));
     return [...inputs, ...outputs].filter((name) => types.get(name) === 'float32');

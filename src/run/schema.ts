@@ -1,4 +1,5 @@
 import type { Preprocessing } from '../../datasets/images/index.js';
+import type { HistogramMode } from '../core/native.js';
 import type { TensorFlag, TensorCalibration } from '../../reports/metric-results.js';
 export type { TensorFlag, TensorCalibration };
 
@@ -14,7 +15,7 @@ export interface RunManifest {
   calibration: {
     calibrator: string;
     percentile: number;
-    histogram: 'exact' | 'trt';
+    histogram: HistogramMode;
     batchSize: number;
     /** Images used, in order (paths relative to `data`). */
     images: string[];
@@ -29,7 +30,7 @@ export interface CalibrationResult {
   schema: 'int8cal/calibration';
   version: 1;
   calibrator: string;
-  histogram: 'exact' | 'trt' | 'none';
+  histogram: HistogramMode | 'none';
   cacheHeader: { trtVersion: number; algorithm: string };
   tensors: Record<string, TensorCalibration>;
 }

@@ -7,7 +7,7 @@
 import type { NodeProto } from '../proto.js';
 import { floatValues } from '../upgrade/tensors.js';
 import type { GraphIndex } from './graph-index.js';
-import type { ActivationParams, Placement, SignedRange } from './types.js';
+import type { ActivationParams, SignedRange } from './types.js';
 import { scaleFor } from './weights.js';
 
 /** Ops whose output is never negative when given any input. */
@@ -40,7 +40,7 @@ export class ActivationScales {
   constructor(
     private readonly index: GraphIndex,
     private readonly amax: ReadonlyMap<string, number>,
-    private readonly placement: Placement,
+    private readonly activationType: ActivationParams['type'],
     private readonly ranges?: ReadonlyMap<string, SignedRange>,
   ) {}
 
@@ -92,8 +92,8 @@ export class ActivationScales {
   params(name: string): ActivationParams | undefined {
     const group = this.groupAmax(name);
     if (!('amax' in group)) return undefined;
-    if (this.placement === 'tensorrt') return { type: 'int8', scale: scaleFor(group.amax, 127), zeroPoint: 0 };
-    // ort-cpu: uint8 (ONNX Runtime's x86 integer kernels are U8S8). A non-negative group uses
+    if (this.activationType === 'int8') return { type: 'int8', scale: scaleFor(group.amax, 127), zeroPoint: 0 };
+    // uint8 (ONNX Runtime's x86 integer kernels are U8S8). A non-negative group uses
     // zero point 0 so a Relu/Clip before the QuantizeLinear is absorbed by it; a signed one
     // spreads 255 steps over its observed range clipped to ±amax (Hardswish outputs, ≥ −0.375,
     // get nearly twice symmetric int8's resolution), or zero point 128 (symmetric int8's grid)

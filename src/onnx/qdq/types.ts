@@ -1,4 +1,5 @@
-export type Placement = 'tensorrt' | 'ort-cpu';
+/** A name in the placement registry (placements/index.ts). */
+export type Placement = string;
 
 export interface BuildInt8Options {
   placement: Placement;

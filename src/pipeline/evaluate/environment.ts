@@ -1,6 +1,6 @@
 import { cpus, arch, platform } from 'node:os';
 import { createRequire } from 'node:module';
-import { OnnxRuntimeEngine } from '../../engines/onnxruntime.js';
+import { engineVersions } from '../../engines/registry.js';
 import type { Environment } from '../../../reports/results-schema.js';
 
 const { version } = createRequire(import.meta.url)('../../../../package.json') as { version: string };
@@ -15,7 +15,7 @@ export function environment(threads: number): Environment {
     platform: platform(),
     arch: arch(),
     node: process.version,
-    onnxruntime: OnnxRuntimeEngine.version,
+    onnxruntime: engineVersions().onnxruntime,
     int8cal: version,
     backend: 'onnxruntime-cpu',
   };

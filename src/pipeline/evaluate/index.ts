@@ -2,7 +2,8 @@ import { relative, resolve } from 'node:path';
 import { listImages, readBatches, describePreprocessing, type Geometry } from '../../../datasets/images/index.js';
 import { Int8calError } from '../../core/errors.js';
 import type { Feeds, HostTensor } from '../../engines/engine.js';
-import { OnnxRuntimeEngine } from '../../engines/onnxruntime.js';
+import type { Engine } from '../../engines/engine.js';
+import { createEngine } from '../../engines/registry.js';
 import { FeatureNetwork, interleavedTiming, isImageLike, latencyStats, type Detection, type GroundTruthBox } from '../../metrics/index.js';
 import { parseGates, variantVerdict } from '../gates.js';
 import { defaultOf } from '../../options.js';
@@ -64,10 +65,10 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
   const files = (await listImages(data, { onWarning: options.onWarning })).slice(0, options.maxImages ?? Infinity);
   const groundTruthOf = options.groundTruth ? await readGroundTruth(options.groundTruth) : undefined;
   const lock = await lockRun(runDir);
-  const engines = new Map<string, OnnxRuntimeEngine>();
+  const engines = new Map<string, Engine>();
   let pd: FeatureNetwork | undefined;
   try {
-    for (const spec of specs) engines.set(spec.name, await OnnxRuntimeEngine.create(runPath(runDir, spec.file), { threads, optimization: spec.optimization, sharedCores: true }));
+    for (const spec of specs) engines.set(spec.name, await createEngine('onnxruntime', runPath(runDir, spec.file), { threads, optimization: spec.optimization, sharedCores: true }));
     const reference = engines.get('fp32')!;
     const input = reference.inputs.find((i) => i.name === run.input)!;
     const batchDim = input.dims[0];

@@ -3,6 +3,7 @@ import { Int8calError } from '../../core/errors.js';
 import type { OptimizationLevel } from '../../engines/engine.js';
 import { RUN_FILES, runPath, type RunFile } from '../../run/layout.js';
 import type { Placement, Precision } from '../../../reports/results-schema.js';
+import { PLACEMENT_NAMES, placementOf } from '../../onnx/qdq/index.js';
 
 /** A model variant of a run, as evaluate runs it. */
 export interface VariantSpec {
@@ -23,8 +24,7 @@ export interface VariantSpec {
 export const VARIANTS: readonly VariantSpec[] = [
   { name: 'fp32', file: 'fp32', precision: 'fp32', optimization: 'all' },
   { name: 'fp16', file: 'fp16', precision: 'fp16', optimization: 'basic', emulated: true },
-  { name: 'int8', file: 'int8', precision: 'int8', placement: 'tensorrt', optimization: 'all' },
-  { name: 'int8-ort', file: 'int8Ort', precision: 'int8', placement: 'ort-cpu', optimization: 'all' },
+  ...PLACEMENT_NAMES.map(placementOf).map((p): VariantSpec => ({ name: p.variant, file: p.runFile, precision: 'int8', placement: p.name, optimization: 'all' })),
 ];
 
 /**

@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import { readBatches } from '../../../datasets/images/index.js';
-import type { OnnxRuntimeEngine } from '../../engines/onnxruntime.js';
+import type { Engine } from '../../engines/engine.js';
 import { fromDecibels, imageAt, isImageLike, worstImages, type NumericData } from '../../metrics/index.js';
 import type { RunManifest } from '../../run/schema.js';
 import { thumbnailPair } from './thumbnails.js';
@@ -14,7 +14,7 @@ const KEPT = 5;
  * with thumbnails of both outputs for image-like ones — pictures, not only numbers. The few
  * images are decoded and run again, so evaluation never keeps outputs in memory.
  */
-export async function worstImagesOf(outputs: readonly OutputMetrics[], files: readonly string[], data: string, run: RunManifest, reference: OnnxRuntimeEngine, test: OnnxRuntimeEngine): Promise<WorstImage[]> {
+export async function worstImagesOf(outputs: readonly OutputMetrics[], files: readonly string[], data: string, run: RunManifest, reference: Engine, test: Engine): Promise<WorstImage[]> {
   const picks = outputs.flatMap((o) => worstImages(o.psnr.perImage, PER_OUTPUT).map((i) => ({ o, i })))
     .sort((a, b) => fromDecibels(a.o.psnr.perImage[a.i]!) - fromDecibels(b.o.psnr.perImage[b.i]!))
     .slice(0, KEPT);

@@ -19,13 +19,18 @@
  * costs DenseNet-style concatenations most of their resolution (fr_expression: pooled PSNR
  * 19.0 → 16.0 dB); each member keeps its own scale instead.
  */
-import type { NodeProto } from '../proto.js';
-import { elementCount } from '../upgrade/tensors.js';
-import { nodeLabel } from '../upgrade/nodes.js';
-import { scaleFactor } from './fold-scales.js';
-import { ORT_QUANTIZED_DATA_OPS } from './ort-ops.js';
-import type { PlanBuilder } from './plan.js';
-import { floatStemReason } from './stem.js';
+import type { NodeProto } from '../../proto.js';
+import { elementCount } from '../../upgrade/tensors.js';
+import { nodeLabel } from '../../upgrade/nodes.js';
+import { scaleFactor } from '../fold-scales.js';
+import { ORT_QUANTIZED_DATA_OPS } from '../ort-ops.js';
+import type { PlanBuilder } from '../plan.js';
+import { floatStemReason } from '../stem.js';
+import { foldAddsIntoConvs } from '../fold-add-bias.js';
+import { foldHardSigmoids } from '../fold-hardsigmoid.js';
+import { foldScaleOps } from '../fold-scales.js';
+import type { BuildInt8Options } from '../types.js';
+import type { QdqPlacement } from './placement.js';
 
 const ANCHORS = new Set(['Conv', 'Gemm', 'MatMul']);
 const UNARY = new Set(['AveragePool', 'GlobalAveragePool', 'Sigmoid', 'LeakyRelu', 'Softmax']);
@@ -149,4 +154,44 @@ function tryQuantize(plan: PlanBuilder, node: NodeProto, report: boolean): boole
   plan.markQuantized(node);
   if (out.absorbed) plan.markQuantized(out.absorbed);
   return true;
+}
+
+/** uint8 activations placed for ONNX Runtime's x86 integer kernels, blocks rewritten to stay integer. */
+export const ortCpuPlacement: QdqPlacement = {
+  name: 'ort-cpu',
+  variant: 'int8-ort',
+  runFile: 'int8Ort',
+  activationType: 'uint8',
+  usesOrtWeightBits: true,
+  // U8S8 without VNNI (AVX2) sums pairs of products in saturating int16: 7 bits there.
+  weightLevels: (ortWeightBits = 8) => (ortWeightBits === 7 ? 63 : 127),
+  prepare(model, excludes) {
+    const gates = foldHardSigmoids(model, excludes);
+    const adds = foldAddsIntoConvs(gates.model, excludes);
+    return { model: adds.model, foldedHardSigmoids: gates.folded, foldedAdds: adds.folded };
+  },
+  // Concat stays float, each member with its own scale (see above): nothing is joined.
+  joinScales: () => {},
+  place: placeOrtCpu,
+  finish(graph) {
+    const { graph: folded, folded: foldedScaleOps } = foldScaleOps(graph);
+    return { graph: folded, foldedScaleOps };
+  },
+  notes: ortNotes,
+};
+
+function ortNotes(options: BuildInt8Options): string[] {
+  const signed = options.ranges
+    ? 'signed tensors asymmetric over their calibrated range clipped to ±amax (255 steps, integer zero point)'
+    : 'signed tensors zero point 128, scale = amax / 127 (the same grid as symmetric int8; no signed ranges in the calibration)';
+  return [
+    ...(options.ortWeightBits === 7 ? [] : ['weights use 8 bits: right for CPUs with VNNI and ARM; x86 CPUs with AVX2 but no VNNI need --ort-weight-bits 7 (their int16 sums saturate)']),
+    `activations: uint8 for ONNX Runtime's x86 U8S8 kernels — ${signed}; ` +
+      'non-negative tensors (Relu/Clip outputs…) zero point 0, scale = amax / 255 so ORT absorbs the Relu/Clip into the QuantizeLinear',
+    'biases stay float; ONNX Runtime quantizes them to int32 when it fuses',
+    'Concat runs in float and each input keeps its own scale (a shared scale costs small-range members their resolution)',
+    'rewritten so blocks stay in integer kernels (counts.folded*): Mul/Div by a positive constant folded into the next DequantizeLinear\'s scale, ' +
+      'Conv → HardSigmoid as Conv(α·W, α·b + β) → Clip(0, 1), Add of a constant before an unpadded Conv folded into its bias',
+    'MaxPool, and a shallow first Conv on a gray/RGB input, run in float: ONNX Runtime\'s int8 kernels are slower than float there on x86',
+  ];
 }

@@ -4,8 +4,9 @@
  * so TensorRT fuses Conv + Add; data movement and everything else unquantized (TensorRT
  * propagates and fuses around them itself).
  */
-import type { NodeProto } from '../proto.js';
-import type { PlanBuilder } from './plan.js';
+import type { NodeProto } from '../../proto.js';
+import type { PlanBuilder } from '../plan.js';
+import type { QdqPlacement } from './placement.js';
 
 const POOLING = new Set(['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool']);
 const FUSING_PRODUCERS = new Set(['Conv', 'ConvTranspose']);
@@ -69,3 +70,23 @@ function placeResidualAdd(plan: PlanBuilder, node: NodeProto): void {
   plan.quantizeInput(node, skip);
   plan.markQuantized(node);
 }
+
+/** Symmetric int8 everywhere, the model as it is (TensorRT fuses by itself). */
+export const tensorRtPlacement: QdqPlacement = {
+  name: 'tensorrt',
+  variant: 'int8',
+  runFile: 'int8',
+  activationType: 'int8',
+  usesOrtWeightBits: false,
+  weightLevels: () => 127,
+  prepare: (model) => ({ model, foldedHardSigmoids: 0, foldedAdds: 0 }),
+  joinScales(index, scales) {
+    // Concat members share one scale, so TensorRT can move Q/DQ across the Concat exactly.
+    for (const node of index.nodes) {
+      if (node.opType === 'Concat' && !node.domain) scales.join([...index.activationInputs(node), node.output![0]!]);
+    }
+  },
+  place: placeTensorRT,
+  finish: (graph) => ({ graph, foldedScaleOps: 0 }),
+  notes: () => ['activations: symmetric int8, zero point 0, scale = amax / 127'],
+};

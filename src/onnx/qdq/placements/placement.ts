@@ -1,0 +1,34 @@
+import type { GraphProto, ModelProto } from '../../proto.js';
+import type { RunFile } from '../../../run/layout.js';
+import type { ExcludePattern } from '../exclude.js';
+import type { GraphIndex } from '../graph-index.js';
+import type { PlanBuilder } from '../plan.js';
+import type { ActivationScales } from '../scales.js';
+import type { ActivationParams, BuildInt8Options } from '../types.js';
+
+/**
+ * Where a Q/DQ model puts its quantizers, for one consumer (TensorRT, ONNX Runtime CPU…): all
+ * that differs between placements is here, so a new placement is one file and a registry line.
+ */
+export interface QdqPlacement {
+  /** `--target` name, e.g. "tensorrt". */
+  readonly name: string;
+  /** The variant it builds, as results name it, and the run file it is written to. */
+  readonly variant: string;
+  readonly runFile: RunFile;
+  readonly activationType: ActivationParams['type'];
+  /** Whether `--ort-weight-bits` applies (recorded in build.json when it does). */
+  readonly usesOrtWeightBits: boolean;
+  /** Largest |int8 weight|. */
+  weightLevels(ortWeightBits?: 7 | 8): number;
+  /** Exact rewrites before placement (what its consumer won't fuse by itself). */
+  prepare(model: ModelProto, excludes: readonly ExcludePattern[]): { model: ModelProto; foldedHardSigmoids: number; foldedAdds: number };
+  /** Tensors that must share one scale. */
+  joinScales(index: GraphIndex, scales: ActivationScales): void;
+  /** Marks the nodes to quantize in the plan. */
+  place(plan: PlanBuilder): void;
+  /** Rewrites of the placed graph. */
+  finish(graph: GraphProto): { graph: GraphProto; foldedScaleOps: number };
+  /** What build.json says about this placement's choices. */
+  notes(options: BuildInt8Options): string[];
+}
