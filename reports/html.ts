@@ -4,22 +4,14 @@
  * through `escapeHtml`; thumbnails are accepted only as PNG data URIs.
  */
 import { basename } from 'node:path';
-import { fromDecibels } from './decibels.js';
+import type { Block, Section } from './blocks.js';
 import { escapeHtml, safePngDataUri } from './escape.js';
-import { percent } from './format.js';
 import type { Results } from './results-schema.js';
-import { histogramChart, scatterChart, type ScatterPoint } from './svg.js';
-import {
-  calibrationTable, checksTable, checkText, detectionTable, environmentTable, findVariant, latencyTable, outputTable, verdictTable,
-  worstImagesTable, worstPd, worstPsnr, worstPsnrText, type Cell, type Table,
-} from './view.js';
+import { reportSections, type RenderOptions } from './sections/index.js';
+import { histogramChart, scatterChart } from './svg.js';
+import type { Cell, Table } from './view.js';
 
-export interface RenderOptions {
-  /** An earlier run's results: every metric shows its change since then. */
-  baseline?: Results;
-  /** Calibration rows shown before the rest are folded away. */
-  calibrationRows?: number;
-}
+export type { RenderOptions } from './sections/index.js';
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
@@ -76,72 +68,28 @@ export function htmlTable(t: Table, caption?: string): string {
   return `<table>${caption ? `<caption>${escapeHtml(caption)}</caption>` : ''}${head}<tbody>${body}</tbody></table>`;
 }
 
-/** One sentence per non-reference variant: what failed, or that it passed. */
-function summaryLines(results: Results): { text: string; verdict: string }[] {
-  return results.variants.filter((v) => v.name !== results.reference).map((v) => {
-    const failed = v.verdict.checks.filter((c) => c.verdict === 'fail');
-    const speed = `${v.verdict.speedup.toFixed(2)}× the reference's speed${v.latency.emulated ? ' (emulated)' : ''}`;
-    if (v.verdict.verdict === 'fail') {
-      const why = failed.map(checkText);
-      return { text: `${v.name}: FAIL — ${why.join('; ')}; ${speed}`, verdict: 'fail' };
+function blockHtml(b: Block): string {
+  switch (b.kind) {
+    case 'paragraph': return `<p class="sub">${escapeHtml(b.text)}</p>`;
+    case 'heading': return `<h3>${escapeHtml(b.text)}${b.note ? ` <span class="sub">${escapeHtml(b.note)}</span>` : ''}</h3>`;
+    case 'table': return htmlTable(b.table);
+    case 'folded-table': {
+      const rest = { columns: b.table.columns, rows: b.table.rows.slice(b.shown) };
+      const folded = rest.rows.length ? `<details><summary>${escapeHtml(`${rest.rows.length} ${b.foldedLabel}`)}</summary>${htmlTable(rest)}</details>` : '';
+      return htmlTable({ columns: b.table.columns, rows: b.table.rows.slice(0, b.shown) }) + folded;
     }
-    if (v.verdict.verdict === 'pass') return { text: `${v.name}: PASS (${v.verdict.checks.length} checks); ${speed}`, verdict: 'pass' };
-    return { text: `${v.name}: no threshold applies (PSNR ${worstPsnrText(v)}); ${speed}`, verdict: 'none' };
-  });
-}
-
-function tradeoffCharts(results: Results, baseline?: Results): string {
-  const pointsFor = (r: Results, ghost: boolean, y: (v: Results['variants'][number]) => number | undefined): ScatterPoint[] =>
-    r.variants.flatMap((v) => {
-      const value = y(v);
-      return value === undefined ? [] : [{ label: ghost ? `${v.name} (baseline)` : v.name, x: v.latency.p50, y: value, ghost }];
-    });
-  const psnrOf = (r: Results) => (v: Results['variants'][number]): number | undefined => {
-    if (v.name === r.reference) return Infinity;
-    const w = worstPsnr(v);
-    return w === undefined ? undefined : fromDecibels(w);
-  };
-  const pdOf = (r: Results) => (v: Results['variants'][number]): number | undefined => (v.name === r.reference ? 0 : worstPd(v));
-  const charts = [scatterChart({
-    title: 'Latency vs PSNR (worst output)', xLabel: 'latency p50 (ms)', yLabel: 'PSNR (dB)', better: 'up',
-    points: [...(baseline ? pointsFor(baseline, true, psnrOf(baseline)) : []), ...pointsFor(results, false, psnrOf(results))],
-  })];
-  if (results.variants.some((v) => worstPd(v) !== undefined)) {
-    charts.push(scatterChart({
-      title: 'Latency vs perceptual distance', xLabel: 'latency p50 (ms)', yLabel: `PD (${results.evaluation.pd?.network ?? 'feature network'})`, better: 'down',
-      points: [...(baseline ? pointsFor(baseline, true, pdOf(baseline)) : []), ...pointsFor(results, false, pdOf(results))],
-    }));
+    case 'verdicts':
+      return `<div class="summary ${b.overall}">${b.lines.map((l) => `<div class="v-${l.verdict}">${escapeHtml(l.sentence)}</div>`).join('')}</div>`;
+    case 'scatter-charts': return `<div class="charts">${b.charts.map(scatterChart).join('')}</div><p class="sub">${escapeHtml(b.note)}</p>`;
+    case 'histogram-charts': return `<h3>${escapeHtml(b.title)}</h3><div class="charts">${b.charts.map(histogramChart).join('')}</div>`;
   }
-  return `<div class="charts">${charts.join('')}</div><p class="sub">One point per variant; the orange dashed line joins the Pareto-optimal ones (faster and more accurate than any other). The reference sits at PSNR ∞ / PD 0.</p>`;
 }
 
-function calibrationSection(results: Results, rowsShown: number): string {
-  const cal = results.calibration;
-  if (!cal) return '';
-  const all = calibrationTable(cal);
-  const shown = { columns: all.columns, rows: all.rows.slice(0, rowsShown) };
-  const rest = { columns: all.columns, rows: all.rows.slice(rowsShown) };
-  const histograms = cal.histograms.map((h) => histogramChart({
-    title: `${h.tensor} — ${percent(h.fractionClipped)} clipped`, counts: h.counts, range: h.range, threshold: h.threshold,
-  }));
-  return `<section id="calibration"><h2>Calibration</h2>
-<p class="sub">${escapeHtml(`${cal.tensors.length} tensors, calibrator ${cal.calibrator}, ${cal.histogram} histograms; most clipping first.`)}</p>
-${htmlTable(shown)}
-${rest.rows.length ? `<details><summary>${escapeHtml(`${rest.rows.length} more tensors`)}</summary>${htmlTable(rest)}</details>` : ''}
-${histograms.length ? `<h3>Histograms of the most clipped tensors</h3><div class="charts">${histograms.join('')}</div>` : ''}
-</section>`;
-}
+const sectionHtml = (s: Section): string => `<section id="${escapeHtml(s.id)}"><h2>${escapeHtml(s.title)}</h2>\n${s.blocks.map(blockHtml).join('\n')}\n</section>`;
 
 export function renderHtml(results: Results, options: RenderOptions = {}): string {
   const { baseline } = options;
   const model = basename(results.model.source);
-  const lines = summaryLines(results);
-  const overall = lines.some((l) => l.verdict === 'fail') ? 'fail' : lines.some((l) => l.verdict === 'pass') ? 'pass' : 'none';
-  const outputs = results.variants.filter((v) => v.outputs.length).map((v) =>
-    `<h3>${escapeHtml(`${v.name} vs ${results.reference}`)} <span class="sub">${escapeHtml(v.modelFile)}</span></h3>${htmlTable(outputTable(v, baseline))}`);
-  const detection = detectionTable(results, baseline);
-  const worst = worstImagesTable(results);
-  const checks = checksTable(results);
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${CSP}">
@@ -153,19 +101,7 @@ export function renderHtml(results: Results, options: RenderOptions = {}): strin
 <p class="sub">${escapeHtml(`${results.variants.length} variants on ${results.evaluation.images.length} images · ${results.createdAt} · run ${results.run}`)}</p>
 ${baseline ? `<p class="sub">${escapeHtml(`Compared with baseline run ${baseline.run} (${baseline.createdAt}): small coloured figures under each value are the change since then.`)}</p>` : ''}
 </header>
-<section id="verdict"><h2>Verdict</h2>
-<div class="summary ${overall}">${lines.map((l) => `<div class="v-${l.verdict}">${escapeHtml(l.text)}</div>`).join('')}</div>
-${htmlTable(verdictTable(results, baseline))}
-${checks.rows.length ? `<h3>Checks</h3>${htmlTable(checks)}` : ''}
-</section>
-<section id="tradeoff"><h2>Speed vs accuracy</h2>${tradeoffCharts(results, baseline)}</section>
-<section id="outputs"><h2>Per-output metrics</h2>${outputs.join('\n') || '<p class="sub">No variant besides the reference.</p>'}
-${detection ? `<h3>Detection</h3>${htmlTable(detection)}` : ''}</section>
-${worst.rows.length ? `<section id="worst"><h2>Worst images</h2><p class="sub">Lowest per-image PSNR first (same peak as the pooled PSNR).</p>${htmlTable(worst)}</section>` : ''}
-<section id="latency"><h2>Latency</h2>${htmlTable(latencyTable(results, baseline))}</section>
-${calibrationSection(results, options.calibrationRows ?? 25)}
-<section id="environment"><h2>Environment</h2>${htmlTable(environmentTable(results))}</section>
-${baseline && !results.variants.every((v) => findVariant(baseline, v.name)) ? `<p class="sub">${escapeHtml('Variants missing from the baseline show no change.')}</p>` : ''}
+${reportSections(results, options).map(sectionHtml).join('\n')}
 <footer>${escapeHtml(`Generated by int8cal ${results.environment.int8cal} from results.json (schema ${results.schema} v${results.version}).`)}</footer>
 </main></body></html>
 `;

@@ -1,0 +1,31 @@
+import type { Block, Section, VerdictWord } from '../blocks.js';
+import type { Results } from '../results-schema.js';
+import { checksTable, checkText, verdictTable, worstPsnrText } from '../view.js';
+import type { RenderOptions } from './options.js';
+
+/** One sentence per non-reference variant: what failed, or that it passed. */
+function verdictLines(results: Results): Extract<Block, { kind: 'verdicts' }>['lines'] {
+  return results.variants.filter((v) => v.name !== results.reference).map((v) => {
+    const failed = v.verdict.checks.filter((c) => c.verdict === 'fail').map(checkText);
+    const emulated = v.latency.emulated ? ' (emulated)' : '';
+    const speed = `${v.verdict.speedup.toFixed(2)}× the reference's speed${emulated}`;
+    const verdict: VerdictWord = v.verdict.verdict;
+    const sentence = verdict === 'fail' ? `${v.name}: FAIL — ${failed.join('; ')}; ${speed}`
+      : verdict === 'pass' ? `${v.name}: PASS (${v.verdict.checks.length} checks); ${speed}`
+        : `${v.name}: no threshold applies (PSNR ${worstPsnrText(v)}); ${speed}`;
+    return { variant: v.name, sentence, verdict, facts: `worst PSNR ${worstPsnrText(v)}, ${speed}`, failed };
+  });
+}
+
+export function verdictSection(results: Results, { baseline }: RenderOptions): Section {
+  const lines = verdictLines(results);
+  const overall: VerdictWord = lines.some((l) => l.verdict === 'fail') ? 'fail' : lines.some((l) => l.verdict === 'pass') ? 'pass' : 'none';
+  const checks = checksTable(results);
+  return {
+    id: 'verdict', title: 'Verdict', blocks: [
+      { kind: 'verdicts', overall, lines },
+      { kind: 'table', table: verdictTable(results, baseline) },
+      ...(checks.rows.length ? [{ kind: 'heading', text: 'Checks' } as const, { kind: 'table', table: checks } as const] : []),
+    ],
+  };
+}
