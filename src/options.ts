@@ -60,6 +60,7 @@ export const OPTIONS = {
   data: { flag: '--data <dir>', help: 'folder of images (searched recursively: jpg, png, webp, tiff, gif)' },
   out: { flag: '--out <dir>', help: 'run directory to write (created if missing)' },
   run: { flag: '--run <dir>', help: 'run directory written by an earlier stage' },
+  config: { flag: '--config <file>', help: 'JSON file of options named as the flags (e.g. {"calibrator": "percentile", "batch-size": 4}); flags on the command line override it' },
   json: { flag: '--json', help: 'print machine-readable JSON instead of text', default: false },
   quiet: { flag: '--quiet', help: 'no progress bars', default: false },
   threads: { flag: '--threads <n>', help: 'ONNX Runtime intra-op threads (0 = all cores)', default: 0, parse: nonNegativeInt },

@@ -1,8 +1,9 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { Int8calError } from '../core/errors.js';
 import { OPTIONS, type OptionDef, type OptionKey } from '../options.js';
+import { applyConfigFile } from './config-file.js';
 import { EXIT } from './exit-codes.js';
-import { runSupervised, supervisedRunDir } from './supervise.js';
+import { runSupervised, SUPERVISED_ENV, supervisedRunDir } from './supervise.js';
 
 export { EXIT };
 
@@ -10,7 +11,7 @@ export { EXIT };
 
 /** Adds options from the one options table to a command. */
 export function addOptions(command: Command, keys: readonly OptionKey[], required: readonly OptionKey[] = []): Command {
-  for (const key of new Set(keys)) {
+  for (const key of new Set<OptionKey>([...keys, 'config'])) {
     const def = OPTIONS[key] as OptionDef;
     // Defaults are shown, not applied: the library fills them, so it can tell what the user chose.
     const shown = def.default !== undefined && typeof def.default !== 'boolean' ? ` (default: ${formatDefault(def.default)})` : '';
@@ -49,6 +50,9 @@ function formatDefault(value: unknown): string {
 export function action<A extends unknown[]>(body: (...args: A) => Promise<number | void>) {
   return async (...args: A): Promise<void> => {
     try {
+      // Commander calls an action with (...arguments, options, command).
+      const ignored = applyConfigFile(args[args.length - 2] as Record<string, unknown>, args[args.length - 1] as Command);
+      if (ignored.length && process.env[SUPERVISED_ENV] !== '1') process.stderr.write(`int8cal: warning: the config file's ${ignored.join(', ')} do not apply to this command (ignored)\n`);
       const runDir = supervisedRunDir(args);
       process.exitCode = runDir !== undefined ? await runSupervised(runDir) : (await body(...args)) ?? 0;
     } catch (error) {
