@@ -76,7 +76,7 @@ export interface Environment {
 }
 
 export type Precision = 'fp32' | 'fp16' | 'int8';
-/** Q/DQ placement of an int8 variant (DESIGN.md "Building PTQ variants"). */
+
 /** A Q/DQ placement's registry name (tensorrt, ort-cpu, …). */
 export type Placement = string;
 

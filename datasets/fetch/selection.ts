@@ -20,7 +20,7 @@ export interface Pick {
 /** Gives the extracted tree of a package (the generator fetches through the same cache). */
 export type TreeOf = (pkg: PinnedPackage) => Promise<string>;
 
-/** Scratch backgrounds that are drawings, not photos (see /work/shared/DATA.md). */
+/** Scratch backgrounds that are drawings, not photos (the team's photo notes list them). */
 export const SCRATCH_CARTOONS = ['party-room', 'room1', 'room2', 'room3', 'spotlight-stage', 'woods-and-bench', 'school2'];
 
 /** opencv-doc photos for the varied scenes (one of each near-duplicate pair: aero, leuven, graf). */

@@ -5,7 +5,7 @@
  */
 import { InternalError } from '../core/errors.js';
 import type { NumericData } from './data.js';
-import { checked, type Verdict } from '../../reports/verdict.js';
+import { checked } from '../../reports/verdict.js';
 import type { ClassificationResult } from '../../reports/metric-results.js';
 export type { ClassificationResult };
 

@@ -32,7 +32,7 @@ export interface KnownFeatureNetwork {
 }
 
 /**
- * fr-expression: DATA.md's default (faceplugin-face-recognition-js@0.0.1 `model/fr_expression.onnx`,
+ * fr-expression: the default (faceplugin-face-recognition-js@0.0.1 `model/fr_expression.onnx`,
  * a DenseNet-121-like classifier, pooled 1024-d feature = GlobalAveragePool output `1159`).
  * Its threshold 3.4 is the mean PD between the 39 evaluation photos of the samples
  * (datasets/samples/scenes/evaluation + people/evaluation, each first fitted inside 512×512)
@@ -42,7 +42,7 @@ export interface KnownFeatureNetwork {
  * visible only on close inspection. Same photos, same pipeline (mean, [min, max]):
  *   JPEG q90 1.43 [0.65, 2.91] · q50 3.43 [1.31, 7.05] · q10 10.04 [3.76, 22.6]
  *   blur σ2 10.10 [5.08, 17.1] · a different photo 26.5
- * (DATA.md's 12-photo figures agree: q90 0.79, q50 3.09, q10 10.65, σ2 12.36, other 25.65.)
+ * (The team's 12-photo measurement agrees: q90 0.79, q50 3.09, q10 10.65, σ2 12.36, other 25.65.)
  * Caveat — PD depends on the output's resolution: the same JPEG q50 scores higher on small
  * images (8 scene photos fitted inside 224 / 320 / 512 px: 5.84 / 3.95 / 2.51), because
  * artefacts are larger relative to the content and bilinear downscaling to 224 hides less.
@@ -73,7 +73,7 @@ export const KNOWN_FEATURE_NETWORKS: readonly KnownFeatureNetwork[] = [
   },
 ];
 
-/** The default PD network (DATA.md). */
+/** The default PD network. */
 export const DEFAULT_FEATURE_NETWORK_ID = 'fr-expression';
 
 export function knownFeatureNetwork(id: string): KnownFeatureNetwork | undefined {

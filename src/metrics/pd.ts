@@ -21,18 +21,18 @@
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Int8calError, InternalError, invalidParameter } from '../core/errors.js';
-import type { Engine, HostTensor } from '../engines/engine.js';
+import type { Engine } from '../engines/engine.js';
 import { createEngine } from '../engines/registry.js';
 import { loadModel, encodeModel } from '../onnx/model-file.js';
 import { withExtraOutputs } from '../onnx/graph.js';
-import { autoRange, imageAt, isImageLike, toRgbPixels, type ImagePlanes, type ValueRange } from './image-output.js';
+import { toRgbPixels, type ImagePlanes, type ValueRange } from './image-output.js';
 import {
   DEFAULT_FEATURE_NETWORK_ID, KNOWN_FEATURE_NETWORKS, knownFeatureNetwork, recognizeFeatureNetwork, thresholdApplies,
   type FeatureInputSpec, type KnownFeatureNetwork,
 } from './pd-networks.js';
-import { summarize, type Summary } from './stats.js';
-import { countNonFiniteMismatches, type NumericData } from './data.js';
-import { checked, type Verdict } from '../../reports/verdict.js';
+import { summarize } from './stats.js';
+import { type NumericData } from './data.js';
+import { checked } from '../../reports/verdict.js';
 import type { PdResult } from '../../reports/metric-results.js';
 export type { PdResult };
 
@@ -234,44 +234,4 @@ function networkInput(engine: Engine, file: string, spec: Partial<FeatureInputSp
     });
   }
   return { name: input.name, layout, width, height, scale, mean, std };
-}
-
-export interface PerceptualDistanceOptions {
-  /** Value range of the outputs (default: judged from each reference image, see `autoRange`). */
-  range?: ValueRange;
-  channelOrder?: 'rgb' | 'bgr';
-}
-
-/**
- * PD for one image-like output of one variant: `add(ref, test)` per batch, through a feature
- * network. It embeds the reference each time; to embed each fp32 output once for several
- * variants, call `network.embed` yourself and feed `network.accumulator()`s.
- */
-export class PerceptualDistance {
-  readonly #acc: PdAccumulator;
-
-  constructor(readonly network: FeatureNetwork, readonly options: PerceptualDistanceOptions = {}) {
-    this.#acc = network.accumulator();
-  }
-
-  async add(ref: HostTensor, test: HostTensor): Promise<void> {
-    if (!isImageLike(ref.dims)) throw new InternalError(`PD of a non-image output [${ref.dims.join(', ')}]`);
-    if (ref.dims.join() !== test.dims.join()) throw new InternalError(`PD of outputs shaped [${ref.dims.join(', ')}] and [${test.dims.join(', ')}]`);
-    for (let n = 0; n < ref.dims[0]!; n++) {
-      const r = imageAt(ref.data as NumericData, ref.dims, n);
-      const t = imageAt(test.data as NumericData, test.dims, n);
-      if (countNonFiniteMismatches(r.data, t.data) > 0) {
-        this.#acc.addBroken();
-        continue;
-      }
-      const range = this.options.range ?? autoRange(r.data);
-      const er = await this.network.embed(r, range, this.options.channelOrder);
-      const et = await this.network.embed(t, range, this.options.channelOrder);
-      this.#acc.add(er, et);
-    }
-  }
-
-  result(): PdResult {
-    return this.#acc.result();
-  }
 }

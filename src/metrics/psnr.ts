@@ -1,5 +1,5 @@
 /**
- * PSNR per output, pooled over the evaluation set (DESIGN.md "Evaluation and metrics"):
+ * PSNR per output, pooled over the evaluation set:
  * 10·log10(peak² / MSE), MSE over every element of every image, peak = max |ref| over every
  * image. Per-image PSNR (same set-wide peak, the image's own MSE) only ranks the worst images.
  *
@@ -12,7 +12,7 @@
  */
 import { InternalError } from '../core/errors.js';
 import { nonFiniteMismatch, splitImages, type NumericData } from './data.js';
-import { checked, type Verdict } from '../../reports/verdict.js';
+import { checked } from '../../reports/verdict.js';
 import { fromDecibels, toDecibels, type Decibels } from '../../reports/decibels.js';
 import type { PsnrResult } from '../../reports/metric-results.js';
 export type { PsnrResult };

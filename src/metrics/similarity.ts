@@ -7,9 +7,9 @@
  * in the variant's verdict (gates.ts); the reports mark the numbers as over the finite pairs.
  */
 import { InternalError } from '../core/errors.js';
-import { summarize, type Summary } from './stats.js';
+import { summarize } from './stats.js';
 import { nonFiniteMismatch, splitImages, type NumericData } from './data.js';
-import { checked, type Verdict } from '../../reports/verdict.js';
+import { checked } from '../../reports/verdict.js';
 import type { SimilarityResult } from '../../reports/metric-results.js';
 export type { SimilarityResult };
 

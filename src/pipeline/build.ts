@@ -11,7 +11,7 @@ import { defaultOf } from '../options.js';
 import type { ProgressCallback, WarningCallback } from '../core/progress.js';
 import { checkCalibration } from '../run/check.js';
 import { readRunJson, removeRunFiles, writeRunJson } from '../run/files.js';
-import { runPath, RUN_FILES, type RunFile } from '../run/layout.js';
+import { runPath, RUN_FILES } from '../run/layout.js';
 import { lockRun } from '../run/lock.js';
 
 import { BUILD_PRECISIONS, type BuildPrecision } from '../onnx/precisions.js';

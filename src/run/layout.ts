@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-/** File names inside a run directory (DESIGN.md "The house"). Every stage reads and writes these. */
+/** File names inside a run directory (README "The run directory"). Every stage reads and writes these. */
 export const RUN_FILES = {
   run: 'run.json',
   fp32: 'model.fp32.onnx',

@@ -1,6 +1,6 @@
 /**
  * The whole pipeline on the real sample models and photos, each calibrated on its own domain
- * and evaluated on photos not used for calibration (DATA.md) — and the accuracy floors of the
+ * and evaluated on photos not used for calibration — and the accuracy floors of the
  * build issue, read from results.json.
  */
 import test from 'node:test';

@@ -6,12 +6,12 @@
  * agreement (F1 1).
  */
 import { InternalError } from '../../core/errors.js';
-import { checked, type Verdict } from '../../../reports/verdict.js';
+import { checked } from '../../../reports/verdict.js';
 import { iou, type Detection } from './boxes.js';
 import type { MatchCounts, DetectionMatchResult } from '../../../reports/metric-results.js';
 export type { MatchCounts, DetectionMatchResult };
 
-/** DESIGN.md: detections agree with fp32 when they overlap by IoU ≥ 0.5. */
+/** Detections agree with fp32 when they overlap by IoU ≥ 0.5. */
 export const MATCH_IOU = 0.5;
 
 /** Greedy matching of `predicted` to `reference` at `iouThreshold`; `matches[i]` = reference index of predicted i or -1. */

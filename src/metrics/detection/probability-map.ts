@@ -4,9 +4,9 @@
  * (Σ intersections / Σ unions) and per image; two empty maps agree perfectly (IoU 1).
  */
 import { InternalError } from '../../core/errors.js';
-import { summarize, type Summary } from '../stats.js';
+import { summarize } from '../stats.js';
 import type { NumericData } from '../data.js';
-import { checked, type Verdict } from '../../../reports/verdict.js';
+import { checked } from '../../../reports/verdict.js';
 import type { ProbabilityMapResult } from '../../../reports/metric-results.js';
 export type { ProbabilityMapResult };
 

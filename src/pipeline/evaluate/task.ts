@@ -3,7 +3,6 @@ import type { HostTensor } from '../../engines/engine.js';
 import type { TensorInfo } from '../../onnx/graph.js';
 import type { Geometry } from '../../../datasets/images/index.js';
 import { decodeDetections, nms, toSourcePixels, type BoxFormat, type Detection } from '../../metrics/detection/index.js';
-import { isImageLike } from '../../metrics/image-output.js';
 import type { Task } from '../../../reports/results-schema.js';
 
 export interface DetectionSpec {
@@ -73,9 +72,3 @@ export function detectionsOf(outputs: Record<string, HostTensor>, spec: Detectio
     .map((d) => toSourcePixels(d, geometry, normalized ? input : undefined));
 }
 
-/** Outputs PD applies to: image-like ones (N×1|3×H×W). */
-export const imageLikeOutputs = (outputs: readonly TensorInfo[], dimsOf: (name: string) => readonly number[] | undefined): string[] =>
-  outputs.map((o) => o.name).filter((name) => {
-    const dims = dimsOf(name);
-    return dims !== undefined && isImageLike(dims);
-  });
