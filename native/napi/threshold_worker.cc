@@ -43,15 +43,11 @@ ThresholdBaton parseArgs(const Napi::CallbackInfo& info) {
     throw Napi::TypeError::New(env, "method must be \"entropy\", \"percentile\" or \"mse\"");
   }
   baton.param = info[3].IsNumber() ? info[3].As<Napi::Number>().DoubleValue() : 0;
-  if (baton.method == Method::kPercentile && !(baton.param > 0 && baton.param <= 100)) {
-    throw Napi::RangeError::New(env, "percentile must be in (0, 100]");
-  }
+  // The argument rules (finite counts, percentile range) are checked in src/core/native.ts with
+  // the user-facing messages; here only what keeps the search inside its buffer.
   const size_t minBins = baton.method == Method::kEntropy ? kStartBin : baton.method == Method::kMse ? kStartBin + 1 : 1;
   if (baton.counts.size() < minBins) {
     throw Napi::RangeError::New(env, "counts must have at least " + std::to_string(minBins) + " bins");
-  }
-  for (double c : baton.counts) {
-    if (!(c >= 0) || !std::isfinite(c)) throw Napi::RangeError::New(env, "counts must be finite and >= 0");
   }
   return baton;
 }
