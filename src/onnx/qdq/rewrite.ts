@@ -21,97 +21,127 @@ export interface RewriteResult {
 }
 
 export function rewrite(plan: PlanBuilder): RewriteResult {
-  const { index } = plan;
-  const graph = index.graph;
-  const namer = new Namer(graph);
-  const initializers: TensorProto[] = [];
-  let quantizeLinear = 0;
-  let dequantizeLinear = 0;
+  return new Rewriter(plan).run();
+}
 
-  /** Q → DQ for each quantized activation, created lazily where the tensor is produced. */
-  const dequantized = new Map<string, string>();
-  const qdqNodes = (tensor: string): NodeProto[] => {
-    const params = plan.scales.params(tensor);
+/** One rewrite of one plan: the names taken and initializers made so far. */
+class Rewriter {
+  readonly #index: PlanBuilder['index'];
+  readonly #namer: Namer;
+  readonly #initializers: TensorProto[] = [];
+  /** Activation → its DequantizeLinear output, made where the tensor is produced. */
+  readonly #dequantized = new Map<string, string>();
+  /** Offline-quantized constants, shared by uses with the same tensor, axis and kind. */
+  readonly #weightOutputs = new Map<string, string>();
+  #quantizeLinear = 0;
+  #dequantizeLinear = 0;
+
+  constructor(private readonly plan: PlanBuilder) {
+    this.#index = plan.index;
+    this.#namer = new Namer(plan.index.graph);
+  }
+
+  run(): RewriteResult {
+    const graph = this.#index.graph;
+    const weightUses = new Map<NodeProto, WeightUse[]>();
+    for (const w of this.plan.weights) weightUses.set(w.node, [...(weightUses.get(w.node) ?? []), w]);
+    const nodes: NodeProto[] = [];
+    for (const input of graph.input ?? []) {
+      if (input.name && this.plan.activations.has(input.name) && this.#index.graphInputs.has(input.name)) nodes.push(...this.#qdqNodes(input.name));
+    }
+    for (const node of this.#index.nodes) {
+      const uses = weightUses.get(node) ?? [];
+      for (const w of uses) nodes.push(...this.#weightNodes(w));
+      nodes.push({ ...node, input: (node.input ?? []).map((name, i) => this.#inputOf(node, name, i, uses)) });
+      for (const out of node.output ?? []) if (out && this.plan.activations.has(out)) nodes.push(...this.#qdqNodes(out));
+    }
+    const rewritten: GraphProto = {
+      ...graph,
+      node: nodes,
+      initializer: [...(graph.initializer ?? []), ...this.#initializers],
+      // Initializers listed as inputs (IR < 4 style) would not be constants for the runtime.
+      input: (graph.input ?? []).filter((i) => this.#index.graphInputs.has(i.name ?? '')),
+    };
+    return {
+      graph: withoutDeadConstants(rewritten, graph),
+      quantizeLinear: this.#quantizeLinear, dequantizeLinear: this.#dequantizeLinear, quantizedWeights: this.#weightOutputs.size,
+    };
+  }
+
+  /** What input `i` of `node` reads after the rewrite: a dequantized weight or activation, or the float tensor. */
+  #inputOf(node: NodeProto, name: string, i: number, uses: readonly WeightUse[]): string {
+    const weight = uses.find((w) => w.input === i);
+    if (weight) return this.#weightOutputs.get(weightKey(weight))!;
+    const rewired = this.plan.activations.get(name);
+    // Excluded nodes always read the float tensor.
+    const reads = rewired === 'all' ? !this.plan.isExcluded(node) : rewired?.some((u) => u.node === node && u.input === i);
+    if (!reads) return name;
+    const dq = this.#dequantized.get(name);
+    if (!dq) throw new InternalError(`tensor ${name} is read before it is quantized`);
+    return dq;
+  }
+
+  /** Q → DQ for a quantized activation. */
+  #qdqNodes(tensor: string): NodeProto[] {
+    const params = this.plan.scales.params(tensor);
     if (!params) throw new InternalError(`tensor ${tensor} was quantized without a scale`);
+    const namer = this.#namer;
     const scale = namer.take(`${tensor}_scale`);
     const zeroPoint = namer.take(`${tensor}_zero_point`);
-    initializers.push(float32Tensor(scale, [params.scale], []), zeroPointTensor(zeroPoint, params, []));
+    this.#initializers.push(float32Tensor(scale, [params.scale], []), zeroPointTensor(zeroPoint, params, []));
     const q = namer.take(`${tensor}_quantized`);
     const dq = namer.take(`${tensor}_dequantized`);
-    dequantized.set(tensor, dq);
-    quantizeLinear++;
-    dequantizeLinear++;
+    this.#dequantized.set(tensor, dq);
+    this.#quantizeLinear++;
+    this.#dequantizeLinear++;
     return [
       makeNode({ opType: 'QuantizeLinear', name: namer.take(`${tensor}_QuantizeLinear`), inputs: [tensor, scale, zeroPoint], outputs: [q] }),
       makeNode({ opType: 'DequantizeLinear', name: namer.take(`${tensor}_DequantizeLinear`), inputs: [q, scale, zeroPoint], outputs: [dq] }),
     ];
-  };
+  }
 
-  /** Offline-quantized constants, shared by uses with the same tensor, axis and kind. */
-  const weightOutputs = new Map<string, string>();
-  const weightKey = (w: WeightUse) => `${w.node.input![w.input]}\u0000${w.axis ?? ''}\u0000${w.kind}`;
-  const weightNodes = (w: WeightUse): NodeProto[] => {
+  /** The quantized constant + DequantizeLinear of a weight use (none when an equal use made it). */
+  #weightNodes(w: WeightUse): NodeProto[] {
     const key = weightKey(w);
-    if (weightOutputs.has(key)) return [];
+    if (this.#weightOutputs.has(key)) return [];
     const source = w.node.input![w.input]!;
-    const tensor = index.constants.get(source);
+    const tensor = this.#index.constants.get(source);
     if (!tensor) throw new InternalError(`weight ${source} is not a constant`);
-    const dims = (tensor.dims ?? []).map(Number);
+    const namer = this.#namer;
     const quantizedName = namer.take(`${source}_quantized`);
     const scale = namer.take(`${source}_scale`);
     const zeroPoint = namer.take(`${source}_zero_point`);
-    const attributes = [];
-    if (w.kind === 'weight') {
-      const q = quantizeWeight(tensor, w.axis, plan.weightLevels);
-      const scaleDims = w.axis === undefined ? [] : [q.scales.length];
-      initializers.push(int8Tensor(quantizedName, q.values, dims), float32Tensor(scale, q.scales, scaleDims),
-        int8Tensor(zeroPoint, new Int8Array(q.scales.length), scaleDims));
-      if (w.axis !== undefined) attributes.push(intAttr('axis', w.axis));
-    } else {
-      const values = floatValues(tensor);
-      const params = constantParams(values);
-      const q = Array.from(values, (v) => quantizeValue(v, params.scale, params.zeroPoint, 0, 255));
-      initializers.push(uint8Tensor(quantizedName, q, dims), float32Tensor(scale, [params.scale], []), zeroPointTensor(zeroPoint, params, []));
-    }
+    const attributes = w.kind === 'weight'
+      ? this.#weightInitializers(w, tensor, quantizedName, scale, zeroPoint)
+      : this.#constantInitializers(tensor, quantizedName, scale, zeroPoint);
     const output = namer.take(`${source}_dequantized`);
-    weightOutputs.set(key, output);
-    dequantizeLinear++;
+    this.#weightOutputs.set(key, output);
+    this.#dequantizeLinear++;
     return [makeNode({ opType: 'DequantizeLinear', name: namer.take(`${source}_DequantizeLinear`), inputs: [quantizedName, scale, zeroPoint], outputs: [output], attributes })];
-  };
-
-  const weightUses = new Map<NodeProto, WeightUse[]>();
-  for (const w of plan.weights) weightUses.set(w.node, [...(weightUses.get(w.node) ?? []), w]);
-
-  const nodes: NodeProto[] = [];
-  for (const input of graph.input ?? []) {
-    if (input.name && plan.activations.has(input.name) && index.graphInputs.has(input.name)) nodes.push(...qdqNodes(input.name));
   }
-  for (const node of index.nodes) {
-    const uses = weightUses.get(node) ?? [];
-    for (const w of uses) nodes.push(...weightNodes(w));
-    const inputs = (node.input ?? []).map((name, i) => {
-      const weight = uses.find((w) => w.input === i);
-      if (weight) return weightOutputs.get(weightKey(weight))!;
-      const rewired = plan.activations.get(name);
-      // Excluded nodes always read the float tensor.
-      const reads = rewired === 'all' ? !plan.isExcluded(node) : rewired?.some((u) => u.node === node && u.input === i);
-      if (!reads) return name;
-      const dq = dequantized.get(name);
-      if (!dq) throw new InternalError(`tensor ${name} is read before it is quantized`);
-      return dq;
-    });
-    nodes.push({ ...node, input: inputs });
-    for (const out of node.output ?? []) if (out && plan.activations.has(out)) nodes.push(...qdqNodes(out));
+
+  /** Symmetric int8 per channel (or per tensor); returns the DequantizeLinear's attributes. */
+  #weightInitializers(w: WeightUse, tensor: TensorProto, name: string, scale: string, zeroPoint: string) {
+    const dims = (tensor.dims ?? []).map(Number);
+    const q = quantizeWeight(tensor, w.axis, this.plan.weightLevels);
+    const scaleDims = w.axis === undefined ? [] : [q.scales.length];
+    this.#initializers.push(int8Tensor(name, q.values, dims), float32Tensor(scale, q.scales, scaleDims),
+      int8Tensor(zeroPoint, new Int8Array(q.scales.length), scaleDims));
+    return w.axis !== undefined ? [intAttr('axis', w.axis)] : [];
   }
-  const rewritten: GraphProto = {
-    ...graph,
-    node: nodes,
-    initializer: [...(graph.initializer ?? []), ...initializers],
-    // Initializers listed as inputs (IR < 4 style) would not be constants for the runtime.
-    input: (graph.input ?? []).filter((i) => index.graphInputs.has(i.name ?? '')),
-  };
-  return { graph: withoutDeadConstants(rewritten, graph), quantizeLinear, dequantizeLinear, quantizedWeights: weightOutputs.size };
+
+  /** A constant operand of an integer op (uint8, per tensor). */
+  #constantInitializers(tensor: TensorProto, name: string, scale: string, zeroPoint: string) {
+    const dims = (tensor.dims ?? []).map(Number);
+    const values = floatValues(tensor);
+    const params = constantParams(values);
+    const q = Array.from(values, (v) => quantizeValue(v, params.scale, params.zeroPoint, 0, 255));
+    this.#initializers.push(uint8Tensor(name, q, dims), float32Tensor(scale, [params.scale], []), zeroPointTensor(zeroPoint, params, []));
+    return [];
+  }
 }
+
+const weightKey = (w: WeightUse) => `${w.node.input![w.input]}\u0000${w.axis ?? ''}\u0000${w.kind}`;
 
 function zeroPointTensor(name: string, params: ActivationParams, dims: number[]): TensorProto {
   return params.type === 'int8' ? int8Tensor(name, [params.zeroPoint], dims) : uint8Tensor(name, [params.zeroPoint], dims);
