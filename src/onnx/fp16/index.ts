@@ -35,31 +35,48 @@ export function buildFp16(model: ModelProto): ModelProto {
     used.add(name);
     return name;
   };
-  const types = inferElementTypes(graph);
-  const isFloat = (name: string) => types.get(name) === DataType.FLOAT;
-  const graphOutputs = new Set((graph.output ?? []).map((o) => o.name ?? ''));
-
   const parameters = parameterTensors(graph);
-  const weights = new Set((graph.initializer ?? [])
+  const weights = storeWeightsAsFp16(graph, parameters, take);
+  const result: GraphProto = {
+    ...graph,
+    node: [...weights.castNodes, ...roundActivations(graph, parameters, take)],
+    initializer: weights.initializers,
+    input: (graph.input ?? []).filter((i) => !weights.names.has(i.name ?? '')),
+  };
+  return { ...model, graph: result };
+}
+
+type TakeName = (base: string) => string;
+
+/** float32 weights (not op parameters) stored as float16, each Cast back to its float32 name. */
+function storeWeightsAsFp16(graph: GraphProto, parameters: ReadonlySet<string>, take: TakeName) {
+  const names = new Set((graph.initializer ?? [])
     .filter((t) => t.name && t.dataType === DataType.FLOAT && elementCount(t) > 0 && !parameters.has(t.name))
     .map((t) => t.name!));
   const initializers: TensorProto[] = [];
   const castNodes: NodeProto[] = [];
   for (const t of graph.initializer ?? []) {
-    if (!t.name || !weights.has(t.name)) { initializers.push(t); continue; }
+    if (!t.name || !names.has(t.name)) { initializers.push(t); continue; }
     const stored = take(`${t.name}_fp16`);
     const values = Float32Array.from(floatValues(t), (v) => Math.max(-FP16_MAX, Math.min(FP16_MAX, v)));
     initializers.push(float16Tensor(stored, values, (t.dims ?? []).map(Number)));
     castNodes.push(cast(take(`${t.name}_to_float32`), stored, t.name, DataType.FLOAT));
   }
+  return { names, initializers, castNodes };
+}
 
-  /** Rounds `tensor` through float16; consumers read the returned name. */
+/** The graph's nodes with every float32 activation rounded through float16 where it is produced. */
+function roundActivations(graph: GraphProto, parameters: ReadonlySet<string>, take: TakeName): NodeProto[] {
+  const types = inferElementTypes(graph);
+  const isFloat = (name: string) => types.get(name) === DataType.FLOAT;
+  const graphOutputs = new Set((graph.output ?? []).map((o) => o.name ?? ''));
+  /** Consumers of a rounded tensor read the rounded name. */
   const renamed = new Map<string, string>();
   const round = (tensor: string, rounded: string): NodeProto[] => {
     const half = take(`${tensor}_fp16`);
     return [cast(take(`${tensor}_round_to_fp16`), tensor, half, DataType.FLOAT16), cast(take(`${tensor}_back_to_fp32`), half, rounded, DataType.FLOAT)];
   };
-  const nodes: NodeProto[] = [...castNodes];
+  const nodes: NodeProto[] = [];
   const initializerNames = new Set((graph.initializer ?? []).map((t) => t.name));
   for (const input of graph.input ?? []) {
     const name = input.name ?? '';
@@ -69,7 +86,6 @@ export function buildFp16(model: ModelProto): ModelProto {
     nodes.push(...round(name, rounded));
   }
   for (const node of topologicalOrder(graph)) {
-    const inputs = (node.input ?? []).map((n) => renamed.get(n) ?? n);
     const outputs = [...(node.output ?? [])];
     const after: NodeProto[] = [];
     outputs.forEach((out, i) => {
@@ -85,15 +101,9 @@ export function buildFp16(model: ModelProto): ModelProto {
         after.push(...round(out, rounded));
       }
     });
-    nodes.push({ ...node, input: inputs, output: outputs }, ...after);
+    nodes.push({ ...node, input: (node.input ?? []).map((n) => renamed.get(n) ?? n), output: outputs }, ...after);
   }
-  const result: GraphProto = {
-    ...graph,
-    node: nodes,
-    initializer: initializers,
-    input: (graph.input ?? []).filter((i) => !weights.has(i.name ?? '')),
-  };
-  return { ...model, graph: result };
+  return nodes;
 }
 
 function cast(name: string, input: string, output: string, to: number): NodeProto {
