@@ -150,7 +150,7 @@ async function calibrateAndBuild(c: LatencyModel, scratch: string, images: numbe
 
 /** A deterministic input of the size calibration used. */
 function inputFeed(manifest: RunManifest): Record<string, ort.Tensor> {
-  const p = manifest.preprocessing;
+  const p = manifest.preprocessing!; // bench runs calibrate from images
   const dims = p.layout === 'NHWC' ? [1, p.height, p.width, p.channels] : [1, p.channels, p.height, p.width];
   const data = new Float32Array(dims.reduce((a, b) => a * b, 1));
   for (let i = 0; i < data.length; i++) data[i] = Math.sin(i * 12.9898) * 1.5;
@@ -194,7 +194,7 @@ async function timeVariants(c: LatencyModel, run: string, peers: readonly PeerMo
       }
     }
     const tests = new Map([...sessions].filter(([name]) => name !== 'fp32'));
-    const psnr = await psnrVsFp32(sessions.get('fp32')!, tests, files, manifest.preprocessing, manifest.input);
+    const psnr = await psnrVsFp32(sessions.get('fp32')!, tests, files, manifest.preprocessing!, manifest.input);
     for (const e of entries) if (psnr.has(e.variant)) e.psnr = psnr.get(e.variant);
     const times = await interleave(timed, sessions, inputFeed(manifest), iterations, options.warmup ?? 5);
     const fp32 = quantile(times.get('fp32')!, 0.5);

@@ -61,7 +61,7 @@ export async function quantizeStatic(job: QuantizeStaticJob): Promise<PeerModel[
   const files = manifest.calibration.images.map((f) => join(manifest.calibration.data, f));
   const npy = join(job.scratch, 'peer-calibration.npy');
   // Batch 1: ORT's calibrators stack per-batch outputs and fail on a short last batch.
-  await dumpTensors(files, manifest.preprocessing, 1, false, npy);
+  await dumpTensors(files, manifest.preprocessing!, 1, false, npy);
   const models: PeerModel[] = [];
   try {
     for (const v of variants) {

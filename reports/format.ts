@@ -4,6 +4,7 @@
  */
 import { fromDecibels, type Decibels } from './decibels.js';
 import type { Direction } from './verdict.js';
+import type { SpeedComparison } from './metric-results.js';
 
 export const DASH = '—';
 
@@ -54,4 +55,25 @@ export function delta(current: number | Decibels | undefined, baseline: number |
   const scale = Math.max(Math.abs(c), Math.abs(b));
   if (Math.abs(d) <= 1e-9 * scale) return { text: '±0', trend: 'same' };
   return { text: `${d > 0 ? '+' : '−'}${num(Math.abs(d), 3)}${unit}`, trend };
+}
+
+/**
+ * A variant's speed against the reference, worded only where results.json says the evidence
+ * allows (speed.word): "1.85× faster", "1.30× slower", "same speed (latency 0.98×, noise ±6.0 %)";
+ * otherwise the numbers only: "latency 0.95× the reference's (12 runs: too few to tell)".
+ * Results written before speed words existed (no `speed`) get the numbers only too.
+ */
+export function speedPhrase(speed: SpeedComparison | undefined, speedup: number): string {
+  const ratio = speed?.latencyRatio ?? (speedup > 0 ? 1 / speedup : NaN);
+  if (!Number.isFinite(ratio)) return '';
+  switch (speed?.word) {
+    case 'faster':
+      return `${(1 / ratio).toFixed(2)}× faster`;
+    case 'slower':
+      return `${ratio.toFixed(2)}× slower`;
+    case 'same speed':
+      return `same speed (latency ${ratio.toFixed(2)}×, noise ±${(speed.noise * 100).toFixed(1)} %)`;
+    default:
+      return `latency ${ratio.toFixed(2)}× the reference's${speed ? ` (${speed.runs} runs: too few to tell)` : ''}`;
+  }
 }

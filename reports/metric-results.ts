@@ -60,8 +60,25 @@ export interface LatencyStats {
   p90: number;
   p99: number;
   max: number;
+  /** Median absolute deviation from p50, ms: the run-to-run noise, robust to outliers (absent in results written before it). */
+  mad?: number;
   /** Images per run (batch size) × 1000 / mean ms. */
   imagesPerSecond: number;
+}
+
+export const SPEED_WORDS = ['faster', 'slower', 'same speed'] as const;
+export type SpeedWord = (typeof SPEED_WORDS)[number];
+
+/** A variant's latency against the reference's, and whether the evidence allows a speed word (src/metrics/speed.ts). */
+export interface SpeedComparison {
+  /** Variant p50 ÷ reference p50: below 1 is faster. */
+  latencyRatio: number;
+  /** Twice the relative median absolute deviation (MAD ÷ p50) of the slower one's runs: the noise band around 1. */
+  noise: number;
+  /** Timed runs behind it (the fewer of the two). */
+  runs: number;
+  /** Absent with fewer than 20 runs: the numbers only. */
+  word?: SpeedWord;
 }
 
 export interface ClassificationResult {

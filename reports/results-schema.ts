@@ -5,7 +5,7 @@
  * Metric results are the metrics' own result objects (value, threshold, verdict together).
  */
 import type { Direction, Verdict } from './verdict.js';
-import type { ApResult, ClassificationResult, DetectionMatchResult, LatencyStats, PdResult, ProbabilityMapResult, PsnrResult, SimilarityResult, TensorCalibration, TensorFlag } from './metric-results.js';
+import type { ApResult, ClassificationResult, DetectionMatchResult, LatencyStats, PdResult, SpeedComparison, ProbabilityMapResult, PsnrResult, SimilarityResult, TensorCalibration, TensorFlag } from './metric-results.js';
 import type { Decibels } from './decibels.js';
 
 export const RESULTS_SCHEMA = 'int8cal/results';
@@ -165,6 +165,8 @@ export interface VariantVerdict {
   checks: VerdictCheck[];
   /** Reference p50 latency / this variant's p50 (1 for the reference). */
   speedup: number;
+  /** Whether the difference is more than noise (src/metrics/speed.ts); absent for the reference and in results written before it. */
+  speed?: SpeedComparison;
 }
 
 export interface CalibrationSummary {

@@ -4,7 +4,7 @@
  */
 import { fromDecibels, type Decibels } from './decibels.js';
 import type { Verdict } from './verdict.js';
-import { DASH, db, delta, ms, num, percent, times, type Delta } from './format.js';
+import { DASH, db, delta, ms, num, percent, speedPhrase, times, type Delta } from './format.js';
 import type { CalibrationSummary, OutputMetrics, Results, VariantResult, VerdictCheck } from './results-schema.js';
 
 export interface Cell {
@@ -194,10 +194,12 @@ export function latencyTable(results: Results, baseline?: Results): Table {
       numeric(ms(l.mean)),
       numeric(num(l.imagesPerSecond, 4), b && delta(l.imagesPerSecond, b.imagesPerSecond, 'min')),
       numeric(times(v.verdict.speedup)),
+      text(v.name === results.reference ? 'reference' : speedPhrase(v.verdict.speed, v.verdict.speedup)),
+      numeric(ms(l.mad)),
       numeric(String(l.count)),
     ];
   });
-  return { columns: ['Variant', 'p50', 'p90', 'p99', 'Mean', 'Images/s', 'Speed-up', 'Runs'], rows };
+  return { columns: ['Variant', 'p50', 'p90', 'p99', 'Mean', 'Images/s', 'Speed-up', 'Speed vs reference', 'MAD', 'Runs'], rows };
 }
 
 export function worstImagesTable(results: Results): Table {

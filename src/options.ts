@@ -1,5 +1,5 @@
 import { CALIBRATOR_NAMES } from '../calibrators/registry.js';
-import { CHANNEL_ORDERS, LAYOUTS, PRESET_NAMES, RESIZE_MODES } from '../datasets/images/preprocessing.js';
+import { ALPHA_MODES, ANCHORS, CHANNEL_ORDERS, COLOR_MODES, LAYOUTS, PRESET_NAMES, RESIZE_MODES } from '../datasets/images/preprocessing.js';
 import { TASKS } from '../reports/results-schema.js';
 import { invalidParameter } from './core/errors.js';
 import { HISTOGRAM_MODES } from './core/native.js';
@@ -57,7 +57,7 @@ export const byteSize = (raw: string, name: string): number => {
 export const OPTIONS = {
   // inputs and outputs
   model: { flag: '--model <file>', help: 'ONNX model (fp32) to quantize' },
-  data: { flag: '--data <dir>', help: 'folder of images (searched recursively: jpg, png, webp, tiff, gif)' },
+  data: { flag: '--data <dir|file>', help: 'folder of images (searched recursively: jpg, png, webp, tiff, gif), or a .npy/.npz of input tensors [N, ...] (a .npz: one array per model input, named after it; needed for several inputs)' },
   out: { flag: '--out <dir>', help: 'run directory to write (created if missing)' },
   run: { flag: '--run <dir>', help: 'run directory written by an earlier stage' },
   config: { flag: '--config <file>', help: 'JSON file of options named as the flags (e.g. {"calibrator": "percentile", "batch-size": 4}); flags on the command line override it' },
@@ -66,14 +66,23 @@ export const OPTIONS = {
   threads: { flag: '--threads <n>', help: 'ONNX Runtime intra-op threads (0 = all cores)', default: 0, parse: nonNegativeInt },
   // images → tensors
   input: { flag: '--input <name>', help: 'model input that receives the images (required when the model has several)' },
-  preset: { flag: '--preset <name>', help: 'preprocessing preset', choices: PRESET_NAMES },
-  size: { flag: '--size <WxH>', help: 'network input size, e.g. 640x640 (required when the model input has dynamic H/W)' },
+  preset: { flag: '--preset <name>', help: 'preprocessing preset (inspect says which one int8cal picks and why)', choices: PRESET_NAMES },
+  size: { flag: '--size <WxH>', help: 'network input size, e.g. 640x640 (required when the model input has dynamic H/W; with --resize fit, the box images are fitted in)' },
   layout: { flag: '--layout <layout>', help: 'tensor layout (inferred from the model input when static)', choices: LAYOUTS },
-  resize: { flag: '--resize <mode>', help: 'how images are fitted to the input size', choices: RESIZE_MODES },
-  mean: { flag: '--mean <values>', help: 'per-channel mean subtracted after scaling, e.g. 0.485,0.456,0.406 or 127' },
-  std: { flag: '--std <values>', help: 'per-channel std divided after subtracting the mean' },
-  scale: { flag: '--scale <x>', help: 'pixel multiplier applied first, e.g. 1/255' },
+  resize: {
+    flag: '--resize <mode>',
+    help: 'how images are fitted to the input size: stretch, letterbox (fit inside, pad), crop (cover, crop), fit (fit inside keeping the aspect, no padding: the tensor takes the fitted size; models with dynamic H/W, one image per batch)',
+    choices: RESIZE_MODES,
+  },
+  anchor: { flag: '--anchor <where>', help: 'letterbox/crop: centre the image, or put it at the top-left corner (YOLOX pads only right and bottom)', choices: ANCHORS },
+  padValue: { flag: '--pad-value <v>', help: 'letterbox border, as a 0-255 pixel value before scale/mean/std (yolo presets: 114)' },
+  cropFraction: { flag: '--crop-fraction <f>', help: 'crop: the image covers size/f before the crop (torchvision 0.875: 224 from 256; 1 = crop the short side exactly)' },
+  mean: { flag: '--mean <values>', help: 'per-channel mean subtracted after scaling, in the units of pixel x scale, e.g. 0.485,0.456,0.406 (scale 1/255) or 127 (--scale 1)' },
+  std: { flag: '--std <values>', help: 'per-channel std divided after subtracting the mean, in the same units as --mean' },
+  scale: { flag: '--scale <x>', help: 'pixel multiplier applied first, e.g. 1/255 or 1 (pixels stay 0-255)' },
   channelOrder: { flag: '--channel-order <order>', help: 'channel order the model expects', choices: CHANNEL_ORDERS },
+  color: { flag: '--color <mode>', help: 'gray: the image\'s luminance in every colour channel (models trained on grey scans); 1-channel inputs are always gray', choices: COLOR_MODES },
+  alpha: { flag: '--alpha <mode>', help: '4-channel inputs: keep = the image\'s alpha (255 where it has none), opaque = 255 everywhere; the alpha channel is alpha x scale, without mean/std', choices: ALPHA_MODES },
   skipBadImages: { flag: '--skip-bad-images', help: 'skip undecodable images with a warning instead of failing', default: false },
   // calibration
   calibrator: {
@@ -137,7 +146,7 @@ export const OPTIONS = {
   pdThreshold: { flag: '--pd-threshold <x>', help: 'PD pass threshold (default: the known network\'s; 12 for InceptionV3 pool features)', parse: finiteNumber },
   failOn: { flag: '--fail-on <gates>', help: 'exit non-zero when a gate fails, e.g. "psnr<30,pd>3,top1<0.95" (for CI)' },
   baseline: { flag: '--baseline <dir>', help: 'an older run directory: every metric shows its change since then' },
-  evalData: { flag: '--eval-data <dir>', help: 'folder of evaluation images, distinct from the calibration images' },
+  evalData: { flag: '--eval-data <dir|file>', help: 'folder of evaluation images, distinct from the calibration images (or a .npy/.npz of input tensors)' },
 } satisfies Record<string, OptionDef>;
 
 export type OptionKey = keyof typeof OPTIONS;

@@ -6,7 +6,7 @@
 import pLimit from 'p-limit';
 import { Int8calError, invalidParameter } from '../../src/core/errors.js';
 import type { ProgressCallback, WarningCallback } from '../../src/core/progress.js';
-import { decodeImage, ImageDecodeError, type Geometry } from './decode.js';
+import { decodeImage, ImageDecodeError, tensorSize, type Geometry } from './decode.js';
 import { imageDims, type Preprocessing } from './preprocessing.js';
 
 export const DEFAULT_CONCURRENCY = 4;
@@ -72,6 +72,7 @@ export function readBatches(
   const { batchSize, concurrency = DEFAULT_CONCURRENCY } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw invalidParameter('batchSize', 'positive integer', batchSize);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw invalidParameter('concurrency', 'positive integer', concurrency);
+  if (spec.resize === 'fit' && batchSize !== 1) throw invalidParameter('batchSize', '1 with resize fit (each image has its own size)', batchSize);
   if (files.length === 0) {
     throw new Int8calError('NO_IMAGES', 'No images to read', { hint: 'give a folder that contains images' });
   }
@@ -86,6 +87,7 @@ async function* generate(
 ): AsyncGenerator<ImageBatch, ReadSummary, undefined> {
   const { batchSize, signal } = options;
   const limit = pLimit(options.concurrency);
+  const fit = spec.resize === 'fit';
   const perImage = spec.width * spec.height * spec.channels;
   // Decodes started but not consumed, in file order; topped up as they are consumed.
   const ahead = Math.max(2 * batchSize, options.concurrency);
@@ -102,14 +104,20 @@ async function* generate(
   let done = 0;
   try {
     while (queue.length > 0 || started < files.length) {
-      let data = new Float32Array(batchSize * perImage);
+      let data: Float32Array = new Float32Array(fit ? 0 : batchSize * perImage);
+      let dims = [0, ...imageDims(spec)];
       const batch: Omit<ImageBatch, 'data' | 'dims'> = { files: [], geometry: [], skipped: [] };
       while (batch.files.length < batchSize && (queue.length > 0 || started < files.length)) {
         topUp();
         const result = await queue.shift()!;
         signal?.throwIfAborted();
         done++;
-        if (result.ok) {
+        if (result.ok && fit) {
+          data = result.data; // a batch of one image, of its own size
+          dims = [1, ...imageDims(spec, tensorSize(spec, result.geometry))];
+          batch.files.push(result.file);
+          batch.geometry.push(result.geometry);
+        } else if (result.ok) {
           data.set(result.data, batch.files.length * perImage);
           batch.files.push(result.file);
           batch.geometry.push(result.geometry);
@@ -125,11 +133,12 @@ async function* generate(
       }
       const n = batch.files.length;
       if (n === 0) break;
-      if (n < batchSize) data = data.slice(0, n * perImage);
+      if (n < batchSize && !fit) data = data.slice(0, n * perImage);
+      dims[0] = n;
       summary.images += n;
       summary.batches++;
       topUp(); // keep decoding while the consumer works on this batch
-      yield { data, dims: [n, ...imageDims(spec)], ...batch };
+      yield { data, dims, ...batch };
     }
   } finally {
     limit.clearQueue();

@@ -67,8 +67,9 @@ export class ImageDecodeError extends Int8calError {
 }
 
 /**
- * Decodes `file` to the spec: EXIF orientation applied, alpha flattened on black, grey
- * expanded to RGB (or RGB reduced to grey for 1-channel inputs), 16-bit reduced to 8-bit,
+ * Decodes `file` to the spec: EXIF orientation applied, alpha flattened on black (a 4-channel
+ * input gets it as its 4th channel instead, see `alpha`), grey expanded to RGB (or RGB reduced
+ * to grey for 1-channel inputs and `color: gray`), 16-bit reduced to 8-bit,
  * CMYK converted to sRGB, only the first frame of an animation. Any failure is an
  * Int8calError `IMAGE_DECODE` naming the file.
  */
@@ -76,11 +77,6 @@ export async function decodeImage(file: string, spec: Preprocessing, options: De
   const maxPixels = options.maxPixels ?? MAX_INPUT_PIXELS;
   if (!Number.isSafeInteger(maxPixels) || maxPixels < 1) throw invalidParameter('maxPixels', 'positive integer', maxPixels);
   const offset = options.offset ?? 0;
-  const size = spec.width * spec.height * spec.channels;
-  const out = options.into ?? new Float32Array(size);
-  if (!Number.isInteger(offset) || offset < 0 || offset + size > out.length) {
-    throw invalidParameter('offset', `an index with room for ${size} values in an array of ${out.length}`, offset);
-  }
   const bytes = await readFile(file).catch((error: unknown) => {
     throw decodeError(file, fileErrorReason(error), error);
   });
@@ -97,20 +93,32 @@ export async function decodeImage(file: string, spec: Preprocessing, options: De
   const geometry = turned ? planGeometry(meta.height, meta.width, spec) : planGeometry(meta.width, meta.height, spec);
 
   const resize = geometry.resizedWidth !== geometry.srcWidth || geometry.resizedHeight !== geometry.srcHeight;
+  const gray = spec.channels === 1 || spec.color === 'gray';
+  const withAlpha = spec.channels === 4;
+  const decodedChannels = (gray ? 1 : 3) + (withAlpha ? 1 : 0);
   const { data, info } = await runSharp(file, () => {
-    let pipeline = sharp(bytes, input).rotate().flatten({ background: { r: 0, g: 0, b: 0 } });
+    let pipeline = sharp(bytes, input).rotate();
+    // Alpha is flattened on black, except where a 4-channel input keeps it (ensureAlpha: 255 where the image has none).
+    if (!withAlpha || spec.alpha === 'opaque') pipeline = pipeline.flatten({ background: { r: 0, g: 0, b: 0 } });
+    if (withAlpha) pipeline = pipeline.ensureAlpha(1);
     if (resize) {
       pipeline = pipeline.resize(geometry.resizedWidth, geometry.resizedHeight, { fit: 'fill', kernel: spec.interpolation });
     }
     return pipeline
-      .toColourspace(spec.channels === 1 ? 'b-w' : 'srgb')
+      .toColourspace(gray ? 'b-w' : 'srgb')
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
   });
-  if (info.width !== geometry.resizedWidth || info.height !== geometry.resizedHeight || info.channels !== spec.channels) {
-    throw decodeError(file, `decoded to ${info.width}x${info.height}x${info.channels}, expected ${geometry.resizedWidth}x${geometry.resizedHeight}x${spec.channels}`);
+  if (info.width !== geometry.resizedWidth || info.height !== geometry.resizedHeight || info.channels !== decodedChannels) {
+    throw decodeError(file, `decoded to ${info.width}x${info.height}x${info.channels}, expected ${geometry.resizedWidth}x${geometry.resizedHeight}x${decodedChannels}`);
   }
-  writeTensor(data, geometry, spec, out, offset);
+  const tensor = tensorSize(spec, geometry);
+  const size = tensor.width * tensor.height * spec.channels;
+  const out = options.into ?? new Float32Array(size);
+  if (!Number.isInteger(offset) || offset < 0 || offset + size > out.length) {
+    throw invalidParameter('offset', `an index with room for ${size} values in an array of ${out.length}`, offset);
+  }
+  writeTensor(data, decodedChannels, geometry, spec, out, offset);
   return { data: out, geometry };
 }
 
@@ -122,11 +130,13 @@ export function planGeometry(srcWidth: number, srcHeight: number, spec: Preproce
   let scale = Math.min(W / srcWidth, H / srcHeight);
   let padX = 0;
   let padY = 0;
-  if (spec.resize === 'letterbox') {
+  if (spec.resize === 'letterbox' || spec.resize === 'fit') {
     resizedWidth = clamp(Math.round(srcWidth * scale), 1, W);
     resizedHeight = clamp(Math.round(srcHeight * scale), 1, H);
-    padX = Math.floor((W - resizedWidth) / 2);
-    padY = Math.floor((H - resizedHeight) / 2);
+    if (spec.resize === 'letterbox' && spec.anchor === 'center') {
+      padX = Math.floor((W - resizedWidth) / 2);
+      padY = Math.floor((H - resizedHeight) / 2);
+    }
   } else if (spec.resize === 'crop') {
     // timm/torchvision: cover floor(size / cropFraction) (224 → 256), then crop the centre.
     const coverW = Math.floor(W / spec.cropFraction + 1e-9);
@@ -134,8 +144,10 @@ export function planGeometry(srcWidth: number, srcHeight: number, spec: Preproce
     scale = Math.max(coverW / srcWidth, coverH / srcHeight);
     resizedWidth = Math.max(W, Math.floor(srcWidth * scale + 1e-9));
     resizedHeight = Math.max(H, Math.floor(srcHeight * scale + 1e-9));
-    padX = -roundHalfEven((resizedWidth - W) / 2);
-    padY = -roundHalfEven((resizedHeight - H) / 2);
+    if (spec.anchor === 'center') {
+      padX = -roundHalfEven((resizedWidth - W) / 2);
+      padY = -roundHalfEven((resizedHeight - H) / 2);
+    }
   }
   return {
     srcWidth,
@@ -150,17 +162,29 @@ export function planGeometry(srcWidth: number, srcHeight: number, spec: Preproce
   };
 }
 
-/** Places the resized 8-bit pixels (HWC) into the tensor, normalised, with the pad value around. */
-function writeTensor(pixels: Uint8Array, g: Geometry, spec: Preprocessing, out: Float32Array, offset: number): void {
-  const { width: W, height: H, channels: C } = spec;
+/** The tensor's width and height: the spec's, or with `fit` the fitted image's own. */
+export function tensorSize(spec: Preprocessing, g: Geometry): { width: number; height: number } {
+  return spec.resize === 'fit' ? { width: g.resizedWidth, height: g.resizedHeight } : { width: spec.width, height: spec.height };
+}
+
+/**
+ * Places the resized 8-bit pixels (HWC, `stride` values each: gray or RGB, then alpha) into the
+ * tensor, normalised, with the pad value around. Gray fills every colour channel; alpha (a 4th
+ * channel) is `alpha × scale`, and 255 × scale on the padding (the border is opaque).
+ */
+function writeTensor(pixels: Uint8Array, stride: number, g: Geometry, spec: Preprocessing, out: Float32Array, offset: number): void {
+  const { width: W, height: H } = tensorSize(spec, g);
+  const C = spec.channels;
+  const gray = C === 1 || spec.color === 'gray';
   const luts: Float32Array[] = [];
   const pads: number[] = [];
   const sources: number[] = [];
   for (let c = 0; c < C; c++) {
-    const normalise = (v: number): number => (v * spec.scale - spec.mean[c]!) / spec.std[c]!;
+    const alpha = c === 3;
+    const normalise = (v: number): number => (alpha ? v * spec.scale : (v * spec.scale - spec.mean[c]!) / spec.std[c]!);
     luts.push(Float32Array.from({ length: 256 }, (_, v) => normalise(v)));
-    pads.push(normalise(spec.padValue));
-    sources.push(C === 1 || spec.channelOrder === 'rgb' ? c : 2 - c);
+    pads.push(normalise(alpha ? 255 : spec.padValue));
+    sources.push(alpha ? stride - 1 : gray ? 0 : spec.channelOrder === 'rgb' ? c : 2 - c);
   }
   const plane = W * H;
   const [xStride, cStride] = spec.layout === 'NCHW' ? [1, plane] : [C, 1];
@@ -172,7 +196,7 @@ function writeTensor(pixels: Uint8Array, g: Geometry, spec: Preprocessing, out: 
       const sx = x - g.padX;
       const at = offset + y * rowStride + x * xStride;
       if (rowInside && sx >= 0 && sx < g.resizedWidth) {
-        const from = (sy * g.resizedWidth + sx) * C;
+        const from = (sy * g.resizedWidth + sx) * stride;
         for (let c = 0; c < C; c++) out[at + c * cStride] = luts[c]![pixels[from + sources[c]!]!]!;
       } else {
         for (let c = 0; c < C; c++) out[at + c * cStride] = pads[c]!;

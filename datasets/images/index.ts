@@ -7,6 +7,10 @@ export {
   RESIZE_MODES,
   CHANNEL_ORDERS,
   INTERPOLATIONS,
+  ANCHORS,
+  COLOR_MODES,
+  ALPHA_MODES,
+  CHANNEL_COUNTS,
   resolvePreprocessing,
   checkPreprocessing,
   describePreprocessing,
@@ -19,12 +23,19 @@ export {
   type ResizeMode,
   type ChannelOrder,
   type Interpolation,
+  type Anchor,
+  type ColorMode,
+  type AlphaMode,
+  type ChannelCount,
 } from './preprocessing.js';
+export { checkUnits } from './units.js';
+export { choosePreset, metadataOf, type PresetChoice } from './preset-choice.js';
 export { parseSize, parseTriple, parseNumber, parseChoice, type Size, type Triple } from './parse.js';
 export { listImages, isImageFile, IMAGE_EXTENSIONS, type ListImagesOptions } from './files.js';
 export {
   decodeImage,
   planGeometry,
+  tensorSize,
   ImageDecodeError,
   MAX_INPUT_PIXELS,
   type Geometry,

@@ -2,13 +2,14 @@ import type { Block, Section, VerdictWord } from '../blocks.js';
 import type { Results } from '../results-schema.js';
 import { checksTable, checkText, verdictTable, worstPsnrText } from '../view.js';
 import type { RenderOptions } from './options.js';
+import { speedPhrase } from '../format.js';
 
 /** One sentence per non-reference variant: what failed, or that it passed. */
 function verdictLines(results: Results): Extract<Block, { kind: 'verdicts' }>['lines'] {
   return results.variants.filter((v) => v.name !== results.reference).map((v) => {
     const failed = v.verdict.checks.filter((c) => c.verdict === 'fail').map(checkText);
     const emulated = v.latency.emulated ? ' (emulated)' : '';
-    const speed = `${v.verdict.speedup.toFixed(2)}× the reference's speed${emulated}`;
+    const speed = `${speedPhrase(v.verdict.speed, v.verdict.speedup)}${emulated}`;
     const verdict: VerdictWord = v.verdict.verdict;
     const sentence = verdict === 'fail' ? `${v.name}: FAIL — ${failed.join('; ')}; ${speed}`
       : verdict === 'pass' ? `${v.name}: PASS (${v.verdict.checks.length} checks); ${speed}`

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { evaluate } from '../pipeline/evaluate/index.js';
 import type { Results } from '../../reports/results-schema.js';
 import { fromDecibels } from '../metrics/psnr.js';
+import { speedPhrase } from '../../reports/format.js';
 import { EXIT, action, addOptions } from './action.js';
 import { cliContext } from './context.js';
 
@@ -50,18 +51,12 @@ function worstPsnrText(v: Results['variants'][number]): string {
   return `PSNR ${text}${nonFinite ? ` (${nonFinite} NaN/Inf)` : ''}`;
 }
 
-/** "1.85× faster" / "1.30× slower" than the reference (an unlabeled ×0.54 reads either way). */
-function speedText(speedup: number): string {
-  if (!(speedup > 0) || !Number.isFinite(speedup)) return '';
-  return speedup >= 1 ? `${speedup.toFixed(2)}× faster` : `${(1 / speedup).toFixed(2)}× slower`;
-}
-
 /** One line per variant: verdict, worst PSNR, speed-up. */
 export function summary(results: Results): string {
   const lines = results.variants.map((v) => {
     const psnr = v.name === results.reference ? 'reference' : worstPsnrText(v);
     const failed = v.verdict.checks.filter((c) => c.verdict === 'fail').map((c) => `${c.metric}${c.output ? `(${c.output})` : ''}`);
-    return `${v.name.padEnd(9)} ${v.verdict.verdict.padEnd(5)} ${psnr.padEnd(16)} p50 ${v.latency.p50.toFixed(1)} ms${v.latency.emulated ? ' (emulated)' : ''}${v.name === results.reference ? '' : `  ${speedText(v.verdict.speedup)}`}${failed.length ? `  failed: ${failed.join(', ')}` : ''}`;
+    return `${v.name.padEnd(9)} ${v.verdict.verdict.padEnd(5)} ${psnr.padEnd(16)} p50 ${v.latency.p50.toFixed(1)} ms${v.latency.emulated ? ' (emulated)' : ''}${v.name === results.reference ? '' : `  ${speedPhrase(v.verdict.speed, v.verdict.speedup)}`}${failed.length ? `  failed: ${failed.join(', ')}` : ''}`;
   });
   return [...lines, `wrote ${results.run}/results.json`].join('\n');
 }

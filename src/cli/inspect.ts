@@ -31,6 +31,7 @@ function render(r: InspectReport): string {
     'error' in r.preprocessing
       ? `  cannot infer: ${r.preprocessing.error}${r.preprocessing.hint ? `\n  hint: ${r.preprocessing.hint}` : ''}`
       : `  ${r.preprocessing.input}: ${r.preprocessing.description}`,
+    `  preset ${r.preprocessing.preset.preset}: ${r.preprocessing.preset.reason}`,
   ];
   return `${lines.join('\n')}\n`;
 }

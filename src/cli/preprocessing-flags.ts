@@ -1,4 +1,4 @@
 import type { OptionKey } from '../options.js';
 
 /** The image-preprocessing flags, shared by every command that reads images. */
-export const preprocessingFlags = ['preset', 'size', 'layout', 'resize', 'mean', 'std', 'scale', 'channelOrder'] as const satisfies readonly OptionKey[];
+export const preprocessingFlags = ['preset', 'size', 'layout', 'resize', 'anchor', 'padValue', 'cropFraction', 'mean', 'std', 'scale', 'channelOrder', 'color', 'alpha'] as const satisfies readonly OptionKey[];

@@ -9,4 +9,5 @@ export * from './image-output.js';
 export * from './pd-networks.js';
 export * from './pd.js';
 export * from './latency.js';
+export * from './speed.js';
 export * from './detection/index.js';

@@ -14,14 +14,16 @@ export function latencyStats(ms: readonly number[], imagesPerRun = 1): LatencySt
   if (ms.length === 0) throw invalidParameter('latency samples', 'at least one timing', '[]');
   if (ms.some((t) => !(t >= 0) || !Number.isFinite(t))) throw invalidParameter('latency samples', 'finite non-negative milliseconds', ms.find((t) => !(t >= 0) || !Number.isFinite(t)));
   const avg = mean(ms);
+  const p50 = percentile(ms, 50);
   return {
     count: ms.length,
     mean: avg,
     min: min(ms),
-    p50: percentile(ms, 50),
+    p50,
     p90: percentile(ms, 90),
     p99: percentile(ms, 99),
     max: max(ms),
+    mad: percentile(ms.map((t) => Math.abs(t - p50)), 50),
     imagesPerSecond: avg > 0 ? (imagesPerRun * 1000) / avg : 0,
   };
 }

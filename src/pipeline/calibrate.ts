@@ -1,15 +1,17 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
-import { listImages, resolvePreprocessing, type PreprocessingOptions } from '../../datasets/images/index.js';
+import { choosePreset, listImages, metadataOf, resolvePreprocessing, type Preprocessing, type PreprocessingOptions } from '../../datasets/images/index.js';
+import { isTensorFile, matchTensors, readTensorFile } from '../../datasets/tensors/index.js';
 import { ImageBatchSource } from './image-source.js';
+import { TensorBatchSource } from './tensor-source.js';
 import { writeHistogramFile } from '../run/histogram-file.js';
 import { createAmaxRule } from '../../calibrators/registry.js';
-import { BatchCalibrator } from './calibrator.js';
+import { BatchCalibrator, type BatchSource } from './calibrator.js';
 import { Int8calError } from '../core/errors.js';
 import { encodeModel } from '../onnx/model-file.js';
 import { loadModel, saveModel } from '../onnx/model-file.js';
-import { graphInputs } from '../onnx/graph.js';
+import { graphInputs, type TensorInfo } from '../onnx/graph.js';
 import { defaultOf } from '../options.js';
 import type { ProgressCallback, WarningCallback } from '../core/progress.js';
 import { DEFAULT_LINEAR_BINS, type HistogramMode } from '../core/native.js';
@@ -26,8 +28,10 @@ import { calibrationFromCache } from './calibrate-from-cache.js';
 export interface CalibrateOptions extends PreprocessingOptions {
   /** The fp32 ONNX model. */
   model: string;
-  /** Folder of calibration images (unused with `cache`). */
+  /** Folder of calibration images, or a .npy/.npz of input tensors (unused with `cache` or `source`). */
   data?: string;
+  /** Your own batches (keyed by input name, every model input) instead of `data`. */
+  source?: BatchSource;
   /** Run directory to write. */
   out: string;
   /** Model input that receives the images (when the model has several). */
@@ -75,16 +79,22 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrateSum
     const original = await loadModel(o.model);
     const threads = o.threads;
     const prepared = await prepareModel(original, threads, o.onWarning, o.model);
-    const input = selectImageInput(graphInputs(prepared.graph!), o.input, o.model);
-    checkOnlyImageInput(graphInputs(prepared.graph!), input, o.model);
-    const preprocessing = resolvePreprocessing(input, o);
+    const modelInputs = graphInputs(prepared.graph!);
+    const direct = o.source !== undefined || (o.data !== undefined && isTensorFile(o.data));
+    const input = direct ? (o.input !== undefined ? selectImageInput(modelInputs, o.input, o.model) : modelInputs[0]!) : selectImageInput(modelInputs, o.input, o.model);
+    if (!direct) checkOnlyImageInput(modelInputs, input, o.model);
+    const preprocessing = direct ? undefined : resolvePreprocessing(input, { ...o, preset: choosePreset(o.preset, metadataOf(original.metadataProps)).preset });
     const tensors = await activationTensors(prepared, threads);
     const header = { trtVersion: o.trtVersion, algorithm: o.cacheHeader };
-    const manifest = (images: string[], data: string, cache?: string): RunManifest => ({
+    const fed = direct ? modelInputs.map((i) => i.name) : [input.name];
+    const manifest = (images: string[], data: string, extra: { cache?: string; samples?: number } = {}): RunManifest => ({
       schema: 'int8cal/run', version: 1,
       model: { source: resolve(o.model), sha256: createHash('sha256').update(source ?? encodeModel(original)).digest('hex') },
-      input: input.name, preprocessing,
-      calibration: { calibrator: o.calibrator, percentile: o.percentile, histogram: o.histogram, batchSize: o.batchSize, images, data, ...(cache ? { cache: resolve(cache) } : {}) },
+      input: input.name, ...(preprocessing ? { preprocessing } : { inputs: fed }),
+      calibration: {
+        calibrator: o.calibrator, percentile: o.percentile, histogram: o.histogram, batchSize: o.batchSize, images, data,
+        ...(extra.cache ? { cache: resolve(extra.cache) } : {}), ...(extra.samples !== undefined ? { samples: extra.samples } : {}),
+      },
     });
 
     const rule = createAmaxRule(o.calibrator, { percentile: o.percentile });
@@ -93,44 +103,97 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrateSum
       const calibration = await calibrationFromCache(reused!, o.cache, tensors, o.model, o.onWarning);
       await saveModel(prepared, runPath(runDir, 'fp32'));
       await writeCalibration(runDir, calibration);
-      await writeRunJson(runDir, 'run', manifest([], '', o.cache));
+      await writeRunJson(runDir, 'run', manifest([], '', { cache: o.cache }));
       return { runDir, calibration, images: 0, passes: 0, chunk: 0, skipped: [] };
     }
 
-    if (!o.data) throw new Int8calError('MISSING_OPTION', 'Calibration needs images: give --data DIR (or --cache FILE)', { hint: 'point --data at a folder of images like the ones the model sees in use' });
-    const data = resolve(o.data);
-    const files = (await listImages(data, { onWarning: o.onWarning })).slice(0, o.maxImages ?? Infinity);
     const batchDim = input.dims[0];
-    const batchSize = typeof batchDim === 'number' ? batchDim : o.batchSize;
-    if (typeof batchDim === 'number' && batchDim !== o.batchSize && options.batchSize !== undefined) {
-      o.onWarning?.(`Input ${input.name} has a fixed batch of ${batchDim}; using batches of ${batchDim} instead of --batch-size ${o.batchSize}`);
+    const batchSize = preprocessing?.resize === 'fit' ? 1 : typeof batchDim === 'number' ? batchDim : o.batchSize;
+    if (batchSize !== o.batchSize && options.batchSize !== undefined) {
+      o.onWarning?.(preprocessing?.resize === 'fit' ? `--resize fit gives every image its own size: batches of 1 instead of --batch-size ${o.batchSize}`
+        : `Input ${input.name} has a fixed batch of ${batchDim}; using batches of ${batchDim} instead of --batch-size ${o.batchSize}`);
     }
-    if (files.length < batchSize) {
-      throw new Int8calError('TOO_FEW_IMAGES', `${data} has ${files.length} image(s), fewer than one batch of ${batchSize}`, {
-        file: data, hint: 'add images (hundreds are typical) or lower --batch-size',
-      });
-    }
-    const skipped: { file: string; reason: string }[] = [];
-    const batchSource = new ImageBatchSource(input.name, files, preprocessing, {
-      batchSize, skipBadImages: o.skipBadImages, signal: o.signal,
-      onWarning: (message) => o.onWarning?.(message),
-    }, typeof batchDim === 'number', skipped);
-    const calibrator = new BatchCalibrator({ batchSize, source: batchSource, rule, cachePath: runPath(runDir, 'cache') });
+    const data = direct
+      ? await tensorData(o, modelInputs, batchSize, typeof batchDim === 'number')
+      : await imageData(o, input.name, preprocessing!, batchSize, typeof batchDim === 'number');
+    const calibrator = new BatchCalibrator({ batchSize, source: data.source, rule, cachePath: runPath(runDir, 'cache') });
     const collected = await collectHistograms({
-      model: prepared, tensors, inputs: [input.name], calibrator, mode: o.histogram,
-      threads, maxActivationMemory: o.maxActivationMemory, images: files.length, onProgress: o.onProgress, signal: o.signal,
+      model: prepared, tensors, inputs: fed, calibrator, mode: o.histogram,
+      threads, maxActivationMemory: o.maxActivationMemory, images: data.total, onProgress: o.onProgress, signal: o.signal,
     });
     const calibration = await calibrationFromHistograms(collected.histograms, rule, o.histogram, header);
-    const used = batchSource.used.map((f) => relative(data, f));
     await saveModel(prepared, runPath(runDir, 'fp32'));
     await writeHistogramFile(runPath(runDir, 'histograms'), { mode: o.histogram, linearBins: DEFAULT_LINEAR_BINS, tensors: collected.histograms });
     await writeCalibration(runDir, calibration, calibrator);
-    await writeRunJson(runDir, 'run', manifest(used, data));
-    return { runDir, calibration, images: used.length, passes: collected.passes, chunk: collected.chunk, skipped };
+    const used = data.used();
+    await writeRunJson(runDir, 'run', direct ? manifest([], data.path, { samples: used.length }) : manifest(used, data.path));
+    return { runDir, calibration, images: used.length, passes: collected.passes, chunk: collected.chunk, skipped: data.skipped };
   } finally {
     await lock.release();
   }
 }
+
+/** Where the batches come from, how many samples a pass holds, and which were fed. */
+interface CalibrationData {
+  source: BatchSource;
+  /** Samples in one pass (for progress; 0 when unknown). */
+  total: number;
+  /** The image paths relative to `path`, or one label per sample fed. */
+  used: () => string[];
+  /** The folder or file (absolute), or '' for a user source. */
+  path: string;
+  skipped: { file: string; reason: string }[];
+}
+
+async function imageData(o: Defaulted, input: string, preprocessing: Preprocessing, batchSize: number, fixedBatch: boolean): Promise<CalibrationData> {
+  if (!o.data) throw new Int8calError('MISSING_OPTION', 'Calibration needs images: give --data DIR (or --cache FILE)', { hint: 'point --data at a folder of images like the ones the model sees in use, or at a .npy/.npz of input tensors' });
+  const data = resolve(o.data);
+  const files = (await listImages(data, { onWarning: o.onWarning })).slice(0, o.maxImages ?? Infinity);
+  if (files.length < batchSize) {
+    throw new Int8calError('TOO_FEW_IMAGES', `${data} has ${files.length} image(s), fewer than one batch of ${batchSize}`, {
+      file: data, hint: 'add images (hundreds are typical) or lower --batch-size',
+    });
+  }
+  const skipped: { file: string; reason: string }[] = [];
+  const source = new ImageBatchSource(input, files, preprocessing, {
+    batchSize, skipBadImages: o.skipBadImages, signal: o.signal, onWarning: (message) => o.onWarning?.(message),
+  }, fixedBatch, skipped);
+  return { source, total: files.length, used: () => source.used.map((f) => relative(data, f)), path: data, skipped };
+}
+
+/** Tensors given directly: a .npy/.npz (every model input, matched by name), or the caller's own source. */
+async function tensorData(o: Defaulted, inputs: readonly TensorInfo[], batchSize: number, fixedBatch: boolean): Promise<CalibrationData> {
+  if (o.source) {
+    const counted = new CountingSource(o.source);
+    return { source: counted, total: 0, used: () => Array.from({ length: counted.used }, (_, i) => `#${i}`), path: '', skipped: [] };
+  }
+  const file = resolve(o.data!);
+  const matched = matchTensors(await readTensorFile(file), inputs, file, o.model);
+  for (const name of matched.unused) o.onWarning?.(`${file}: array ${name} matches no input of ${o.model}; ignored`);
+  const arrays = new Map([...matched.arrays].map(([name, a]) => [name, { ...a, shape: [Math.min(a.shape[0]!, o.maxImages ?? Infinity), ...a.shape.slice(1)] }]));
+  const source = new TensorBatchSource(arrays, batchSize, fixedBatch, o.onWarning);
+  if (source.samples < batchSize) {
+    throw new Int8calError('TOO_FEW_IMAGES', `${file} has ${source.samples} sample(s), fewer than one batch of ${batchSize}`, { file, hint: 'add samples or lower --batch-size' });
+  }
+  return { source, total: source.samples, used: () => Array.from({ length: source.used }, (_, i) => `#${i}`), path: file, skipped: [] };
+}
+
+/** A user's batch source, counting the samples it yields (first dimension of its first tensor). */
+class CountingSource implements BatchSource {
+  used = 0;
+  constructor(private readonly inner: BatchSource) {}
+  async next() {
+    const feeds = await this.inner.next();
+    if (feeds) this.used += Object.values(feeds)[0]?.dims[0] ?? 1;
+    return feeds;
+  }
+  rewind(): void {
+    this.used = 0;
+    this.inner.rewind();
+  }
+}
+
+type Defaulted = ReturnType<typeof withDefaults>;
 
 function withDefaults(o: CalibrateOptions) {
   return {

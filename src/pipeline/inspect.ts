@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Int8calError } from '../core/errors.js';
 import { decodeModel } from '../onnx/model-file.js';
 import { graphInputs, graphOutputs, opTypeCounts, parameterBytes, type TensorInfo } from '../onnx/graph.js';
-import { resolvePreprocessing, describePreprocessing, type Preprocessing, type PreprocessingOptions } from '../../datasets/images/index.js';
+import { choosePreset, metadataOf, resolvePreprocessing, describePreprocessing, type PresetChoice, type Preprocessing, type PreprocessingOptions } from '../../datasets/images/index.js';
 import { selectImageInput } from './image-input.js';
 
 /** What `int8cal inspect` reports about a model: plain data. */
@@ -18,7 +18,7 @@ export interface InspectReport {
   opTypes: Record<string, number>;
   parameterBytes: number;
   /** The preprocessing int8cal would use, or why it can't infer one without more flags. */
-  preprocessing: { input: string; spec: Preprocessing; description: string } | { error: string; hint?: string };
+  preprocessing: ({ input: string; spec: Preprocessing; description: string } | { error: string; hint?: string }) & { preset: PresetChoice };
 }
 
 export interface InspectOptions extends PreprocessingOptions {
@@ -47,17 +47,18 @@ export async function inspect(modelPath: string, options: InspectOptions = {}): 
     nodeCount: graph.node?.length ?? 0,
     opTypes: opTypeCounts(graph),
     parameterBytes: parameterBytes(graph),
-    preprocessing: inferred(inputs, options, modelPath),
+    preprocessing: inferred(inputs, options, modelPath, metadataOf(model.metadataProps)),
   };
 }
 
-function inferred(inputs: TensorInfo[], options: InspectOptions, modelPath: string): InspectReport['preprocessing'] {
+function inferred(inputs: TensorInfo[], options: InspectOptions, modelPath: string, metadata: Record<string, string>): InspectReport['preprocessing'] {
+  const preset = choosePreset(options.preset, metadata);
   try {
     const input = selectImageInput(inputs, options.input, modelPath);
-    const spec = resolvePreprocessing(input, options);
-    return { input: input.name, spec, description: describePreprocessing(spec) };
+    const spec = resolvePreprocessing(input, { ...options, preset: preset.preset });
+    return { input: input.name, spec, description: describePreprocessing(spec), preset };
   } catch (error) {
     if (!(error instanceof Int8calError)) throw error;
-    return { error: error.message, hint: error.subject.hint };
+    return { error: error.message, hint: error.subject.hint, preset };
   }
 }

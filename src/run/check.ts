@@ -16,7 +16,8 @@ function expectSchema(value: unknown, path: string, schema: string, version: num
 
 export function checkRunManifest(value: unknown, path: string): RunManifest {
   const record = expectSchema(value, path, 'int8cal/run', 1);
-  if (typeof record.input !== 'string' || typeof record.preprocessing !== 'object') {
+  const fed = typeof record.preprocessing === 'object' || (Array.isArray(record.inputs) && record.inputs.every((i) => typeof i === 'string'));
+  if (typeof record.input !== 'string' || !fed) {
     throw new Int8calError('RUN_FILE_CORRUPT', `${path} lacks the input or preprocessing`, { file: path });
   }
   return record as unknown as RunManifest;

@@ -9,17 +9,23 @@ export interface RunManifest {
   version: 1;
   /** The model the user gave (absolute path) and its sha256. */
   model: { source: string; sha256: string };
-  /** Model input that receives the images. */
+  /** Model input that receives the images (with tensor data: the first input). */
   input: string;
-  preprocessing: Preprocessing;
+  /** How images became `input`; absent when calibration was fed tensors directly (see `inputs`). */
+  preprocessing?: Preprocessing;
+  /** Calibrated from tensors (a .npy/.npz or a library batch source): every input fed. */
+  inputs?: string[];
   calibration: {
     calibrator: string;
     percentile: number;
     histogram: HistogramMode;
     batchSize: number;
-    /** Images used, in order (paths relative to `data`). */
+    /** Images used, in order (paths relative to `data`); empty with tensor data. */
     images: string[];
+    /** The image folder or tensor file ('' for a library batch source). */
     data: string;
+    /** Samples fed, with tensor data. */
+    samples?: number;
     /** Set when scales came from an existing TensorRT cache instead of images. */
     cache?: string;
   };

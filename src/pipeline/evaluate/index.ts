@@ -1,10 +1,10 @@
-import { relative, resolve } from 'node:path';
-import { listImages, readBatches, describePreprocessing, type Geometry } from '../../../datasets/images/index.js';
+import { resolve } from 'node:path';
+import { describePreprocessing, type Geometry } from '../../../datasets/images/index.js';
 import { Int8calError } from '../../core/errors.js';
 import type { Feeds, HostTensor } from '../../engines/engine.js';
 import type { Engine } from '../../engines/engine.js';
 import { createEngine } from '../../engines/registry.js';
-import { FeatureNetwork, interleavedTiming, isImageLike, latencyStats, type Detection, type GroundTruthBox } from '../../metrics/index.js';
+import { compareSpeed, FeatureNetwork, interleavedTiming, isImageLike, latencyStats, type Detection, type GroundTruthBox } from '../../metrics/index.js';
 import { parseGates, variantVerdict } from '../gates.js';
 import { defaultOf } from '../../options.js';
 import type { ProgressCallback, WarningCallback } from '../../core/progress.js';
@@ -14,6 +14,7 @@ import { runPath } from '../../run/layout.js';
 import { lockRun } from '../../run/lock.js';
 import { RESULTS_SCHEMA, RESULTS_VERSION, type Results, type Task, type VariantResult } from '../../../reports/results-schema.js';
 import { calibrationSummary } from './calibration.js';
+import { evaluationData } from './data.js';
 import { environment } from './environment.js';
 import { readGroundTruth } from './ground-truth.js';
 import { referenceEmbeddings, VariantScorer, type ScoringContext } from './scoring.js';
@@ -23,7 +24,7 @@ import { worstImagesOf } from './worst-images.js';
 
 export interface EvaluateOptions {
   run: string;
-  /** Evaluation images (not the calibration ones). */
+  /** Evaluation images (not the calibration ones), or a .npy/.npz of input tensors. */
   data: string;
   variants?: string[];
   maxImages?: number;
@@ -62,7 +63,6 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
   const threads = options.threads ?? defaultOf('threads');
   const run = await readRunJson(runDir, 'run', checkRunManifest, 'calibrate');
   const specs = await selectVariants(runDir, options.variants, options.onWarning);
-  const files = (await listImages(data, { onWarning: options.onWarning })).slice(0, options.maxImages ?? Infinity);
   const groundTruthOf = options.groundTruth ? await readGroundTruth(options.groundTruth) : undefined;
   const lock = await lockRun(runDir);
   const engines = new Map<string, Engine>();
@@ -72,7 +72,11 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
     const reference = engines.get('fp32')!;
     const input = reference.inputs.find((i) => i.name === run.input)!;
     const batchDim = input.dims[0];
-    const batchSize = typeof batchDim === 'number' ? batchDim : options.batchSize ?? run.calibration.batchSize;
+    const batchSize = run.preprocessing?.resize === 'fit' ? 1 : typeof batchDim === 'number' ? batchDim : options.batchSize ?? run.calibration.batchSize;
+    const samples = await evaluationData(data, run, reference.inputs, {
+      batchSize, fixedBatch: typeof batchDim === 'number', maxImages: options.maxImages, skipBadImages: options.skipBadImages, onWarning: options.onWarning, signal: options.signal,
+    });
+    if (groundTruthOf && !samples.images) throw new Int8calError('EVAL_DATA_KIND', '--ground-truth needs evaluation images, not tensors', { file: data, hint: 'give --data an image folder, or drop --ground-truth' });
     const { task, detection } = resolveTask(reference.outputs, {
       task: options.task ?? (defaultOf('task') as Task | 'auto'), boxes: options.boxes, scores: options.scores,
       boxFormat: options.boxFormat ?? (defaultOf('boxFormat') as 'xyxy'), scoreThreshold: options.scoreThreshold ?? defaultOf('scoreThreshold'),
@@ -83,22 +87,21 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
     const scorers = new Map(specs.map((s) => [s.name, new VariantScorer(ctx, s.name === 'fp32')]));
     const used: string[] = [];
     let timingFeeds: Feeds | undefined;
-    const size = { width: run.preprocessing.width, height: run.preprocessing.height };
-    for await (const batch of readBatches(files, run.preprocessing, { batchSize, skipBadImages: options.skipBadImages, onWarning: options.onWarning, signal: options.signal })) {
+    for await (const batch of samples.batches()) {
       options.signal?.throwIfAborted();
-      if (batch.files.length < batchSize && typeof batchDim === 'number') break;
-      const feeds: Feeds = { [run.input]: { type: 'float32', data: batch.data, dims: batch.dims } };
+      const feeds = batch.feeds;
+      const size = run.preprocessing && run.preprocessing.resize !== 'fit' ? run.preprocessing : { width: batch.geometry[0]!.resizedWidth, height: batch.geometry[0]!.resizedHeight };
       timingFeeds ??= feeds;
       const ref = await reference.run(feeds);
       if (used.length === 0) ctx.pdOutputs = pd ? ctx.outputs.filter((name) => isImageLike(ref[name]!.dims)) : [];
       const embeddings = await referenceEmbeddings(ctx, ref);
-      const refDetections = detectionsPerImage(ref, batch.geometry);
+      const refDetections = detectionsPerImage(ref, batch.geometry, size);
       for (const spec of specs) {
         const out = spec.name === 'fp32' ? ref : await engines.get(spec.name)!.run(feeds);
-        await scorers.get(spec.name)!.add(ref, out, embeddings, refDetections, spec.name === 'fp32' ? refDetections : detectionsPerImage(out, batch.geometry));
+        await scorers.get(spec.name)!.add(ref, out, embeddings, refDetections, spec.name === 'fp32' ? refDetections : detectionsPerImage(out, batch.geometry, size));
       }
-      used.push(...batch.files);
-      options.onProgress?.({ stage: 'evaluate', done: used.length, total: files.length, unit: 'images' });
+      used.push(...batch.samples);
+      options.onProgress?.({ stage: 'evaluate', done: used.length, total: samples.total, unit: 'images' });
     }
     if (!timingFeeds) throw new Int8calError('NO_IMAGES', `No batch of ${batchSize} image(s) could be read from ${data}`, { file: data, hint: 'add images or lower --batch-size' });
 
@@ -108,7 +111,8 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
       iterations: options.iterations ?? defaultOf('iterations'), warmup: WARMUP,
     });
     const groundTruth = groundTruthOf && used.map((f) => groundTruthOf(f));
-    const referenceP50 = latencyStats(timings.fp32!, batchSize).p50;
+    const referenceLatency = latencyStats(timings.fp32!, batchSize);
+    const referenceP50 = referenceLatency.p50;
     const variants: VariantResult[] = [];
     for (const spec of specs) {
       const scorer = scorers.get(spec.name)!;
@@ -119,17 +123,17 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
         latency: { ...latencyStats(timings[spec.name]!, batchSize), ...(spec.emulated ? { emulated: true as const } : {}) },
         outputs,
         ...(detection ? { detection: scorer.detectionMetrics(groundTruth as GroundTruthBox[][] | undefined) } : {}),
-        worstImages: spec.name === 'fp32' ? [] : await worstImagesOf(outputs, used, data, run, engines.get('fp32')!, engines.get(spec.name)!),
+        worstImages: spec.name === 'fp32' ? [] : await worstImagesOf(outputs, used, samples, run, engines.get('fp32')!, engines.get(spec.name)!),
       };
       const { unmatched, ...verdict } = variantVerdict(base, gates, referenceP50);
       for (const gate of unmatched) if (spec.name !== 'fp32') options.onWarning?.(`--fail-on ${gate.expression} applies to nothing in variant ${spec.name}`);
-      variants.push({ ...base, verdict: spec.name === 'fp32' ? { verdict: 'none', checks: [], speedup: 1 } : verdict });
+      variants.push({ ...base, verdict: spec.name === 'fp32' ? { verdict: 'none', checks: [], speedup: 1 } : { ...verdict, speed: compareSpeed(referenceLatency, base.latency) } });
     }
     const results: Results = {
       schema: RESULTS_SCHEMA, version: RESULTS_VERSION, createdAt: new Date().toISOString(), run: runDir,
-      model: run.model, input: run.input, preprocessing: describePreprocessing(run.preprocessing),
+      model: run.model, input: run.input, preprocessing: run.preprocessing ? describePreprocessing(run.preprocessing) : `tensors given directly (${(run.inputs ?? [run.input]).join(', ')})`,
       evaluation: {
-        data, images: used.map((f) => relative(data, f)), task, batchSize, iterations: options.iterations ?? defaultOf('iterations'), warmup: WARMUP,
+        data, images: used.map(samples.label), task, batchSize, iterations: options.iterations ?? defaultOf('iterations'), warmup: WARMUP,
         ...(pd ? { pd: { network: pd.id, model: pd.file, tensor: pd.tensor, ...(pd.threshold !== undefined ? { threshold: pd.threshold } : {}), ...(pd.thresholdSource ? { thresholdSource: pd.thresholdSource } : {}) } } : {}),
         gates,
       },
@@ -141,7 +145,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
     await writeRunJson(runDir, 'results', results);
     return results;
 
-    function detectionsPerImage(outputs: Record<string, HostTensor>, geometry: Geometry[]): Detection[][] {
+    function detectionsPerImage(outputs: Record<string, HostTensor>, geometry: Geometry[], size: { width: number; height: number }): Detection[][] {
       return detection ? geometry.map((g, n) => detectionsOf(outputs, detection, n, g, size)) : [];
     }
   } finally {

@@ -1,8 +1,8 @@
-import { relative } from 'node:path';
 import { readBatches } from '../../../datasets/images/index.js';
 import type { Engine } from '../../engines/engine.js';
 import { fromDecibels, imageAt, isImageLike, worstImages, type NumericData } from '../../metrics/index.js';
 import type { RunManifest } from '../../run/schema.js';
+import type { EvaluationData } from './data.js';
 import { thumbnailPair } from './thumbnails.js';
 import type { OutputMetrics, WorstImage } from '../../../reports/results-schema.js';
 
@@ -14,18 +14,20 @@ const KEPT = 5;
  * with thumbnails of both outputs for image-like ones — pictures, not only numbers. The few
  * images are decoded and run again, so evaluation never keeps outputs in memory.
  */
-export async function worstImagesOf(outputs: readonly OutputMetrics[], files: readonly string[], data: string, run: RunManifest, reference: Engine, test: Engine): Promise<WorstImage[]> {
+export async function worstImagesOf(outputs: readonly OutputMetrics[], files: readonly string[], data: Pick<EvaluationData, 'images' | 'label'>, run: RunManifest, reference: Engine, test: Engine): Promise<WorstImage[]> {
   const picks = outputs.flatMap((o) => worstImages(o.psnr.perImage, PER_OUTPUT).map((i) => ({ o, i })))
     .sort((a, b) => fromDecibels(a.o.psnr.perImage[a.i]!) - fromDecibels(b.o.psnr.perImage[b.i]!))
     .slice(0, KEPT);
   const singleImage = reference.inputs.find((i) => i.name === run.input)?.dims[0];
-  const canRerun = singleImage === 1 || typeof singleImage !== 'number';
+  // Thumbnails decode the image again: not for tensor data.
+  const preprocessing = data.images ? run.preprocessing : undefined;
+  const canRerun = preprocessing !== undefined && (singleImage === 1 || typeof singleImage !== 'number');
   const worst: WorstImage[] = [];
   for (const { o, i } of picks) {
     const pd = o.pd?.perImage[i];
-    const entry: WorstImage = { file: relative(data, files[i]!), output: o.name, psnr: o.psnr.perImage[i]!, ...(pd != null ? { pd } : {}) };
+    const entry: WorstImage = { file: data.label(files[i]!), output: o.name, psnr: o.psnr.perImage[i]!, ...(pd != null ? { pd } : {}) };
     if (canRerun && isImageLike(o.dims)) {
-      const batch = (await readBatches([files[i]!], run.preprocessing, { batchSize: 1 }).next()).value;
+      const batch = (await readBatches([files[i]!], preprocessing!, { batchSize: 1 }).next()).value;
       if (batch && 'data' in batch) {
         const feeds = { [run.input]: { type: 'float32', data: batch.data, dims: batch.dims } };
         const [r, t] = [(await reference.run(feeds, [o.name]))[o.name]!, (await test.run(feeds, [o.name]))[o.name]!];

@@ -72,8 +72,8 @@ describe('resolvePreprocessing', () => {
     assert.equal(resolvePreprocessing(input([1, 3, 224, 224], 'float16')).width, 224);
   });
 
-  it('asks for --layout when neither dim 1 nor dim 3 holds 1 or 3 channels', () => {
-    const error = throwsCode(() => resolvePreprocessing(input([1, 4, 224, 224])), 'INPUT_LAYOUT');
+  it('asks for --layout when neither dim 1 nor dim 3 holds 1, 3 or 4 channels', () => {
+    const error = throwsCode(() => resolvePreprocessing(input([1, 5, 224, 224])), 'INPUT_LAYOUT');
     assert.match(error.subject.hint ?? '', /--layout/);
   });
 
@@ -123,16 +123,16 @@ describe('resolvePreprocessing', () => {
     const bgr = resolvePreprocessing(input([1, 3, 8, 8]), { preset: 'imagenet', channelOrder: 'bgr' });
     assert.deepEqual(bgr.mean, [0.406, 0.456, 0.485]);
     assert.deepEqual(bgr.std, [0.225, 0.224, 0.229]);
-    const given = resolvePreprocessing(input([1, 3, 8, 8]), { channelOrder: 'bgr', mean: '103.9,116.8,123.7' });
+    const given = resolvePreprocessing(input([1, 3, 8, 8]), { channelOrder: 'bgr', mean: '103.9,116.8,123.7', std: 58, scale: 1 });
     assert.deepEqual(given.mean, [103.9, 116.8, 123.7]);
   });
 
   it('validates option values with parameter-style messages', () => {
     const error = throwsCode(() => resolvePreprocessing(input([1, 3, 8, 8]), { preset: 'vgg' }), 'INVALID_PARAMETER');
-    assert.equal(error.message, 'Expected one of imagenet, yolo, unit, symmetric, raw for preset but received "vgg" of type string');
+    assert.equal(error.message, 'Expected one of imagenet, yolo, yolox, unit, symmetric, raw for preset but received "vgg" of type string');
     throwsCode(() => resolvePreprocessing(input([1, 3, 8, 8]), { std: '0.2,0,0.2' }), 'INVALID_PARAMETER');
     throwsCode(() => resolvePreprocessing(input([1, 3, 8, 8]), { padValue: 300 }), 'INVALID_PARAMETER');
-    throwsCode(() => resolvePreprocessing(input([1, 3, 8, 8]), { resize: 'fit' }), 'INVALID_PARAMETER');
+    throwsCode(() => resolvePreprocessing(input([1, 3, 8, 8]), { resize: 'squash' }), 'INVALID_PARAMETER');
   });
 
   it('is plain JSON data that checkPreprocessing reads back', () => {
