@@ -7,7 +7,7 @@ import { Int8calError, invalidParameter } from '../../src/core/errors.js';
 import { parseChoice, parseNumber, parseSize, parseTriple, type Size, type Triple } from './parse.js';
 import { checkUnits } from './units.js';
 
-export const PRESET_NAMES = ['imagenet', 'yolo', 'yolox', 'unit', 'symmetric', 'raw'] as const;
+export const PRESET_NAMES = ['imagenet', 'yolo', 'yolo-cls', 'yolox', 'unit', 'symmetric', 'raw'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 export const LAYOUTS = ['NCHW', 'NHWC'] as const;
 export type Layout = (typeof LAYOUTS)[number];
@@ -63,7 +63,7 @@ export interface Preprocessing {
   channelOrder: ChannelOrder;
 }
 
-type PresetFields = Pick<Preprocessing, 'resize' | 'padValue' | 'scale' | 'mean' | 'std'> & Partial<Pick<Preprocessing, 'anchor' | 'channelOrder'>>;
+type PresetFields = Pick<Preprocessing, 'resize' | 'padValue' | 'scale' | 'mean' | 'std'> & Partial<Pick<Preprocessing, 'anchor' | 'channelOrder' | 'cropFraction'>>;
 
 /** The presets; every other field defaults to the values in `COMMON_DEFAULTS`. */
 export const PRESETS: Readonly<Record<PresetName, Readonly<PresetFields>>> = {
@@ -71,6 +71,8 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<PresetFields>>> = {
   imagenet: { resize: 'crop', padValue: 0, scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
   /** Ultralytics: letterbox with grey (114) border, x/255. */
   yolo: { resize: 'letterbox', padValue: 114, scale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1] },
+  /** Ultralytics classifiers: short side to the size, centre crop (crop fraction 1), x/255. */
+  'yolo-cls': { resize: 'crop', cropFraction: 1, padValue: 0, scale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1] },
   /** YOLOX (Megvii): BGR, letterbox with the image at the top-left, 114 border, raw 0–255. */
   yolox: { resize: 'letterbox', anchor: 'top-left', channelOrder: 'bgr', padValue: 114, scale: 1, mean: [0, 0, 0], std: [1, 1, 1] },
   unit: { resize: 'stretch', padValue: 0, scale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1] },
@@ -176,7 +178,7 @@ export function resolvePreprocessing(input: ImageInput, options: PreprocessingOp
     color: pick(options.color, (v) => parseChoice(v, 'color', COLOR_MODES), COMMON_DEFAULTS.color),
     alpha: pick(options.alpha, (v) => parseChoice(v, 'alpha', ALPHA_MODES), COMMON_DEFAULTS.alpha),
     padValue: pick(options.padValue, (v) => parseNumber(v, 'padValue', { min: 0, max: 255 }), base.padValue),
-    cropFraction: pick(options.cropFraction, (v) => parseNumber(v, 'cropFraction', { min: 0.01, max: 1 }), COMMON_DEFAULTS.cropFraction),
+    cropFraction: pick(options.cropFraction, (v) => parseNumber(v, 'cropFraction', { min: 0.01, max: 1 }), base.cropFraction ?? COMMON_DEFAULTS.cropFraction),
     interpolation: pick(options.interpolation, (v) => parseChoice(v, 'interpolation', INTERPOLATIONS), COMMON_DEFAULTS.interpolation),
     scale: pick(options.scale, (v) => parseNumber(v, 'scale', { positive: true }), base.scale),
     mean: pick(options.mean, (v) => parseTriple(v, 'mean'), inTensorOrder(base.mean)),

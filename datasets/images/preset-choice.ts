@@ -22,10 +22,13 @@ export function choosePreset(requested: string | undefined, metadata: Readonly<R
   if (ultralytics && LETTERBOX_TASKS.includes(task)) {
     return { preset: 'yolo', reason: `the model's metadata says it is an Ultralytics ${task} model (they take letterboxed RGB, 114 border, x/255)` };
   }
-  const known = ultralytics ? ` (an Ultralytics ${task || 'model'}: no preset matches its task; check --resize and --crop-fraction)` : '';
+  if (ultralytics && task === 'classify') {
+    return { preset: 'yolo-cls', reason: 'the model\'s metadata says it is an Ultralytics classify model (they take RGB, short side to the size, centre crop, x/255)' };
+  }
+  const known = ultralytics ? ` (an Ultralytics ${task || 'model'} without a preset of its own)` : '';
   return {
     preset: DEFAULT_PRESET,
-    reason: `nothing in the model records its preprocessing${known}; ${DEFAULT_PRESET} (torchvision's convention) is the default — pass --preset, or --scale/--mean/--std, if the model was trained otherwise`,
+    reason: `${known ? `the model's metadata names no known preprocessing${known}` : 'nothing in the model records its preprocessing'}; ${DEFAULT_PRESET} (torchvision's convention) is the default — pass --preset, or --scale/--mean/--std, if the model was trained otherwise`,
   };
 }
 

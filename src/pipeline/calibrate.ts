@@ -80,13 +80,9 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrateSum
     const threads = o.threads;
     const prepared = await prepareModel(original, threads, o.onWarning, o.model);
     const modelInputs = graphInputs(prepared.graph!);
-    const direct = o.source !== undefined || (o.data !== undefined && isTensorFile(o.data));
-    const input = direct ? (o.input !== undefined ? selectImageInput(modelInputs, o.input, o.model) : modelInputs[0]!) : selectImageInput(modelInputs, o.input, o.model);
-    if (!direct) checkOnlyImageInput(modelInputs, input, o.model);
-    const preprocessing = direct ? undefined : resolvePreprocessing(input, { ...o, preset: choosePreset(o.preset, metadataOf(original.metadataProps)).preset });
+    const { direct, input, fed, preprocessing } = feeding(o, modelInputs, metadataOf(original.metadataProps));
     const tensors = await activationTensors(prepared, threads);
     const header = { trtVersion: o.trtVersion, algorithm: o.cacheHeader };
-    const fed = direct ? modelInputs.map((i) => i.name) : [input.name];
     const manifest = (images: string[], data: string, extra: { cache?: string; samples?: number } = {}): RunManifest => ({
       schema: 'int8cal/run', version: 1,
       model: { source: resolve(o.model), sha256: createHash('sha256').update(source ?? encodeModel(original)).digest('hex') },
@@ -131,6 +127,22 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrateSum
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * What calibration feeds: tensors given directly (a .npy/.npz or a batch source) go to every
+ * input; images go to one input, through the preprocessing (preset chosen as inspect says).
+ */
+function feeding(o: Defaulted, inputs: TensorInfo[], metadata: Record<string, string>) {
+  const direct = o.source !== undefined || (o.data !== undefined && isTensorFile(o.data));
+  if (direct) {
+    const input = o.input !== undefined ? selectImageInput(inputs, o.input, o.model) : inputs[0]!;
+    return { direct, input, fed: inputs.map((i) => i.name), preprocessing: undefined };
+  }
+  const input = selectImageInput(inputs, o.input, o.model);
+  checkOnlyImageInput(inputs, input, o.model);
+  const preprocessing: Preprocessing = resolvePreprocessing(input, { ...o, preset: choosePreset(o.preset, metadata).preset });
+  return { direct, input, fed: [input.name], preprocessing };
 }
 
 /** Where the batches come from, how many samples a pass holds, and which were fed. */

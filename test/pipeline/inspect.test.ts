@@ -33,6 +33,18 @@ test('inspect on fr_detect: static 320x240 input, two outputs, opset 9', async (
   assert.deepEqual(r.outputs.map((o) => [o.name, o.dims]), [['scores', [1, 4420, 2]], ['boxes', [1, 4420, 4]]]);
   assert.ok(!('error' in r.preprocessing));
   assert.deepEqual([r.preprocessing.spec.width, r.preprocessing.spec.height], [320, 240]);
+  assert.equal(r.preprocessing.preset.preset, 'imagenet');
+  assert.match(r.preprocessing.preset.reason, /^nothing in the model records its preprocessing; imagenet/);
+});
+
+test('inspect says which preset and why, and shows the units trap with its fix', async () => {
+  const text = (await run('node', [cli, 'inspect', model('fr_detect.onnx'), '--preset', 'symmetric'])).stdout;
+  assert.match(text, /\n  preset symmetric: given with --preset\n/);
+  const trap = (await run('node', [cli, 'inspect', model('fr_detect.onnx'), '--mean', '127', '--std', '128'])).stdout;
+  assert.ok(trap.includes('cannot infer: Input "input": mean 127 and std 128 do not fit the imagenet preset\'s scale 1/255 (pixel · scale in [0, 1]): ' +
+    'mean 127 lies outside that range, so every input value would be in [-0.992, -0.984]\n  hint: they look like 0–255 pixel units: add --scale 1'), trap);
+  const fixed = (await run('node', [cli, 'inspect', model('fr_detect.onnx'), '--mean', '127', '--std', '128', '--scale', '1'])).stdout;
+  assert.match(fixed, /input: imagenet: NCHW 3x240x320 rgb, crop 320x240 .*value = \(x - 127\) \/ 128/);
 });
 
 test('the CLI: --help lists the whole pipeline; inspect --json; bad files exit non-zero with the file named', async () => {

@@ -63,7 +63,7 @@ describe('units check', () => {
   });
 
   it('accepts every preset and the real models\' own conventions', () => {
-    for (const preset of ['imagenet', 'yolo', 'yolox', 'unit', 'symmetric', 'raw']) resolve([1, 3, 64, 64], { preset });
+    for (const preset of ['imagenet', 'yolo', 'yolo-cls', 'yolox', 'unit', 'symmetric', 'raw']) resolve([1, 3, 64, 64], { preset });
     resolve([1, 3, 64, 64], { scale: 1, mean: '123.675,116.28,103.53', std: '58.395,57.12,57.375' }); // wired_table_rec
     resolve([1, 3, 64, 64], { scale: 1, mean: 127, std: 128 }); // fr_detect
     resolve([1, 3, 64, 64], { preset: 'unit', mean: 0.5, std: 0.5 }); // PaddleOCR rec
@@ -173,6 +173,7 @@ describe('preset choice', () => {
     const none = choosePreset(undefined, {});
     assert.equal(none.preset, 'imagenet');
     assert.match(none.reason, /nothing in the model records its preprocessing; imagenet .* is the default/);
-    assert.match(choosePreset(undefined, { author: 'Ultralytics', task: 'classify' }).reason, /no preset matches its task/);
+    assert.equal(choosePreset(undefined, { author: 'Ultralytics', task: 'classify' }).preset, 'yolo-cls');
+    assert.match(choosePreset(undefined, { author: 'Ultralytics', task: 'track' }).reason, /names no known preprocessing \(an Ultralytics track without a preset of its own\)/);
   });
 });

@@ -129,7 +129,7 @@ describe('resolvePreprocessing', () => {
 
   it('validates option values with parameter-style messages', () => {
     const error = throwsCode(() => resolvePreprocessing(input([1, 3, 8, 8]), { preset: 'vgg' }), 'INVALID_PARAMETER');
-    assert.equal(error.message, 'Expected one of imagenet, yolo, yolox, unit, symmetric, raw for preset but received "vgg" of type string');
+    assert.equal(error.message, 'Expected one of imagenet, yolo, yolo-cls, yolox, unit, symmetric, raw for preset but received "vgg" of type string');
     throwsCode(() => resolvePreprocessing(input([1, 3, 8, 8]), { std: '0.2,0,0.2' }), 'INVALID_PARAMETER');
     throwsCode(() => resolvePreprocessing(input([1, 3, 8, 8]), { padValue: 300 }), 'INVALID_PARAMETER');
     throwsCode(() => resolvePreprocessing(input([1, 3, 8, 8]), { resize: 'squash' }), 'INVALID_PARAMETER');
