@@ -45,6 +45,14 @@ const weightBits = (raw: string, name: string): number => {
   if (raw !== '7' && raw !== '8') throw invalidParameter(name, '7 or 8', raw);
   return Number(raw);
 };
+/** "2/3" → the 2nd of 3 shards (1-based, like most job runners' array indices). */
+const shardSpec = (raw: string, name: string): { index: number; count: number } => {
+  const match = /^(\d+)\/(\d+)$/.exec(raw.trim());
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || count < 1 || index < 1 || index > count) throw invalidParameter(name, 'i/n with 1 <= i <= n, e.g. 2/4', raw);
+  return { index, count };
+};
 const list = (raw: string): string[] => raw.split(',').map((s) => s.trim()).filter(Boolean);
 /** "2GiB", "512MiB", "1e9" → bytes. */
 export const byteSize = (raw: string, name: string): number => {
@@ -97,6 +105,12 @@ export const OPTIONS = {
     flag: '--histogram <mode>',
     help: 'exact: order-independent histogram (same scales whatever the image order or batch size); trt: TensorRT\'s own 2048-bin histogram whose range doubles when exceeded',
     default: 'exact', choices: HISTOGRAM_MODES,
+  },
+  shard: {
+    flag: '--shard <i/n>',
+    help: 'calibrate only the i-th of n parts of the images (whole batches, in sorted order) and write partial histograms; ' +
+      'combine the n shard runs with `int8cal merge-histograms` (exact histograms only)',
+    parse: shardSpec,
   },
   cache: { flag: '--cache <file>', help: 'reuse an existing TensorRT calibration cache instead of calibrating' },
   fromHistograms: { flag: '--from-histograms <dir>', help: 'recompute scales from RUN/histograms.bin without running the model' },

@@ -27,27 +27,54 @@ uint64_t* ExactHistogram::octave(uint32_t exponent) {
   return slot.get();
 }
 
+// Exact zeros (half of a Relu's outputs) are binned like any value, into sub-bin 0 of octave 0,
+// and taken out again after the loop: no data-dependent branch per value. Only NaN/Inf branch.
 void ExactHistogram::accumulate(const float* values, size_t count) {
   uint64_t nan = 0, inf = 0, zeros = 0;
   uint32_t maxBits[2] = {stats_.positiveMaxBits, stats_.negativeMaxBits};
   for (size_t i = 0; i < count; ++i) {
     const uint32_t b = absBits(values[i]);
-    if (b - 1u >= kInfBits - 1u) {  // b == 0 or b >= Inf (unsigned wrap-around)
-      if (b == 0) ++zeros; else if (b == kInfBits) ++inf; else ++nan;
+    if (b >= kInfBits) {
+      if (b == kInfBits) ++inf; else ++nan;
       continue;
     }
+    zeros += b == 0;
     uint32_t& m = maxBits[signBit(values[i])];
-    if (b > m) m = b;
+    m = b > m ? b : m;
     const uint32_t exponent = b >> 23;
     uint64_t* counts = octaves_[exponent].get();
     if (!counts) counts = octave(exponent);
     ++counts[(b >> kShift) & (kSubBins - 1)];
   }
+  if (zeros) dropZeros(zeros);
   stats_.total += count;
   stats_.nan += nan;
   stats_.inf += inf;
   stats_.zeros += zeros;
   stats_.foldMaxima(maxBits[1], maxBits[0]);
+}
+
+// An octave left with no counts is freed: stored octaves are exactly the non-empty ones.
+void ExactHistogram::dropZeros(uint64_t zeros) {
+  uint64_t* counts = octaves_[0].get();
+  counts[0] -= zeros;
+  for (uint32_t m = 0; m < kSubBins; ++m) if (counts[m]) return;
+  octaves_[0].reset();
+}
+
+void ExactHistogram::merge(const ExactHistogram& other) {
+  for (uint32_t e = 0; e < kOctaves; ++e) {
+    const uint64_t* from = other.octaves_[e].get();
+    if (!from) continue;
+    uint64_t* to = octave(e);
+    for (uint32_t m = 0; m < kSubBins; ++m) to[m] += from[m];
+  }
+  const ValueStats& o = other.stats_;
+  stats_.total += o.total;
+  stats_.nan += o.nan;
+  stats_.inf += o.inf;
+  stats_.zeros += o.zeros;
+  stats_.foldMaxima(o.negativeMaxBits, o.positiveMaxBits);
 }
 
 std::vector<double> ExactHistogram::linear(size_t bins, double amax) const {

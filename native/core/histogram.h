@@ -21,6 +21,8 @@ class ExactHistogram final : public ValueHistogram {
 
   HistogramMode mode() const override { return HistogramMode::kExact; }
   void accumulate(const float* values, size_t count) override;
+  /** Adds `other`'s counts and statistics: the histogram of both value sets (exact sums). */
+  void merge(const ExactHistogram& other);
   const ValueStats& stats() const override { return stats_; }
   double defaultAmax() const override { return stats_.absmax(); }
   /**
@@ -37,6 +39,7 @@ class ExactHistogram final : public ValueHistogram {
 
  private:
   uint64_t* octave(uint32_t exponent);
+  void dropZeros(uint64_t zeros);
   ValueStats stats_;
   std::array<std::unique_ptr<uint64_t[]>, kOctaves> octaves_;
 };

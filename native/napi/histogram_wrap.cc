@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "../core/histogram.h"
 #include "accumulate_worker.h"
 #include "common.h"
 
@@ -21,6 +22,7 @@ Napi::Function HistogramWrap::Define(Napi::Env env) {
       InstanceMethod<&HistogramWrap::Stats>("stats"),
       InstanceMethod<&HistogramWrap::Linear>("linear"),
       InstanceMethod<&HistogramWrap::Serialize>("serialize"),
+      InstanceMethod<&HistogramWrap::Merge>("merge"),
   });
   auto* data = new InstanceData{Napi::Persistent(ctor)};
   env.SetInstanceData<InstanceData>(data);
@@ -86,6 +88,20 @@ Napi::Value HistogramWrap::Linear(const Napi::CallbackInfo& info) {
 Napi::Value HistogramWrap::Serialize(const Napi::CallbackInfo& info) {
   std::lock_guard<std::mutex> guard(mutex_);
   return toUint8Array(info.Env(), histogram_->serialize());
+}
+
+// Only exact histograms are sums; a TensorRT-mode histogram depends on the batch order.
+Napi::Value HistogramWrap::Merge(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!IsInstance(info[0])) throw Napi::TypeError::New(env, "other must be a Histogram");
+  HistogramWrap* other = Unwrap(info[0].As<Napi::Object>());
+  if (other == this) throw Napi::Error::New(env, "a histogram cannot be merged into itself");
+  std::scoped_lock guard(mutex_, other->mutex_);
+  if (histogram_->mode() != HistogramMode::kExact || other->histogram_->mode() != HistogramMode::kExact) {
+    throw Napi::Error::New(env, "only exact histograms can be merged");
+  }
+  static_cast<ExactHistogram&>(*histogram_).merge(static_cast<const ExactHistogram&>(*other->histogram_));
+  return env.Undefined();
 }
 
 }  // namespace int8cal

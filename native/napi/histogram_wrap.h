@@ -31,6 +31,7 @@ class HistogramWrap : public Napi::ObjectWrap<HistogramWrap> {
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Linear(const Napi::CallbackInfo& info);
   Napi::Value Serialize(const Napi::CallbackInfo& info);
+  Napi::Value Merge(const Napi::CallbackInfo& info);
 
   std::mutex mutex_;
   std::unique_ptr<ValueHistogram> histogram_;

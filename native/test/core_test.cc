@@ -128,11 +128,38 @@ void blobsAreValidated() {
   std::printf("blobs: truncations rejected, bit flips survived\n");
 }
 
+// Zeros (±0) next to subnormals in sub-bin 0, and a merge of parts equal to one histogram of all.
+void zerosAndMergesAreExact() {
+  std::mt19937 rng(11);
+  std::vector<float> values(30000);
+  for (auto& v : values) v = std::normal_distribution<float>(0, 2)(rng);
+  for (size_t i = 0; i < values.size(); i += 3) values[i] = i % 2 ? -0.0f : 0.0f;
+  values[5] = std::numeric_limits<float>::denorm_min();
+  values[7] = std::numeric_limits<float>::infinity();
+  ExactHistogram whole, onlyZeros, merged;
+  whole.accumulate(values.data(), values.size());
+  const float zeros[4] = {0.0f, -0.0f, 0.0f, 0.0f};
+  onlyZeros.accumulate(zeros, 4);
+  ExactHistogram empty;
+  CHECK(onlyZeros.serialize().size() == empty.serialize().size(), "all-zero input stores no octave");
+  CHECK(onlyZeros.stats().zeros == 4 && onlyZeros.stats().absmaxBits == 0, "zeros counted, no max");
+  CHECK(whole.stats().zeros == 10000, "zeros %llu", static_cast<unsigned long long>(whole.stats().zeros));
+  for (size_t from : {size_t(0), size_t(9999), size_t(17000)}) {
+    const size_t to = from == 0 ? 9999 : from == 9999 ? 17000 : values.size();
+    ExactHistogram part;
+    part.accumulate(values.data() + from, to - from);
+    merged.merge(part);
+  }
+  CHECK(merged.serialize() == whole.serialize(), "merged parts differ from the whole");
+  std::printf("zeros and merges: exact\n");
+}
+
 }  // namespace
 
 int main() {
   entropyMatchesNaive();
   blobsAreValidated();
+  zerosAndMergesAreExact();
   std::printf(failures ? "%d FAILURE(S)\n" : "all passed\n", failures);
   return failures ? 1 : 0;
 }

@@ -34,9 +34,10 @@ TRT-<--trt-version>-<--cache-header> whatever the calibrator; calibration.json r
 Examples:
   int8cal calibrate --model m.onnx --data ./imgs --out run/
   int8cal calibrate --from-histograms run/ --calibrator percentile --percentile 99.9 --out run-p999/
-  int8cal calibrate --model m.onnx --cache trt.cache --out run/`);
+  int8cal calibrate --model m.onnx --cache trt.cache --out run/
+  int8cal calibrate --model m.onnx --data ./imgs --shard 2/4 --out shard2/   (then: int8cal merge-histograms)`);
   addOptions(command, ['model', 'data', 'out', 'input', ...preprocessingFlags, 'calibrator', 'percentile', 'batchSize', 'maxImages',
-    'histogram', 'cache', 'fromHistograms', 'trtVersion', 'cacheHeader', 'maxActivationMemory', 'threads', 'skipBadImages', 'quiet', 'json']);
+    'histogram', 'shard', 'cache', 'fromHistograms', 'trtVersion', 'cacheHeader', 'maxActivationMemory', 'threads', 'skipBadImages', 'quiet', 'json']);
   command.action(action(async (flags: Record<string, any>) => {
     if (!flags.out) throw new Int8calError('MISSING_OPTION', 'calibrate needs --out RUN', { hint: 'the run directory to write' });
     const ctx = cliContext(flags);
@@ -48,6 +49,15 @@ Examples:
       }
       if (!flags.model) throw new Int8calError('MISSING_OPTION', 'calibrate needs --model FILE (or --from-histograms RUN)', { hint: 'the fp32 ONNX model to calibrate' });
       const summary = await calibrate({ ...flags, model: flags.model, out: flags.out, ...ctx.callbacks });
+      if (summary.shard) {
+        const { index, count, totalImages } = summary.shard;
+        ctx.print(flags.json ? { shard: summary.shard, images: summary.images } : [
+          `histogrammed shard ${index}/${count}: ${summary.images} of ${totalImages} images (partial histograms, no scales yet)`,
+          ...summary.skipped.map((s) => `skipped ${s.file}: ${s.reason}`),
+          `wrote ${summary.runDir}; merge all ${count} shards with: int8cal merge-histograms SHARD… --out RUN`,
+        ].join('\n'));
+        return;
+      }
       const flagged = Object.entries(summary.calibration.tensors).filter(([, t]) => t.flags.length);
       ctx.print(flags.json ? summary.calibration : [
         `calibrated ${Object.keys(summary.calibration.tensors).length} tensors on ${summary.images} images` +

@@ -5,6 +5,7 @@ import { registerBuild } from './build.js';
 import { registerCalibrate } from './calibrate.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerInspect } from './inspect.js';
+import { registerMergeHistograms } from './merge-histograms.js';
 import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 
@@ -22,13 +23,15 @@ Pipeline:
   int8cal build     --run run/                                int8 Q/DQ + fp16 models
   int8cal evaluate  --run run/ --data ./eval                  fp32 vs fp16 vs int8 on the same images
   int8cal report    --run run/                                HTML + Markdown accuracy report
-  int8cal run --model m.onnx --data ./imgs --eval-data ./eval --out run/   all of the above`);
+  int8cal run --model m.onnx --data ./imgs --eval-data ./eval --out run/   all of the above
+  int8cal calibrate … --shard i/n --out shardI/; int8cal merge-histograms shard1/ … --out run/   one process per shard`);
 
 registerCalibrate(program);
 registerBuild(program);
 registerEvaluate(program);
 registerReport(program);
 registerRun(program);
+registerMergeHistograms(program);
 registerInspect(program);
 
 await program.parseAsync(process.argv);

@@ -55,6 +55,8 @@ export interface NativeHistogram {
   /** `bins` linear bins over [0, amax] (default amax: stats().range); above amax → last bin. */
   linear(bins: number, amax?: number): Float64Array;
   serialize(): Uint8Array;
+  /** Adds another exact histogram's counts and statistics (both idle). */
+  merge(other: NativeHistogram): void;
 }
 
 /** Exactly what build/Release/int8cal_native.node exports. */
@@ -203,6 +205,24 @@ export class Histogram {
   serialize(): Uint8Array {
     this.checkIdle('serialize');
     return this.native.serialize();
+  }
+
+  /**
+   * Adds `other`'s counts and statistics: exact histograms are sums, so the histograms of
+   * disjoint parts of the data merge into the histogram of all of it, byte for byte. TensorRT
+   * mode depends on the batch order and can't be merged (HISTOGRAM_NOT_MERGEABLE).
+   */
+  merge(other: Histogram): void {
+    if (!(other instanceof Histogram)) throw invalidParameter('other', 'a Histogram', other);
+    if (other === this) throw invalidParameter('other', 'another histogram', other);
+    if (this.mode !== 'exact' || other.mode !== 'exact') {
+      throw new Int8calError('HISTOGRAM_NOT_MERGEABLE', `Only exact histograms can be merged (got "${this.mode}" and "${other.mode}")`, {
+        hint: 'TensorRT-mode histograms depend on the batch order: calibrate with --histogram exact to merge',
+      });
+    }
+    this.checkIdle('merge');
+    other.checkIdle('merge');
+    this.native.merge(other.native);
   }
 
   private checkIdle(method: string): void {

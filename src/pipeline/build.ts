@@ -9,8 +9,8 @@ import { buildFp16 } from '../onnx/fp16/index.js';
 import { buildInt8, parseExcludes, placementOf, type BuildReport, type Placement, type SignedRange } from '../onnx/qdq/index.js';
 import { defaultOf } from '../options.js';
 import type { ProgressCallback, WarningCallback } from '../core/progress.js';
-import { checkCalibration } from '../run/check.js';
-import { readRunJson, removeRunFiles, writeRunJson } from '../run/files.js';
+import { checkCalibration, checkRunManifest } from '../run/check.js';
+import { readRunJson, refuseShardRun, removeRunFiles, writeRunJson } from '../run/files.js';
 import { runPath, RUN_FILES } from '../run/layout.js';
 import { lockRun } from '../run/lock.js';
 
@@ -87,6 +87,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const perTensorWeights = options.perTensorWeights ?? defaultOf('perTensorWeights');
   const ortWeightBits = (options.ortWeightBits ?? defaultOf('ortWeightBits')) as 7 | 8;
   const runDir = resolve(options.run);
+  await refuseShardRun(runDir, checkRunManifest);
   const lock = await lockRun(runDir);
   try {
     const fp32Path = runPath(runDir, 'fp32');

@@ -17,13 +17,14 @@ import type { ProgressCallback, WarningCallback } from '../core/progress.js';
 import { DEFAULT_LINEAR_BINS, type HistogramMode } from '../core/native.js';
 import { runPath } from '../run/layout.js';
 import { lockRun } from '../run/lock.js';
-import { writeRunJson } from '../run/files.js';
-import type { CalibrationResult, RunManifest } from '../run/schema.js';
+import { removeRunFiles, writeRunJson } from '../run/files.js';
+import type { CalibrationResult, RunManifest, ShardInfo } from '../run/schema.js';
 import { calibrationFromHistograms, writeCalibration } from './calibration-output.js';
 import { collectHistograms } from './collect.js';
 import { checkOnlyImageInput, selectImageInput } from './image-input.js';
 import { activationTensors, prepareModel } from './prepare.js';
 import { calibrationFromCache } from './calibrate-from-cache.js';
+import { checkShardable, shardImages, type ShardSpec } from './shard.js';
 
 export interface CalibrateOptions extends PreprocessingOptions {
   /** The fp32 ONNX model. */
@@ -48,6 +49,8 @@ export interface CalibrateOptions extends PreprocessingOptions {
   maxActivationMemory?: number;
   threads?: number;
   skipBadImages?: boolean;
+  /** Calibrate only this part of the images and write partial histograms (no scales). */
+  shard?: ShardSpec;
   onProgress?: ProgressCallback;
   onWarning?: WarningCallback;
   signal?: AbortSignal;
@@ -63,6 +66,8 @@ export interface CalibrateSummary {
   /** Images per inference run (below the batch size when --max-activation-memory chunked batches; 0 from a cache). */
   chunk: number;
   skipped: { file: string; reason: string }[];
+  /** Set for a shard run: histograms.bin is partial, calibration.json and the cache aren't written. */
+  shard?: ShardInfo;
 }
 
 /**
@@ -73,6 +78,7 @@ export interface CalibrateSummary {
 export async function calibrate(options: CalibrateOptions): Promise<CalibrateSummary> {
   const o = withDefaults(options);
   const runDir = resolve(o.out);
+  checkShardable(o.shard, o.histogram, o.cache);
   const lock = await lockRun(runDir);
   try {
     const source = await readFile(o.model).catch(() => null);
@@ -120,10 +126,18 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrateSum
     const calibration = await calibrationFromHistograms(collected.histograms, rule, o.histogram, header);
     await saveModel(prepared, runPath(runDir, 'fp32'));
     await writeHistogramFile(runPath(runDir, 'histograms'), { mode: o.histogram, linearBins: DEFAULT_LINEAR_BINS, tensors: collected.histograms });
-    await writeCalibration(runDir, calibration, calibrator);
     const used = data.used();
+    const summary = { runDir, calibration, images: used.length, passes: collected.passes, chunk: collected.chunk, skipped: data.skipped };
+    if (data.shard) {
+      // Partial histograms only: scales from part of the images would be wrong for the model.
+      await removeRunFiles(runDir, ['calibration', 'cache', 'fp16', 'int8', 'int8Ort', 'build', 'results', 'reportHtml', 'reportMd']);
+      const m = manifest(used, data.path);
+      await writeRunJson(runDir, 'run', { ...m, calibration: { ...m.calibration, shard: data.shard } });
+      return { ...summary, shard: data.shard };
+    }
+    await writeCalibration(runDir, calibration, calibrator);
     await writeRunJson(runDir, 'run', direct ? manifest([], data.path, { samples: used.length }) : manifest(used, data.path));
-    return { runDir, calibration, images: used.length, passes: collected.passes, chunk: collected.chunk, skipped: data.skipped };
+    return summary;
   } finally {
     await lock.release();
   }
@@ -155,6 +169,8 @@ interface CalibrationData {
   /** The folder or file (absolute), or '' for a user source. */
   path: string;
   skipped: { file: string; reason: string }[];
+  /** Which part of the images a `--shard` run feeds. */
+  shard?: ShardInfo;
 }
 
 async function imageData(o: Defaulted, input: string, preprocessing: Preprocessing, batchSize: number, fixedBatch: boolean): Promise<CalibrationData> {
@@ -166,15 +182,18 @@ async function imageData(o: Defaulted, input: string, preprocessing: Preprocessi
       file: data, hint: 'add images (hundreds are typical) or lower --batch-size',
     });
   }
+  const shard = o.shard && { ...o.shard, totalImages: files.length };
+  const part = shard ? shardImages(files, batchSize, shard) : files;
   const skipped: { file: string; reason: string }[] = [];
-  const source = new ImageBatchSource(input, files, preprocessing, {
+  const source = new ImageBatchSource(input, part, preprocessing, {
     batchSize, skipBadImages: o.skipBadImages, signal: o.signal, onWarning: (message) => o.onWarning?.(message),
   }, fixedBatch, skipped);
-  return { source, total: files.length, used: () => source.used.map((f) => relative(data, f)), path: data, skipped };
+  return { source, total: part.length, used: () => source.used.map((f) => relative(data, f)), path: data, skipped, ...(shard ? { shard } : {}) };
 }
 
 /** Tensors given directly: a .npy/.npz (every model input, matched by name), or the caller's own source. */
 async function tensorData(o: Defaulted, inputs: readonly TensorInfo[], batchSize: number, fixedBatch: boolean): Promise<CalibrationData> {
+  if (o.shard) throw new Int8calError('SHARD_NEEDS_IMAGES', '--shard splits a folder of images; it does not apply to tensors given directly', { hint: 'split the .npy/.npz yourself, or calibrate on image folders' });
   if (o.source) {
     const counted = new CountingSource(o.source);
     return { source: counted, total: 0, used: () => Array.from({ length: counted.used }, (_, i) => `#${i}`), path: '', skipped: [] };

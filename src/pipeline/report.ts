@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { Int8calError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomic.js';
-import { readRunJson } from '../run/files.js';
+import { readRunJson, refuseShardRun } from '../run/files.js';
+import { checkRunManifest } from '../run/check.js';
 import { runPath } from '../run/layout.js';
 import { isResults, RESULTS_VERSION, type Results } from '../../reports/results-schema.js';
 import { renderHtml } from '../../reports/html.js';
@@ -21,6 +22,7 @@ export interface ReportPaths {
 /** Renders RUN/results.json as report.html (self-contained) and report.md. */
 export async function report(options: ReportOptions): Promise<ReportPaths> {
   const runDir = resolve(options.run);
+  await refuseShardRun(runDir, checkRunManifest);
   const results = await readResults(runDir);
   const baseline = options.baseline ? await readResults(resolve(options.baseline)) : undefined;
   const html = runPath(runDir, 'reportHtml');

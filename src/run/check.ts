@@ -1,5 +1,5 @@
 import { Int8calError } from '../core/errors.js';
-import type { CalibrationResult, RunManifest } from './schema.js';
+import type { CalibrationResult, RunManifest, ShardInfo } from './schema.js';
 
 function expectSchema(value: unknown, path: string, schema: string, version: number): Record<string, unknown> {
   const record = value as Record<string, unknown> | null;
@@ -14,13 +14,39 @@ function expectSchema(value: unknown, path: string, schema: string, version: num
   return record;
 }
 
-export function checkRunManifest(value: unknown, path: string): RunManifest {
+function checkAnyManifest(value: unknown, path: string): RunManifest {
   const record = expectSchema(value, path, 'int8cal/run', 1);
   const fed = typeof record.preprocessing === 'object' || (Array.isArray(record.inputs) && record.inputs.every((i) => typeof i === 'string'));
-  if (typeof record.input !== 'string' || !fed) {
+  if (typeof record.input !== 'string' || !fed || typeof record.calibration !== 'object' || !record.calibration) {
     throw new Int8calError('RUN_FILE_CORRUPT', `${path} lacks the input or preprocessing`, { file: path });
   }
   return record as unknown as RunManifest;
+}
+
+/** run.json of a complete run; a shard run (partial histograms) is refused. */
+export function checkRunManifest(value: unknown, path: string): RunManifest {
+  const manifest = checkAnyManifest(value, path);
+  const shard = manifest.calibration.shard;
+  if (shard) {
+    throw new Int8calError('RUN_IS_SHARD', `${path} is shard ${shard.index}/${shard.count} of a sharded calibration: it holds partial histograms and no scales`, {
+      file: path, hint: 'merge the shard runs first: int8cal merge-histograms SHARD1 SHARD2 … --out RUN',
+    });
+  }
+  return manifest;
+}
+
+/** run.json of a shard run (`calibrate --shard`). */
+export function checkShardManifest(value: unknown, path: string): RunManifest & { calibration: { shard: ShardInfo } } {
+  const manifest = checkAnyManifest(value, path);
+  const shard = manifest.calibration.shard;
+  const valid = (n: unknown): boolean => Number.isInteger(n) && (n as number) >= 1;
+  if (!shard) {
+    throw new Int8calError('RUN_NOT_SHARD', `${path} is a complete run, not a shard run`, { file: path, hint: 'merge-histograms takes the runs written by `calibrate --shard i/n`' });
+  }
+  if (!valid(shard.index) || !valid(shard.count) || shard.index > shard.count || !Number.isInteger(shard.totalImages)) {
+    throw new Int8calError('RUN_FILE_CORRUPT', `${path} has an invalid shard ${JSON.stringify(shard)}`, { file: path });
+  }
+  return manifest as RunManifest & { calibration: { shard: ShardInfo } };
 }
 
 export function checkCalibration(value: unknown, path: string): CalibrationResult {

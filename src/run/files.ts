@@ -34,3 +34,23 @@ export async function readRunJson<T>(runDir: string, file: RunFile, check: (valu
 export async function removeRunFiles(runDir: string, files: readonly RunFile[]): Promise<void> {
   await Promise.all(files.map((f) => rm(runPath(runDir, f), { force: true })));
 }
+
+/**
+ * Refuses a shard run (RUN_IS_SHARD) before a stage that needs scales; a run without run.json
+ * (built from a cache elsewhere) passes, the stage reports what it lacks.
+ */
+export async function refuseShardRun(runDir: string, check: (value: unknown, path: string) => unknown): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(runPath(runDir, 'run'), 'utf8');
+  } catch {
+    return;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return; // the stage reading it reports the damage
+  }
+  if ((value as { calibration?: { shard?: unknown } } | null)?.calibration?.shard) check(value, runPath(runDir, 'run'));
+}

@@ -28,7 +28,18 @@ export interface RunManifest {
     samples?: number;
     /** Set when scales came from an existing TensorRT cache instead of images. */
     cache?: string;
+    /** Set on a shard run (`calibrate --shard`): partial histograms, no scales, until merged. */
+    shard?: ShardInfo;
   };
+}
+
+/** Which part of the images a shard run calibrated. */
+export interface ShardInfo {
+  /** 1-based. */
+  index: number;
+  count: number;
+  /** Images of all the shards together (before the split). */
+  totalImages: number;
 }
 
 /** `calibration.json`. Tensors keep the prepared model's topological order. */
