@@ -4,29 +4,26 @@
  * - `baseline`: plain fp32 inference of the ORIGINAL model (ORT level `all`) over the images,
  *   same reader, batch size and threads as calibration;
  * - `calibrate`: the library's `calibrate()` end to end (prepare, every activation, histograms,
- *   scales, files written);
- * - `profile`: the calibration loop of src/pipeline/collect.ts rebuilt from its public parts,
- *   timing where the time goes: waiting for decoded images, the session run that returns every
- *   activation, native histogramming, and the plain session on the same batches.
+ *   scales, files written), with collect.ts's own timings of its loop;
+ * - `profile`: `calibrate()` again with collect.ts's `onRun` hook running the plain model on the
+ *   same images after every run (histogramming then never overlaps, so each part is timed
+ *   alone): waiting for decoded images, the run that returns every activation, native
+ *   histogramming, and the plain run.
  * Each child prints one JSON line and its own peak RSS (`process.resourceUsage().maxRSS`).
  */
-import { planCollection, type CollectPlan } from '../src/pipeline/collect-plan.js';
 import { spawn } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readBatches, resolvePreprocessing, type Preprocessing, type PreprocessingOptions } from '../datasets/images/index.js';
-import { ImageBatchSource } from '../src/pipeline/image-source.js';
 import { OnnxRuntimeEngine } from '../src/engines/onnxruntime.js';
-import { graphInputs, withExtraOutputs } from '../src/onnx/graph.js';
-import { encodeModel, loadModel } from '../src/onnx/model-file.js';
-import { accumulateMany, Histogram } from '../src/core/native.js';
+import type { Feeds } from '../src/engines/engine.js';
+import { graphInputs } from '../src/onnx/graph.js';
+import { loadModel } from '../src/onnx/model-file.js';
 import { calibrate } from '../src/pipeline/calibrate.js';
-import type { ModelProto } from '../src/onnx/proto.js';
-import { defaultOf } from '../src/options.js';
+import { emptyTiming, type CollectTiming } from '../src/pipeline/collect.js';
 import { selectImageInput } from '../src/pipeline/image-input.js';
-import { activationTensors, prepareModel } from '../src/pipeline/prepare.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SAMPLES = join(ROOT, 'datasets', 'samples');
@@ -160,10 +157,14 @@ export interface CalibrateReport {
   untilFirstBatchMs?: number;
   /** From the last batch's progress event to the return: thresholds, histograms.bin, model and cache written. */
   afterLastBatchMs?: number;
+  /** collect.ts's own timings. */
+  timing: CollectTiming;
 }
-export interface ProfileReport {
-  prepareMs: number; tensorsMs: number; sessionMs: number; passes: number; chunk: number; batchSize: number; waitMs: number; runAllMs: number; histogramMs: number;
-  plainRunMs: number; activationBytesPerBatch: number; tensors: number; images: number; batches: number; maxRssKiB: number;
+export interface ProfileReport extends CalibrateReport {
+  /** The plain original model on each run's images, timed between the runs. */
+  plainRunMs: number;
+  /** Images the plain model ran (those after the probe). */
+  plainImages: number;
 }
 
 export interface ChildJob {
@@ -175,6 +176,7 @@ export interface ChildJob {
   batchSize: number;
   maxActivationMemory?: number;
   out?: string;
+  shard?: { index: number; count: number };
 }
 
 export function runChild<T extends { maxRssKiB?: number }>(job: ChildJob, limits: SpawnLimits = {}): Promise<Measured<T>> {
@@ -183,132 +185,65 @@ export function runChild<T extends { maxRssKiB?: number }>(job: ChildJob, limits
 
 async function child(job: ChildJob): Promise<object> {
   const c = modelCases(job.detSize).find((m) => m.id === job.caseId)!;
-  const files = (await readdir(job.data)).sort().map((n) => join(job.data, n));
-  if (job.mode === 'calibrate') {
-    const start = performance.now();
-    // Progress events (one per batch) split the wall time without touching the library.
-    let firstBatchMs: number | undefined;
-    let lastBatchMs = 0;
-    const summary = await calibrate({
-      ...c.preprocessing, model: modelPath(c), data: job.data, out: job.out!, threads: job.threads,
-      batchSize: job.batchSize, maxActivationMemory: job.maxActivationMemory,
-      onProgress: () => {
-        lastBatchMs = performance.now() - start;
-        firstBatchMs ??= lastBatchMs;
-      },
-    });
-    const wallMs = performance.now() - start;
-    return {
-      wallMs, images: summary.images, passes: summary.passes, chunk: summary.chunk, tensors: Object.keys(summary.calibration.tensors).length,
-      untilFirstBatchMs: firstBatchMs, afterLastBatchMs: wallMs - lastBatchMs,
-    };
-  }
+  if (job.mode === 'calibrate') return timedCalibrate(c, job);
   const { input, spec, batchSize, fixedBatch } = await resolveCase(c, job.batchSize);
-  if (job.mode === 'baseline') {
-    const start = performance.now();
-    const engine = await OnnxRuntimeEngine.create(modelPath(c), { threads: job.threads, optimization: 'all' });
-    const sessionMs = performance.now() - start;
-    let inferMs = 0;
-    let images = 0;
-    let batches = 0;
+  if (job.mode === 'profile') {
+    const plain = await OnnxRuntimeEngine.create(modelPath(c), { threads: job.threads, optimization: 'all' });
+    const r = { plainRunMs: 0, plainImages: 0 };
     try {
-      for await (const batch of readBatches(files, spec, { batchSize })) {
-        if (fixedBatch && batch.dims[0] !== batchSize) break;
+      const report = await timedCalibrate(c, job, async (feeds) => {
         const t = performance.now();
-        await engine.run({ [input]: { type: 'float32', data: batch.data, dims: batch.dims } });
-        inferMs += performance.now() - t;
-        images += batch.dims[0]!;
-        batches++;
-      }
+        await plain.run(feeds);
+        r.plainRunMs += performance.now() - t;
+        r.plainImages += feeds[input]!.dims[0]!;
+      });
+      return { ...report, ...r };
     } finally {
-      await engine.dispose();
+      await plain.dispose();
     }
-    return { sessionMs, inferMs, totalMs: performance.now() - start, images, batches };
   }
-  return profile(c, job, files, input, spec, batchSize, fixedBatch);
-}
-
-/**
- * collect.ts's loop, timed piece by piece, plus the plain model on the same batches. Batches
- * are chunked or tensors split into passes as collect.ts plans it, from a batch-1 probe (whose
- * outputs collect.ts also histograms; here the probe is not timed).
- */
-async function profile(c: ModelCase, job: ChildJob, files: string[], input: string, spec: Preprocessing, batchSize: number, fixedBatch: boolean): Promise<ProfileReport> {
-  let t = performance.now();
-  const prepared = await prepareModel(await loadModel(modelPath(c)), job.threads);
-  const prepareMs = performance.now() - t;
-  t = performance.now();
-  const tensors = await activationTensors(prepared, job.threads);
-  const tensorsMs = performance.now() - t;
-  const requested = tensors.filter((n) => n !== input);
-  const { groups, chunk } = await planGroups(prepared, requested, files[0]!, input, spec, job, batchSize, fixedBatch);
-  const plain = await OnnxRuntimeEngine.create(modelPath(c), { threads: job.threads, optimization: 'all' });
-  const histograms = new Map(tensors.map((n) => [n, new Histogram('exact')]));
-  const source = new ImageBatchSource(input, files, spec, { batchSize }, fixedBatch);
-  const r = { sessionMs: 0, waitMs: 0, runAllMs: 0, histogramMs: 0, plainRunMs: 0, activationBytesPerBatch: 0, images: 0, batches: 0 };
+  const files = (await readdir(job.data)).sort().map((n) => join(job.data, n));
+  const start = performance.now();
+  const engine = await OnnxRuntimeEngine.create(modelPath(c), { threads: job.threads, optimization: 'all' });
+  const sessionMs = performance.now() - start;
+  let inferMs = 0;
+  let images = 0;
+  let batches = 0;
   try {
-    for (const [pass, group] of groups.entries()) {
-      t = performance.now();
-      const engine = await OnnxRuntimeEngine.create(encodeModel(withExtraOutputs(prepared, group)), { threads: job.threads, optimization: 'all' });
-      r.sessionMs += performance.now() - t;
-      source.rewind();
-      try {
-        for (;;) {
-          t = performance.now();
-          const feeds = await source.next();
-          r.waitMs += performance.now() - t;
-          if (!feeds) break;
-          if (pass === 0) {
-            t = performance.now();
-            await plain.run(feeds);
-            r.plainRunMs += performance.now() - t;
-          }
-          const all = feeds[input]!;
-          const n = all.dims[0]!;
-          const per = all.data.length / n;
-          let bytes = 0;
-          for (let i = 0; i < n; i += chunk) {
-            const part = { ...all, data: all.data.subarray(i * per, Math.min(i + chunk, n) * per), dims: [Math.min(chunk, n - i), ...all.dims.slice(1)] };
-            t = performance.now();
-            const outputs = await engine.run({ [input]: part }, group);
-            r.runAllMs += performance.now() - t;
-            const pairs: [Histogram, Float32Array][] = group.map((name) => [histograms.get(name)!, outputs[name]!.data as Float32Array]);
-            if (pass === 0 && histograms.has(input)) pairs.unshift([histograms.get(input)!, part.data as Float32Array]);
-            bytes += pairs.reduce((sum, [, d]) => sum + d.byteLength, 0);
-            t = performance.now();
-            await accumulateMany(pairs);
-            r.histogramMs += performance.now() - t;
-          }
-          r.activationBytesPerBatch = Math.max(r.activationBytesPerBatch, bytes);
-          if (pass === 0) {
-            r.images += feeds[input]!.dims[0]!;
-            r.batches++;
-          }
-        }
-      } finally {
-        await engine.dispose();
-      }
-    }
-  } finally {
-    await plain.dispose();
-  }
-  return { prepareMs, tensorsMs, tensors: tensors.length, passes: groups.length, chunk, batchSize, ...r, maxRssKiB: 0 };
-}
-
-/** collect.ts's plan (chunk size, tensor groups), from one image's sizes. */
-async function planGroups(prepared: ModelProto, requested: string[], file: string, input: string, spec: Preprocessing, job: ChildJob, batchSize: number, fixedBatch: boolean): Promise<CollectPlan> {
-  const budget = job.maxActivationMemory ?? defaultOf('maxActivationMemory');
-  const engine = await OnnxRuntimeEngine.create(encodeModel(withExtraOutputs(prepared, requested)), { threads: job.threads, optimization: 'all' });
-  let sizes: number[] = [];
-  try {
-    for await (const batch of readBatches([file], spec, { batchSize: 1 })) {
-      const outputs = await engine.run({ [input]: { type: 'float32', data: batch.data, dims: batch.dims } }, requested);
-      sizes = requested.map((n) => outputs[n]!.data.byteLength);
+    for await (const batch of readBatches(files, spec, { batchSize })) {
+      if (fixedBatch && batch.dims[0] !== batchSize) break;
+      const t = performance.now();
+      await engine.run({ [input]: { type: 'float32', data: batch.data, dims: batch.dims } });
+      inferMs += performance.now() - t;
+      images += batch.dims[0]!;
+      batches++;
     }
   } finally {
     await engine.dispose();
   }
-  return planCollection(requested, sizes, { batch: batchSize, budget, chunkable: !fixedBatch });
+  return { sessionMs, inferMs, totalMs: performance.now() - start, images, batches };
+}
+
+/** The library's calibrate(), its wall time split by progress events and collect.ts's timings. */
+async function timedCalibrate(c: ModelCase, job: ChildJob, onRun?: (feeds: Feeds) => Promise<void>): Promise<CalibrateReport> {
+  const start = performance.now();
+  let firstBatchMs: number | undefined;
+  let lastBatchMs = 0;
+  const timing = emptyTiming();
+  const summary = await calibrate({
+    ...c.preprocessing, model: modelPath(c), data: job.data, out: job.out ?? join(job.data, '..', `${c.id}-${job.mode}-run`), threads: job.threads,
+    batchSize: job.batchSize, maxActivationMemory: job.maxActivationMemory, timing, onRun,
+    ...(job.shard ? { shard: job.shard } : {}),
+    onProgress: () => {
+      lastBatchMs = performance.now() - start;
+      firstBatchMs ??= lastBatchMs;
+    },
+  });
+  const wallMs = performance.now() - start;
+  return {
+    wallMs, images: summary.images, passes: summary.passes, chunk: summary.chunk, tensors: Object.keys(summary.calibration.tensors).length,
+    untilFirstBatchMs: firstBatchMs, afterLastBatchMs: wallMs - lastBatchMs, timing, maxRssKiB: 0,
+  };
 }
 
 export const defaultThreads = (): number => availableParallelism();

@@ -90,6 +90,15 @@ interface ModelResult {
   peer: Partial<Record<'Entropy' | 'MinMax', Measured<PeerReport>>>;
 }
 
+/** calibrate()'s loop per image after the probe ÷ plain inference per image. */
+function loopRatio(r: ModelResult): string {
+  const c = r.calibrate.report;
+  const b = r.baseline.report;
+  if (!c?.timing || !b || c.images <= c.timing.probedImages || !b.images) return '—';
+  const t = c.timing;
+  return x((t.waitMs + t.runMs + t.histogramMs) / (c.images - t.probedImages), b.inferMs / b.images);
+}
+
 const status = (m?: Measured<unknown>): string => {
   if (!m) return 'not run';
   if (m.status !== 'ok') return m.status === 'memory-limit' ? `killed at the ${gb(m.peakRss)} memory limit after ${s(m.processMs)}` : `${m.status}${m.error ? `: ${m.error}` : ''}`;
@@ -183,24 +192,27 @@ function report(args: Args, entropy: EntropyBenchResult & { bestMs: number; wors
   out.push(`int8cal bench${args.quick ? ' --quick' : ''} — ${cpu}, ${cpus().length} cores, ${gb(totalmem())}; ${args.threads} intra-op threads everywhere; onnxruntime-node ${OnnxRuntimeEngine.version}` +
     (peer?.ok ? `, Python onnxruntime ${peer.versions.onnxruntime}` : ''));
   out.push(table(`Calibration ÷ plain fp32 inference of the original model (same images, reader, batch size, threads; ORT level "all"; goal ≤ 1.5×)`,
-    ['model', 'images', 'batch', 'plain fp32', 'int8cal calibrate', 'ratio', 'peak RSS plain', 'peak RSS calibrate'],
+    ['model', 'images', 'batch', 'plain fp32', 'int8cal calibrate', 'ratio', 'loop ratio', 'peak RSS plain', 'peak RSS calibrate'],
     results.map((r) => {
       const { passes = 0, chunk = 0 } = r.calibrate.report ?? {};
       const split = [passes > 1 ? `${passes} passes` : '', chunk && chunk < r.batchSize ? `${chunk} images per run` : ''].filter(Boolean).join(', ');
       const ratio = r.calibrate.status === 'ok' ? `${x(r.calibrate.report?.wallMs, r.baseline.report?.totalMs)}${split ? ` (${split})` : ''}` : status(r.calibrate);
-      return [r.label, String(r.images), String(r.batchSize), s(r.baseline.report?.totalMs), s(r.calibrate.report?.wallMs), ratio, gb(r.baseline.peakRss), gb(r.calibrate.peakRss)];
+      return [r.label, String(r.images), String(r.batchSize), s(r.baseline.report?.totalMs), s(r.calibrate.report?.wallMs), ratio, loopRatio(r), gb(r.baseline.peakRss), gb(r.calibrate.peakRss)];
     })));
+  out.push('loop ratio: per image, calibrate()\'s loop after the probe (decode wait + runs returning every activation + histogram wait, collect.ts\'s timings) ÷ the plain model\'s inference');
   const profiled = results.filter((r) => r.profile);
   if (profiled.length) {
-    out.push(table('Where calibration time goes (collect.ts\'s loop rebuilt and timed: same batch size, chunks or passes planned from a batch-1 probe; % of the loop)',
-      ['model', 'passes × images per run', 'prepare+list', 'sessions', 'decode wait', 'ORT run, every activation out', 'native histograms', 'plain run (same batches)', 'activations/batch', 'calibrate(): until 1st batch / after last'],
+    out.push(table('Where calibration time goes (calibrate() with collect.ts\'s timings; the plain model runs on the same images after each run, so nothing overlaps; % of the loop)',
+      ['model', 'runs × images', 'until 1st batch', 'sessions', 'probe', 'decode wait', 'ORT run, every activation out', 'native histograms', 'plain run (same images)', 'aliased tensors', 'after last batch'],
       profiled.map((r) => {
         const p = r.profile!.report;
-        if (!p) return [r.label, status(r.profile), '', '', '', '', '', '', '', ''];
-        const loop = p.waitMs + p.runAllMs + p.histogramMs;
-        const c = r.calibrate.report;
-        return [r.label, `${p.passes} × ${p.chunk}`, s(p.prepareMs + p.tensorsMs), s(p.sessionMs), `${s(p.waitMs)} (${pct(p.waitMs, loop)})`, `${s(p.runAllMs)} (${pct(p.runAllMs, loop)}) = ${x(p.runAllMs, p.plainRunMs)} plain`,
-          `${s(p.histogramMs)} (${pct(p.histogramMs, loop)}), ${((p.activationBytesPerBatch * p.batches) / 1024 ** 2 / (p.histogramMs / 1000)).toFixed(0)} MiB/s`, s(p.plainRunMs), gb(p.activationBytesPerBatch), `${s(c?.untilFirstBatchMs)} / ${s(c?.afterLastBatchMs)}`];
+        if (!p) return [r.label, status(r.profile), '', '', '', '', '', '', '', '', ''];
+        const t = p.timing;
+        const loop = t.waitMs + t.runMs + t.histogramMs;
+        const histBytes = t.activationBytes;
+        return [r.label, `${t.runs} × ${p.chunk}`, s(p.untilFirstBatchMs), s(t.sessionMs), s(t.probeMs), `${s(t.waitMs)} (${pct(t.waitMs, loop)})`,
+          `${s(t.runMs)} (${pct(t.runMs, loop)}) = ${x(t.runMs, p.plainRunMs)} plain`,
+          `${s(t.histogramMs)} (${pct(t.histogramMs, loop)}), ${(histBytes / 1024 ** 2 / (t.histogramMs / 1000)).toFixed(0)} MiB/s`, s(p.plainRunMs), `${t.aliased} of ${p.tensors}`, s(p.afterLastBatchMs)];
       })));
   }
   if (peer && !peer.ok) out.push(`\nONNX Runtime's Python peer: NOT RUN — ${peer.reason}`);

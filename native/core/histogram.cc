@@ -27,39 +27,29 @@ uint64_t* ExactHistogram::octave(uint32_t exponent) {
   return slot.get();
 }
 
-// Exact zeros (half of a Relu's outputs) are binned like any value, into sub-bin 0 of octave 0,
-// and taken out again after the loop: no data-dependent branch per value. Only NaN/Inf branch.
 void ExactHistogram::accumulate(const float* values, size_t count) {
   uint64_t nan = 0, inf = 0, zeros = 0;
   uint32_t maxBits[2] = {stats_.positiveMaxBits, stats_.negativeMaxBits};
   for (size_t i = 0; i < count; ++i) {
     const uint32_t b = absBits(values[i]);
-    if (b >= kInfBits) {
-      if (b == kInfBits) ++inf; else ++nan;
+    // One well-predicted branch for zero, NaN and Inf: a branch-free zero count (zeros binned,
+    // then taken out) measured 20 % slower on half-zero Relu data (same increments on one slot).
+    if (b - 1u >= kInfBits - 1u) {  // b == 0 or b >= Inf (unsigned wrap-around)
+      if (b == 0) ++zeros; else if (b == kInfBits) ++inf; else ++nan;
       continue;
     }
-    zeros += b == 0;
     uint32_t& m = maxBits[signBit(values[i])];
-    m = b > m ? b : m;
+    if (b > m) m = b;
     const uint32_t exponent = b >> 23;
     uint64_t* counts = octaves_[exponent].get();
     if (!counts) counts = octave(exponent);
     ++counts[(b >> kShift) & (kSubBins - 1)];
   }
-  if (zeros) dropZeros(zeros);
   stats_.total += count;
   stats_.nan += nan;
   stats_.inf += inf;
   stats_.zeros += zeros;
   stats_.foldMaxima(maxBits[1], maxBits[0]);
-}
-
-// An octave left with no counts is freed: stored octaves are exactly the non-empty ones.
-void ExactHistogram::dropZeros(uint64_t zeros) {
-  uint64_t* counts = octaves_[0].get();
-  counts[0] -= zeros;
-  for (uint32_t m = 0; m < kSubBins; ++m) if (counts[m]) return;
-  octaves_[0].reset();
 }
 
 void ExactHistogram::merge(const ExactHistogram& other) {

@@ -39,7 +39,6 @@ class ExactHistogram final : public ValueHistogram {
 
  private:
   uint64_t* octave(uint32_t exponent);
-  void dropZeros(uint64_t zeros);
   ValueStats stats_;
   std::array<std::unique_ptr<uint64_t[]>, kOctaves> octaves_;
 };

@@ -20,7 +20,7 @@ import { lockRun } from '../run/lock.js';
 import { removeRunFiles, writeRunJson } from '../run/files.js';
 import type { CalibrationResult, RunManifest, ShardInfo } from '../run/schema.js';
 import { calibrationFromHistograms, writeCalibration } from './calibration-output.js';
-import { collectHistograms } from './collect.js';
+import { collectHistograms, type CollectOptions, type CollectTiming } from './collect.js';
 import { checkOnlyImageInput, selectImageInput } from './image-input.js';
 import { activationTensors, prepareModel } from './prepare.js';
 import { calibrationFromCache } from './calibrate-from-cache.js';
@@ -51,6 +51,10 @@ export interface CalibrateOptions extends PreprocessingOptions {
   skipBadImages?: boolean;
   /** Calibrate only this part of the images and write partial histograms (no scales). */
   shard?: ShardSpec;
+  /** Where calibration's time goes, filled in (see CollectOptions). */
+  timing?: CollectTiming;
+  /** See CollectOptions.onRun (benchmarks). */
+  onRun?: CollectOptions['onRun'];
   onProgress?: ProgressCallback;
   onWarning?: WarningCallback;
   signal?: AbortSignal;
@@ -121,7 +125,7 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrateSum
     const calibrator = new BatchCalibrator({ batchSize, source: data.source, rule, cachePath: runPath(runDir, 'cache') });
     const collected = await collectHistograms({
       model: prepared, tensors, inputs: fed, calibrator, mode: o.histogram,
-      threads, maxActivationMemory: o.maxActivationMemory, images: data.total, onProgress: o.onProgress, signal: o.signal,
+      threads, maxActivationMemory: o.maxActivationMemory, images: data.total, onProgress: o.onProgress, signal: o.signal, timing: o.timing, onRun: o.onRun,
     });
     const calibration = await calibrationFromHistograms(collected.histograms, rule, o.histogram, header);
     await saveModel(prepared, runPath(runDir, 'fp32'));

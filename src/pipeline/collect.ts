@@ -1,14 +1,14 @@
 import type { Calibrator } from './calibrator.js';
 import { Int8calError } from '../core/errors.js';
-import type { Feeds, HostTensor } from '../engines/engine.js';
-import type { Engine } from '../engines/engine.js';
+import type { Engine, Feeds, HostTensor } from '../engines/engine.js';
 import { createEngine } from '../engines/registry.js';
 import { withExtraOutputs } from '../onnx/graph.js';
 import { encodeModel } from '../onnx/model-file.js';
 import type { ModelProto } from '../onnx/proto.js';
 import { accumulateMany, Histogram, type HistogramMode } from '../core/native.js';
 import type { ProgressCallback } from '../core/progress.js';
-import { planCollection } from './collect-plan.js';
+import { planCollection, type CollectPlan } from './collect-plan.js';
+import { permutationAliases } from './tensor-aliases.js';
 
 /**
  * Level `all` (ORT's NCHWc kernels on x86) measured batch-invariant on the sample models: an
@@ -33,7 +33,39 @@ export interface CollectOptions {
   images: number;
   onProgress?: ProgressCallback;
   signal?: AbortSignal;
+  /** Filled in with where the time went (bench/calibrate.ts reads it). */
+  timing?: CollectTiming;
+  /**
+   * Called after each engine run with its images, outside the timed parts (the benchmark times
+   * the plain model there). Its histograms are finished first, so nothing overlaps it.
+   */
+  onRun?: (feeds: Feeds) => Promise<void>;
 }
+
+/** Milliseconds spent, summed over the passes. */
+export interface CollectTiming {
+  /** Creating the sessions that return every activation. */
+  sessionMs: number;
+  /** The first run on the probe image(s), which measures the activations, and its histograms. */
+  probeMs: number;
+  /** Waiting for the calibrator's next batch (decoding images). */
+  waitMs: number;
+  /** Engine runs returning every activation (after the probe). */
+  runMs: number;
+  /** Waiting for native histogramming that did not overlap the next run. */
+  histogramMs: number;
+  runs: number;
+  /** Images of the probe run (not in runMs). */
+  probedImages: number;
+  /** Activation bytes histogrammed after the probe (graph inputs included). */
+  activationBytes: number;
+  /** Tensors copied from the one they rearrange (Reshape, Transpose…) instead of fetched. */
+  aliased: number;
+  /** Whether histogramming of one run overlapped the next run. */
+  overlapped: boolean;
+}
+
+export const emptyTiming = (): CollectTiming => ({ sessionMs: 0, probeMs: 0, waitMs: 0, runMs: 0, histogramMs: 0, runs: 0, probedImages: 0, activationBytes: 0, aliased: 0, overlapped: false });
 
 export interface Collected {
   histograms: Map<string, Histogram>;
@@ -48,66 +80,144 @@ export interface Collected {
  * Streams the calibrator's batches through the model and folds every requested activation
  * into its histogram, chunk by chunk: activations are dropped once counted, so memory stays
  * within `maxActivationMemory` (see planCollection) — except the first run, which measures
- * them with every tensor on one image (a fixed batch: the whole batch).
+ * them with every tensor on one image (a fixed batch: the whole batch). A tensor that only
+ * rearranges another's values (Reshape, Transpose…) is not fetched: it gets a copy of that
+ * tensor's histogram. While one run's activations are histogrammed off the JS thread, the
+ * next run starts, when two runs' activations fit the budget.
  */
 export async function collectHistograms(options: CollectOptions): Promise<Collected> {
-  const { tensors, inputs, calibrator } = options;
-  const histograms = new Map(tensors.map((t) => [t, new Histogram(options.mode)]));
-  const inputSet = new Set(inputs);
-  const requested = tensors.filter((t) => !inputSet.has(t));
-  const fold = (feeds: Feeds, outputs: Record<string, HostTensor>, names: readonly string[], withInputs: boolean) => accumulateMany([
-    ...(withInputs ? inputs.filter((n) => histograms.has(n)).map((n): [Histogram, Float32Array] => [histograms.get(n)!, asFloat32(feeds[n]!, n)]) : []),
-    ...names.map((n): [Histogram, Float32Array] => [histograms.get(n)!, asFloat32(outputs[n]!, n)]),
-  ]);
-  let feeds = await calibrator.getBatch(inputs);
+  const timing = options.timing ?? emptyTiming();
+  const aliases = permutationAliases(options.model, options.tensors);
+  const counted = options.tensors.filter((t) => !aliases.has(t));
+  const histograms = new Map(options.tensors.map((t) => [t, new Histogram(options.mode)]));
+  const inputSet = new Set(options.inputs);
+  const requested = counted.filter((t) => !inputSet.has(t));
+  let feeds = await options.calibrator.getBatch(options.inputs);
   if (!feeds) throw new Int8calError('NO_IMAGES', 'The calibration data yielded no batch', { hint: 'check --data and --max-images' });
-  const batch = imageCount(feeds);
-  let engine = await openSession(options, requested);
+  const collector = new Collector(options, histograms, timing);
+  let engine = await collector.createEngine(requested);
   try {
-    const dynamic = engine.inputs.every((i) => typeof i.dims[0] !== 'number');
-    const probed = dynamic ? 1 : batch;
-    const probe = sliceImages(feeds, 0, probed);
-    let outputs: Record<string, HostTensor> | undefined = await engine.run(probe, requested);
-    const plan = planCollection(requested, requested.map((n) => outputs![n]!.data.byteLength / probed), {
-      batch, budget: options.maxActivationMemory, chunkable: dynamic && options.mode === 'exact',
-    });
-    // Its outputs count, unless trt mode probed part of a batch (its range growth depends on the batch).
-    const skip = options.mode === 'exact' || probed === batch ? probed : 0;
-    if (skip) await fold(probe, outputs, requested, true);
-    outputs = undefined;
+    const { plan, skip } = await collector.probe(engine, feeds, requested);
     let batches = 0;
     for (const [pass, group] of plan.groups.entries()) {
       if (plan.groups.length > 1) {
         await engine.dispose();
-        engine = await openSession(options, group);
+        engine = await collector.createEngine(group);
       }
       if (pass > 0) {
-        calibrator.rewind();
-        feeds = await calibrator.getBatch(inputs);
+        options.calibrator.rewind();
+        feeds = await options.calibrator.getBatch(options.inputs);
       }
-      const stage = plan.groups.length > 1 ? `calibrate (pass ${pass + 1}/${plan.groups.length})` : 'calibrate';
-      batches = 0;
-      let done = skip;
-      for (; feeds; feeds = await calibrator.getBatch(inputs)) {
-        const n = imageCount(feeds);
-        for (let i = batches === 0 ? skip : 0; i < n; i += plan.chunk) {
-          options.signal?.throwIfAborted();
-          const chunk = sliceImages(feeds, i, Math.min(i + plan.chunk, n));
-          await fold(chunk, await engine.run(chunk, group), group, pass === 0);
-          done += imageCount(chunk);
-          options.onProgress?.({ stage, done, total: options.images, unit: 'images' });
-        }
-        batches += 1;
-      }
+      batches = await collector.pass(engine, feeds, group, pass, plan, skip);
     }
+    for (const [alias, root] of aliases) histograms.set(alias, Histogram.deserialize(histograms.get(root)!.serialize()));
+    timing.aliased += aliases.size;
     return { histograms, passes: plan.groups.length, batches, chunk: plan.chunk };
   } finally {
+    await collector.settle().catch(() => undefined);
     await engine.dispose();
   }
 }
 
-function openSession(options: CollectOptions, outputs: string[]): Promise<Engine> {
-  return createEngine('onnxruntime', encodeModel(withExtraOutputs(options.model, outputs)), { threads: options.threads, optimization: CALIBRATION_OPTIMIZATION });
+/** The state of one collection: histograms, the fold in flight, timings. */
+class Collector {
+  #inFlight: Promise<void> | undefined;
+  #overlap = false;
+
+  constructor(private readonly options: CollectOptions, private readonly histograms: Map<string, Histogram>, private readonly timing: CollectTiming) {}
+
+  async createEngine(outputs: string[]): Promise<Engine> {
+    const start = performance.now();
+    // Idle ORT threads sleep instead of spinning: the histogram workers need those cores
+    // between runs (fr_detect, every activation out: 23 vs 34 ms a run, measured interleaved).
+    const engine = await createEngine('onnxruntime', encodeModel(withExtraOutputs(this.options.model, outputs)), {
+      threads: this.options.threads, optimization: CALIBRATION_OPTIMIZATION, sharedCores: true,
+    });
+    this.timing.sessionMs += performance.now() - start;
+    return engine;
+  }
+
+  /** Runs every tensor on the first image(s), plans from their sizes and folds them; `skip`: images of the first batch already counted. */
+  async probe(engine: Engine, feeds: Feeds, requested: string[]): Promise<{ plan: CollectPlan; skip: number }> {
+    const start = performance.now();
+    const batch = imageCount(feeds);
+    const dynamic = engine.inputs.every((i) => typeof i.dims[0] !== 'number');
+    const probed = dynamic ? 1 : batch;
+    const probe = sliceImages(feeds, 0, probed);
+    const outputs = await engine.run(probe, requested);
+    const perImage = requested.map((n) => outputs[n]!.data.byteLength / probed);
+    const plan = planCollection(requested, perImage, {
+      batch, budget: this.options.maxActivationMemory, chunkable: dynamic && this.options.mode === 'exact',
+    });
+    // Two runs' activations are alive while one is histogrammed and the next runs.
+    const runBytes = Math.max(...plan.groups.map((g) => g.reduce((sum, n) => sum + perImage[requested.indexOf(n)]!, 0))) * plan.chunk;
+    this.#overlap = 2 * runBytes <= this.options.maxActivationMemory;
+    this.timing.overlapped = this.#overlap;
+    // Its outputs count, unless trt mode probed part of a batch (its range growth depends on the batch).
+    const skip = this.options.mode === 'exact' || probed === batch ? probed : 0;
+    const counted = this.timing.activationBytes;
+    if (skip) await this.fold(probe, outputs, requested, true);
+    this.timing.activationBytes = counted; // the probe is timed as a whole
+    this.timing.probeMs += performance.now() - start;
+    this.timing.probedImages = probed;
+    return { plan, skip };
+  }
+
+  /** One pass over the images with the tensors of `group`; returns the batches fed. */
+  async pass(engine: Engine, first: Feeds | null, group: string[], pass: number, plan: CollectPlan, skip: number): Promise<number> {
+    const { options, timing } = this;
+    const stage = plan.groups.length > 1 ? `calibrate (pass ${pass + 1}/${plan.groups.length})` : 'calibrate';
+    let batches = 0;
+    let done = skip;
+    for (let feeds = first; feeds; feeds = await this.#nextBatch()) {
+      const n = imageCount(feeds);
+      for (let i = batches === 0 ? skip : 0; i < n; i += plan.chunk) {
+        options.signal?.throwIfAborted();
+        const chunk = sliceImages(feeds, i, Math.min(i + plan.chunk, n));
+        const start = performance.now();
+        const outputs = await engine.run(chunk, group);
+        timing.runMs += performance.now() - start;
+        timing.runs += 1;
+        await this.settle();
+        const folding = this.fold(chunk, outputs, group, pass === 0);
+        this.#inFlight = folding;
+        folding.catch(() => undefined); // observed by settle()
+        if (!this.#overlap || options.onRun) await this.settle();
+        await options.onRun?.(chunk);
+        done += imageCount(chunk);
+        options.onProgress?.({ stage, done, total: options.images, unit: 'images' });
+      }
+      batches += 1;
+    }
+    await this.settle();
+    return batches;
+  }
+
+  /** Waits for the fold in flight (rethrowing its error). */
+  async settle(): Promise<void> {
+    const folding = this.#inFlight;
+    if (!folding) return;
+    this.#inFlight = undefined;
+    const start = performance.now();
+    await folding;
+    this.timing.histogramMs += performance.now() - start;
+  }
+
+  async #nextBatch(): Promise<Feeds | null> {
+    const start = performance.now();
+    const feeds = await this.options.calibrator.getBatch(this.options.inputs);
+    this.timing.waitMs += performance.now() - start;
+    return feeds;
+  }
+
+  fold(feeds: Feeds, outputs: Record<string, HostTensor>, names: readonly string[], withInputs: boolean): Promise<void> {
+    const pairs: [Histogram, Float32Array][] = [
+      ...(withInputs ? this.options.inputs.filter((n) => this.histograms.has(n)).map((n): [Histogram, Float32Array] => [this.histograms.get(n)!, asFloat32(feeds[n]!, n)]) : []),
+      ...names.map((n): [Histogram, Float32Array] => [this.histograms.get(n)!, asFloat32(outputs[n]!, n)]),
+    ];
+    this.timing.activationBytes += pairs.reduce((sum, [, d]) => sum + d.byteLength, 0);
+    return accumulateMany(pairs);
+  }
 }
 
 const imageCount = (feeds: Feeds): number => Object.values(feeds)[0]?.dims[0] ?? 1;

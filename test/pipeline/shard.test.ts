@@ -9,7 +9,7 @@ import { evaluate } from '../../src/pipeline/evaluate/index.js';
 import { report } from '../../src/pipeline/report.js';
 import { mergeHistograms } from '../../src/pipeline/merge-histograms.js';
 import { recalibrate } from '../../src/pipeline/recalibrate.js';
-import { Int8calError } from '../../src/errors.js';
+import { Int8calError } from '../../src/core/errors.js';
 import { shardImages } from '../../src/pipeline/shard.js';
 import { model, samples } from '../support/paths.js';
 
