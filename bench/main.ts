@@ -18,12 +18,14 @@ import {
   defaultThreads, gatherPhotos, modelCases, modelPath, resolveCase, ROOT, runChild,
   type BaselineReport, type CalibrateReport, type Measured, type ModelCase, type ProfileReport,
 } from './calibrate.js';
+import { benchShards, benchStages, STAGES, type StagesResult } from './stages.js';
 import { dumpTensors, ensurePeer, runOrtPeer, type PeerReport, type PeerSetup } from './peer.js';
 
 interface Args {
   quick: boolean; models: string[]; images: number; threads: number; detSize: string; batchSize: number;
   rssModel: string; rssImages: [number, number]; maxActivationMemory?: number; peer: boolean; profile: boolean;
   peerTimeoutMs: number; maxRss: number; buildLatency: boolean;
+  stages: boolean; stageImages: [number, number]; shardModel: string; shardImages: number; shards: number[];
 }
 
 function parseArgs(argv: string[]): Args {
@@ -34,11 +36,12 @@ function parseArgs(argv: string[]): Args {
     const [k, v] = a.includes('=') ? a.slice(2).split('=', 2) as [string, string] : [a.slice(2), argv[i + 1]?.startsWith('--') === false ? argv[++i]! : 'true'];
     flags.set(k, v);
   }
-  const known = ['quick', 'models', 'images', 'threads', 'det-size', 'batch-size', 'rss-model', 'rss-images', 'max-activation-memory', 'peer', 'no-peer', 'no-profile', 'no-build-latency', 'peer-timeout', 'max-rss'];
+  const known = ['quick', 'models', 'images', 'threads', 'det-size', 'batch-size', 'rss-model', 'rss-images', 'max-activation-memory', 'peer', 'no-peer', 'no-profile', 'no-build-latency', 'peer-timeout', 'max-rss',
+    'no-stages', 'stage-images', 'shard-model', 'shard-images', 'shards'];
   const unknown = [...flags.keys()].filter((k) => !known.includes(k));
   if (unknown.length) throw new Error(`unknown flag(s) --${unknown.join(', --')}; flags: --${known.join(', --')} (see bench/README.md)`);
   const ids = modelCases('1x1').map((c) => c.id);
-  for (const id of [...(flags.get('models')?.split(',') ?? []), flags.get('rss-model') ?? ids[1]!]) {
+  for (const id of [...(flags.get('models')?.split(',') ?? []), flags.get('rss-model') ?? ids[1]!, flags.get('shard-model') ?? ids[1]!]) {
     if (!ids.includes(id)) throw new Error(`unknown model ${id}; models: ${ids.join(', ')}`);
   }
   const quick = flags.get('quick') === 'true';
@@ -60,6 +63,11 @@ function parseArgs(argv: string[]): Args {
     buildLatency: !flags.has('no-build-latency'),
     peerTimeoutMs: num('peer-timeout', quick ? 300 : 900) * 1000,
     maxRss: num('max-rss', Math.max(2, Math.min(20, available - 2))) * 1024 ** 3,
+    stages: !flags.has('no-stages'),
+    stageImages: (flags.get('stage-images') ?? (quick ? '2,2' : '8,8')).split(',').map(Number) as [number, number],
+    shardModel: flags.get('shard-model') ?? 'fr_detect',
+    shardImages: num('shard-images', 40),
+    shards: (flags.get('shards') ?? '1,2,4').split(',').map(Number),
   };
 }
 
@@ -175,18 +183,25 @@ async function main(): Promise<void> {
       const data = await gatherPhotos(rssCase, n, join(work, `rss-${n}`));
       rss.push({ images: n, calibrate: await runChild<CalibrateReport>({ mode: 'calibrate', caseId: rssCase.id, detSize: args.detSize, data, threads: args.threads, batchSize: args.batchSize, maxActivationMemory: args.maxActivationMemory, out: join(work, `rss-${n}-run`) }, { maxRssBytes: args.maxRss }) });
     }
+    let stages: StagesResult | undefined;
+    if (args.stages) {
+      const limits = { maxRssBytes: args.maxRss };
+      stages = await benchStages({ work, threads: args.threads, images: args.stageImages[0], evalImages: args.stageImages[1], maxActivationMemory: args.maxActivationMemory, limits, log });
+      const shardCase = modelCases(args.detSize).find((c) => c.id === args.shardModel)!;
+      stages.shards = await benchShards({ work, threads: args.threads, model: modelPath(shardCase), modelCase: shardCase, images: args.shardImages, counts: args.shards, limits, log });
+    }
     let latency: ModelLatency[] | undefined;
     if (args.buildLatency) {
       try { latency = await buildLatency(args, peer); } catch (error) { log(`build-latency bench failed: ${(error as Error).message}`); }
     }
-    await report(args, entropy, peer, results, rssCase, rss, latency);
+    await report(args, entropy, peer, results, rssCase, rss, latency, stages);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
 }
 
 function report(args: Args, entropy: EntropyBenchResult & { bestMs: number; worstMs: number }, peer: PeerSetup | undefined, results: ModelResult[], rssCase: ModelCase,
-  rss: { images: number; calibrate: Measured<CalibrateReport> }[], latency: ModelLatency[] | undefined): Promise<void> {
+  rss: { images: number; calibrate: Measured<CalibrateReport> }[], latency: ModelLatency[] | undefined, stages?: StagesResult): Promise<void> {
   const out: string[] = [];
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   out.push(`int8cal bench${args.quick ? ' --quick' : ''} — ${cpu}, ${cpus().length} cores, ${gb(totalmem())}; ${args.threads} intra-op threads everywhere; onnxruntime-node ${OnnxRuntimeEngine.version}` +
@@ -237,13 +252,29 @@ function report(args: Args, entropy: EntropyBenchResult & { bestMs: number; wors
     [`peak RSS calibrating ${small?.images} vs ${large?.images} images (${rssCase.label})`,
       `${gb(small?.calibrate.peakRss)} vs ${gb(large?.calibrate.peakRss)}${flat === undefined ? ` (${status(small?.calibrate)} / ${status(large?.calibrate)})` : ` (${flat >= 0 ? '+' : ''}${(100 * flat).toFixed(1)} %)`}`, 'flat within 10 %'],
   ]));
+  if (stages) out.push(...stagesTables(stages, args));
   if (latency?.length) {
     const { header, rows } = latencyTable(latency);
     out.push(table(`${latencyTitle(latency)} (bench/build-latency.ts)`, header, rows));
   }
   console.log(out.join('\n'));
-  const json = { schema: 'int8cal/bench', version: 1, date: new Date().toISOString(), args: { ...args }, cpu, cores: cpus().length, memory: totalmem(), entropy, peer, models: results, rss: { model: rssCase.id, runs: rss }, buildLatency: latency };
+  const json = { schema: 'int8cal/bench', version: 1, date: new Date().toISOString(), args: { ...args }, cpu, cores: cpus().length, memory: totalmem(), entropy, peer, models: results, rss: { model: rssCase.id, runs: rss }, buildLatency: latency, stages };
   return saveJson(json);
+}
+
+function stagesTables(r: StagesResult, args: Args): string[] {
+  const budget = args.maxActivationMemory ?? defaultOf('maxActivationMemory');
+  const perStage = table(`Peak RSS per stage, each in its own process (${r.model}; ${r.images} calibration, ${r.evalImages} evaluation images; --max-activation-memory ${gb(budget)}; goal ≤ 2 GiB each)`,
+    ['stage', 'wall', 'peak RSS', 'outcome'],
+    STAGES.map((stage) => {
+      const m = r.stages[stage];
+      return [stage, s(m?.report?.wallMs ?? m?.processMs), gb(m?.peakRss), status(m)];
+    }));
+  const one = r.shards.find((x) => x.count === 1);
+  const shards = table(`Calibrate wall time in shards run one after another (${args.shardModel}, ${args.shardImages} images; each shard its own process; then merge-histograms)`,
+    ['shards', 'calibrate, all shards', 'merge', 'total', '÷ 1 shard', 'outcome'],
+    r.shards.map((h) => [String(h.count), s(h.calibrateMs), s(h.mergeMs), s(h.calibrateMs + h.mergeMs), x(h.calibrateMs + h.mergeMs, one ? one.calibrateMs + one.mergeMs : undefined), h.status]));
+  return [perStage, shards];
 }
 
 async function saveJson(json: unknown): Promise<void> {

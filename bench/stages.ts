@@ -45,7 +45,8 @@ export interface StageReport { stage: string; wallMs: number; maxRssKiB: number 
 async function child(job: StageJob): Promise<Omit<StageReport, 'maxRssKiB'>> {
   const start = performance.now();
   const c = job.preprocessing ?? SEGMENTATION_1024.preprocessing;
-  const common = { ...c, model: job.model, data: job.data, threads: job.threads, maxActivationMemory: job.maxActivationMemory };
+  // The 1024 model: batches of one image (evaluation then holds one image's outputs per variant).
+  const common = { ...c, model: job.model, data: job.data, threads: job.threads, maxActivationMemory: job.maxActivationMemory, ...(job.preprocessing ? {} : { batchSize: 1 }) };
   if (job.stage === 'calibrate') await calibrate({ ...common, out: job.run });
   else if (job.stage === 'shard') await calibrate({ ...common, out: job.run, shard: job.shard });
   else if (job.stage === 'merge') await mergeHistograms({ runs: job.shards!, out: job.run });
