@@ -8,6 +8,7 @@ import { build } from './pipeline/build.js';
 import { calibrate } from './pipeline/calibrate.js';
 import { evaluate } from './pipeline/evaluate/index.js';
 import { inspect } from './pipeline/inspect.js';
+import { mergeHistograms } from './pipeline/merge-histograms.js';
 import { recalibrate } from './pipeline/recalibrate.js';
 import { report } from './pipeline/report.js';
 import { runPipeline } from './pipeline/run.js';
@@ -19,6 +20,8 @@ export {
   calibrate,
   /** Recomputes scales with another calibrator from a run's saved histograms, without inference. */
   recalibrate,
+  /** Sums the partial histograms of `calibrate({ shard })` runs into one complete run (scales, cache). */
+  mergeHistograms,
   /** Builds the int8 Q/DQ models (one per placement) and the fp16 reference of a calibrated run. */
   build,
   /** Runs every variant on the same evaluation images and scores it against fp32: results.json. */
@@ -32,6 +35,7 @@ export const run = runPipeline;
 export type { InspectReport, InspectOptions } from './pipeline/inspect.js';
 export type { CalibrateOptions, CalibrateSummary } from './pipeline/calibrate.js';
 export type { RecalibrateOptions } from './pipeline/recalibrate.js';
+export type { MergeHistogramsOptions, MergeSummary } from './pipeline/merge-histograms.js';
 export type { BuildOptions, BuildResult, BuiltVariant, BuildJson } from './pipeline/build.js';
 export type { EvaluateOptions } from './pipeline/evaluate/index.js';
 export type { ReportOptions, ReportPaths } from './pipeline/report.js';

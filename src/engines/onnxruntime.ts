@@ -17,6 +17,7 @@ export class OnnxRuntimeEngine extends Engine {
       intraOpNumThreads: options.threads ?? 0,
       interOpNumThreads: 1,
       logSeverityLevel: 3,
+      ...(options.memoryArena === false ? { enableCpuMemArena: false } : {}),
       ...(options.optimizedModelPath ? { optimizedModelFilePath: options.optimizedModelPath } : {}),
       ...(options.sharedCores ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } } : {}),
     };

@@ -25,7 +25,8 @@ export function planCollection(names: readonly string[], bytesPerImage: readonly
   if (!options.chunkable) return { groups: groupTensors(names, bytesPerImage.map((b) => b * batch), budget), chunk: batch };
   const perImage = bytesPerImage.reduce((sum, b) => sum + b, 0);
   const fit = Math.floor(Math.min(budget, RUN_TARGET) / perImage);
-  if (perImage > budget) return { groups: groupTensors(names, bytesPerImage, budget), chunk: 1 };
+  // A run's outputs exist twice until it returns (ONNX Runtime's and their JavaScript copies).
+  if (perImage > budget) return { groups: groupTensors(names, bytesPerImage, budget / 2), chunk: 1 };
   if (fit < 1) return { groups: [[...names]], chunk: 1 };
   // Equal chunks: as few runs as `fit` allows, with the smallest peak.
   return { groups: [[...names]], chunk: Math.ceil(batch / Math.ceil(batch / Math.min(fit, batch))) };

@@ -8,6 +8,7 @@ import type { ModelProto } from '../onnx/proto.js';
 import { accumulateMany, Histogram, type HistogramMode } from '../core/native.js';
 import type { ProgressCallback } from '../core/progress.js';
 import { planCollection, type CollectPlan } from './collect-plan.js';
+import { downscaledImage, probeAreaFactor } from './collect-probe.js';
 import { permutationAliases } from './tensor-aliases.js';
 
 /**
@@ -123,6 +124,8 @@ export async function collectHistograms(options: CollectOptions): Promise<Collec
 class Collector {
   #inFlight: Promise<void> | undefined;
   #overlap = false;
+  /** ORT's arena, off once a run's activations are a large part of the budget (it keeps their peak). */
+  #arena = true;
 
   constructor(private readonly options: CollectOptions, private readonly histograms: Map<string, Histogram>, private readonly timing: CollectTiming) {}
 
@@ -131,36 +134,66 @@ class Collector {
     // Idle ORT threads sleep instead of spinning: the histogram workers need those cores
     // between runs (fr_detect, every activation out: 23 vs 34 ms a run, measured interleaved).
     const engine = await createEngine('onnxruntime', encodeModel(withExtraOutputs(this.options.model, outputs)), {
-      threads: this.options.threads, optimization: CALIBRATION_OPTIMIZATION, sharedCores: true,
+      threads: this.options.threads, optimization: CALIBRATION_OPTIMIZATION, sharedCores: true, memoryArena: this.#arena,
     });
     this.timing.sessionMs += performance.now() - start;
     return engine;
   }
 
-  /** Runs every tensor on the first image(s), plans from their sizes and folds them; `skip`: images of the first batch already counted. */
+  /**
+   * Measures one image's activation sizes and plans from them. Usually a run of every tensor on
+   * the first image(s), whose histograms count (`skip`: images of the first batch done). When a
+   * run at 1/16 of the pixels (dynamic height/width) says one image's activations alone would
+   * take more than half the budget, the plan comes from that estimate and no full run of every
+   * tensor is made: it alone would exceed --max-activation-memory (1024×1024 segmentation: 5.6 GiB).
+   */
   async probe(engine: Engine, feeds: Feeds, requested: string[]): Promise<{ plan: CollectPlan; skip: number }> {
     const start = performance.now();
     const batch = imageCount(feeds);
     const dynamic = engine.inputs.every((i) => typeof i.dims[0] !== 'number');
+    const chunkable = dynamic && this.options.mode === 'exact';
+    const budget = this.options.maxActivationMemory;
+    const estimate = await this.#estimate(engine, feeds, requested);
+    if (estimate && estimate.reduce((a, b) => a + b, 0) * (dynamic ? 1 : batch) > budget / 2) {
+      const plan = planCollection(requested, estimate, { batch, budget, chunkable });
+      this.#planned(plan, requested, estimate, start, 0);
+      return { plan, skip: 0 };
+    }
     const probed = dynamic ? 1 : batch;
     const probe = sliceImages(feeds, 0, probed);
     const outputs = await engine.run(probe, requested);
     const perImage = requested.map((n) => outputs[n]!.data.byteLength / probed);
-    const plan = planCollection(requested, perImage, {
-      batch, budget: this.options.maxActivationMemory, chunkable: dynamic && this.options.mode === 'exact',
-    });
-    // Two runs' activations are alive while one is histogrammed and the next runs.
-    const runBytes = Math.max(...plan.groups.map((g) => g.reduce((sum, n) => sum + perImage[requested.indexOf(n)]!, 0))) * plan.chunk;
-    this.#overlap = 2 * runBytes <= this.options.maxActivationMemory;
-    this.timing.overlapped = this.#overlap;
+    const plan = planCollection(requested, perImage, { batch, budget, chunkable });
     // Its outputs count, unless trt mode probed part of a batch (its range growth depends on the batch).
     const skip = this.options.mode === 'exact' || probed === batch ? probed : 0;
     const counted = this.timing.activationBytes;
     if (skip) await this.fold(probe, outputs, requested, true);
     this.timing.activationBytes = counted; // the probe is timed as a whole
+    this.#planned(plan, requested, perImage, start, probed);
+    return { plan, skip };
+  }
+
+  /** Bytes per image per tensor from a downscaled run, scaled up (undefined: no estimate). */
+  async #estimate(engine: Engine, feeds: Feeds, requested: string[]): Promise<number[] | undefined> {
+    const small = downscaledImage(sliceImages(feeds, 0, 1), engine.inputs);
+    if (!small) return undefined;
+    try {
+      const outputs = await engine.run(small, requested);
+      const factor = probeAreaFactor(engine.inputs);
+      return requested.map((n) => outputs[n]!.data.byteLength * factor);
+    } catch {
+      return undefined; // a model that can't run smaller images: the full probe measures
+    }
+  }
+
+  #planned(plan: CollectPlan, requested: string[], perImage: number[], start: number, probed: number): void {
+    // Two runs' activations are alive while one is histogrammed and the next runs.
+    const runBytes = Math.max(...plan.groups.map((g) => g.reduce((sum, n) => sum + perImage[requested.indexOf(n)]!, 0))) * plan.chunk;
+    this.#overlap = 2 * runBytes <= this.options.maxActivationMemory;
+    this.#arena = 4 * runBytes <= this.options.maxActivationMemory;
+    this.timing.overlapped = this.#overlap;
     this.timing.probeMs += performance.now() - start;
     this.timing.probedImages = probed;
-    return { plan, skip };
   }
 
   /** One pass over the images with the tensors of `group`; returns the batches fed. */
