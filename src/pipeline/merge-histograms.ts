@@ -78,7 +78,7 @@ function checkComplete(shards: readonly ShardRun[]): void {
         file: where, hint: 'merge the shards of one calibration: same images, same --shard i/n count',
       });
     }
-    const same = (a: object, b: object) => JSON.stringify(a) === JSON.stringify(b);
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
     const options = ({ calibrator, percentile, histogram, batchSize }: RunManifest['calibration']) => ({ calibrator, percentile, histogram, batchSize });
     if (s.manifest.input !== first.input || !same(s.manifest.preprocessing, first.preprocessing) || !same(options(c), options(first.calibration))) {
       throw new Int8calError('SHARD_MISMATCH', `${where} was calibrated with other options (input, preprocessing, calibrator or batch size) than ${runPath(shards[0]!.dir, 'run')}`, {
