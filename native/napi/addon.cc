@@ -8,6 +8,9 @@
 #include "accumulate_worker.h"
 #include "histogram_wrap.h"
 #include "threshold_worker.h"
+#ifdef INT8CAL_TENSORRT
+#include "../tensorrt/addon_tensorrt.h"
+#endif
 
 namespace int8cal {
 
@@ -23,6 +26,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   constants.Set("trtBins", static_cast<double>(TrtHistogram::kBins));
   constants.Set("startBin", static_cast<double>(kStartBin));
   exports.Set("constants", constants);
+#ifdef INT8CAL_TENSORRT
+  exports.Set("tensorrt", TensorRtExports(env));
+#endif
   return exports;
 }
 
