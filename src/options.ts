@@ -6,6 +6,7 @@ import { HISTOGRAM_MODES } from './core/native.js';
 import { BOX_FORMATS } from './metrics/detection/boxes.js';
 import { PLACEMENT_NAMES, placementOf } from './onnx/qdq/index.js';
 import { BUILD_PRECISIONS } from './onnx/precisions.js';
+import { ENGINE_KINDS, TRT_ENGINES, TRT_SCALES, type EngineKind, type TrtBuildMode, type TrtScales } from './tensorrt-native.js';
 
 /**
  * One table for every option: flag, help text, default and parser. The CLI builds its flags
@@ -140,6 +141,20 @@ export const OPTIONS = {
       '7 ([-63, 63], ONNX Runtime\'s reduce_range) for x86 CPUs with AVX2 but no VNNI, whose uint8 x int8 kernels add pairs of products in saturating int16',
     default: 8, parse: weightBits,
   },
+  engine: {
+    flag: '--engine <kind>',
+    help: 'onnxruntime: the ONNX models only; tensorrt: also TensorRT engines RUN/engine.{fp32,fp16,int8,int8-qdq}.plan (needs an NVIDIA GPU and `npm run tensorrt`)',
+    default: 'onnxruntime' as EngineKind, choices: ENGINE_KINDS,
+  },
+  trtEngines: { flag: '--trt-engines <list>', help: `TensorRT engines to build: ${TRT_ENGINES.join(', ')}`, default: [...TRT_ENGINES] as TrtBuildMode[], parse: list },
+  trtScales: {
+    flag: '--trt-scales <source>',
+    help: 'scales of the implicit-INT8 engine: int8cal (RUN/calibration.cache, TensorRT never calibrates) or tensorrt (TensorRT\'s own calibration on the run\'s images, batch 1; cache in RUN/calibration.tensorrt.cache)',
+    default: 'int8cal' as TrtScales, choices: TRT_SCALES,
+  },
+  trtOptimizationLevel: { flag: '--trt-optimization-level <n>', help: 'TensorRT builder optimization level 0-5 (TensorRT\'s default 3 takes minutes per engine)', default: 1, parse: nonNegativeInt },
+  trtTimingCache: { flag: '--trt-timing-cache <file>', help: 'TensorRT timing cache to read and update (default RUN/tensorrt.timing-cache)' },
+  cudaGraph: { flag: '--cuda-graph', help: 'time TensorRT engines by replaying a captured CUDA graph', default: false },
   // evaluate
   variants: { flag: '--variants <list>', help: 'variants to evaluate', default: ['fp32', 'fp16', ...PLACEMENT_NAMES.map((p) => placementOf(p).variant)], parse: list },
   iterations: { flag: '--iterations <n>', help: 'timed runs per variant for latency (after 3 warm-up runs), variants interleaved', default: 20, parse: positiveInt },

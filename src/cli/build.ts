@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { build, type BuildResult, type Precision } from '../pipeline/build.js';
 import type { Placement } from '../onnx/qdq/index.js';
+import type { EngineKind, TrtBuildMode, TrtScales } from '../tensorrt-native.js';
 import { action, addOptions } from './action.js';
 import { cliContext } from './context.js';
 
@@ -21,7 +22,7 @@ Examples:
   int8cal build --run run/
   int8cal build --run run/ --target ort-cpu --exclude /^head\\./ Softmax
   int8cal build --run run/ --cache trt.cache`);
-  addOptions(command, ['run', 'precisions', 'target', 'exclude', 'perTensorWeights', 'ortWeightBits', 'cache', 'quiet', 'json'], ['run']);
+  addOptions(command, ['run', 'precisions', 'target', 'exclude', 'perTensorWeights', 'ortWeightBits', 'cache', 'engine', 'trtEngines', 'trtScales', 'trtOptimizationLevel', 'trtTimingCache', 'quiet', 'json'], ['run']);
   command.action(action(async (flags: Record<string, unknown>) => {
     const ctx = cliContext(flags);
     try {
@@ -33,6 +34,11 @@ Examples:
         perTensorWeights: flags.perTensorWeights as boolean | undefined,
         ortWeightBits: flags.ortWeightBits as 7 | 8 | undefined,
         cache: flags.cache as string | undefined,
+        engine: flags.engine as EngineKind,
+        trtEngines: flags.trtEngines as TrtBuildMode[],
+        trtScales: flags.trtScales as TrtScales,
+        trtOptimizationLevel: flags.trtOptimizationLevel as number,
+        trtTimingCache: flags.trtTimingCache as string | undefined,
         ...ctx.callbacks,
       });
       ctx.print(flags.json ? result.buildJson : summary(result));
@@ -51,5 +57,8 @@ function summary(result: BuildResult): string {
       `${c.quantizeLinear} Q / ${c.dequantizeLinear} DQ; ${c.excludedNodes} kept float (${byUser} by --exclude)` +
       `${v.report.unscaled.length ? `, ${v.report.unscaled.length} tensors without a scale` : ''}`;
   });
-  return [...lines, `wrote ${result.runDir}/build.json`].join('\n');
+  const trt = result.buildJson.tensorrt;
+  const engines = trt ? Object.values(trt.engines).map((e) => `${e!.file}  TensorRT ${trt.version} on ${trt.gpu.name}: ${e!.mode}, built in ${(e!.buildMs / 1000).toFixed(1)} s` +
+    `${e!.missingScales?.count ? `, ${e!.missingScales.count} tensors without a scale` : ''}`) : [];
+  return [...lines, ...engines, `wrote ${result.runDir}/build.json`].join('\n');
 }

@@ -13,6 +13,8 @@ import { checkCalibration, checkRunManifest } from '../run/check.js';
 import { readRunJson, refuseShardRun, removeRunFiles, writeRunJson } from '../run/files.js';
 import { runPath, RUN_FILES } from '../run/layout.js';
 import { lockRun } from '../run/lock.js';
+import type { EngineKind, TrtBuildMode, TrtScales } from '../tensorrt-native.js';
+import { buildTensorRt, tensorRtPreflight, type TensorRtBuildJson } from './build-tensorrt.js';
 
 import { BUILD_PRECISIONS, type BuildPrecision } from '../onnx/precisions.js';
 import { PLACEMENT_NAMES } from '../onnx/qdq/index.js';
@@ -33,6 +35,12 @@ export interface BuildOptions {
   ortWeightBits?: 7 | 8;
   /** A TensorRT calibration cache to take the scales from instead of RUN/calibration.json. */
   cache?: string;
+  /** tensorrt: also build TensorRT engines (checked for a GPU before anything is written). */
+  engine?: EngineKind;
+  trtEngines?: readonly TrtBuildMode[];
+  trtScales?: TrtScales;
+  trtOptimizationLevel?: number;
+  trtTimingCache?: string;
   onProgress?: ProgressCallback;
   onWarning?: WarningCallback;
   signal?: AbortSignal;
@@ -67,6 +75,8 @@ export interface BuildJson {
   opset: number;
   /** By variant name; a later build replaces the variants it rebuilds and keeps the others. */
   variants: Record<string, BuiltVariant>;
+  /** TensorRT engines built with --engine tensorrt (dropped by a later ONNX-only build: they'd be stale). */
+  tensorrt?: TensorRtBuildJson;
 }
 
 export interface BuildResult {
@@ -88,6 +98,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const ortWeightBits = (options.ortWeightBits ?? defaultOf('ortWeightBits')) as 7 | 8;
   const runDir = resolve(options.run);
   await refuseShardRun(runDir, checkRunManifest);
+  const engine = options.engine ?? defaultOf('engine');
+  if (engine !== 'onnxruntime' && engine !== 'tensorrt') throw invalidParameter('engine', 'onnxruntime or tensorrt', engine);
+  if (engine === 'tensorrt') tensorRtPreflight();
   const lock = await lockRun(runDir);
   try {
     const fp32Path = runPath(runDir, 'fp32');
@@ -101,7 +114,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       ...(precisions.includes('fp16') ? ['fp16' as const] : []),
       ...(precisions.includes('int8') ? targets.map(placementOf) : []),
     ];
-    await removeRunFiles(runDir, ['results', 'reportHtml', 'reportMd']);
+    await removeRunFiles(runDir, ['results', 'reportHtml', 'reportMd', 'engineFp32', 'engineFp16', 'engineInt8', 'engineInt8Qdq', 'trtCache']);
     const built: BuiltVariant[] = [];
     for (const [done, job] of jobs.entries()) {
       const name = job === 'fp16' ? job : job.variant;
@@ -122,12 +135,16 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       built.push({ name, file, precision: 'int8', placement, scales: scales.describe, options: { exclude, perTensorWeights, ...(job.usesOrtWeightBits ? { ortWeightBits } : {}) }, report });
     }
     options.onProgress?.({ stage: 'build', done: jobs.length, total: jobs.length, unit: 'models' });
+    const tensorrt = engine === 'tensorrt'
+      ? await buildTensorRt({ run: runDir, engines: options.trtEngines, scales: options.trtScales, optimizationLevel: options.trtOptimizationLevel, timingCache: options.trtTimingCache, onProgress: options.onProgress, onWarning: options.onWarning, signal: options.signal })
+      : undefined;
     const previous = await readPreviousBuild(runDir, options.onWarning);
     const buildJson: BuildJson = {
       schema: 'int8cal/build',
       version: 1,
       opset: Math.max(opsetVersion(fp32), 13),
       variants: { ...(previous?.variants ?? {}), ...Object.fromEntries(built.map((b) => [b.name, b])) },
+      ...(tensorrt ? { tensorrt } : {}),
     };
     await writeRunJson(runDir, 'build', buildJson);
     return { runDir, built, buildJson };
