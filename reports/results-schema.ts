@@ -73,6 +73,8 @@ export interface Environment {
   int8cal: string;
   /** Engine backend, e.g. "onnxruntime-cpu". */
   backend: string;
+  /** Where GPU variants ran (TensorRT): GPU, CUDA driver/runtime and TensorRT versions. */
+  gpu?: { name: string; computeCapability: string; cudaDriver: string; cudaRuntime: string; tensorrt: string; cudaGraph: boolean };
 }
 
 export type Precision = 'fp32' | 'fp16' | 'int8';
@@ -92,6 +94,8 @@ export interface VariantResult {
   modelFile: string;
   precision: Precision;
   placement?: Placement;
+  /** "gpu" for TensorRT engines (latency from CUDA events; speed-up relative to trt-fp32); absent = CPU. */
+  device?: 'gpu';
   latency: VariantLatency;
   /** One per model output compared (empty for the reference itself). */
   outputs: OutputMetrics[];

@@ -7,7 +7,7 @@ import { EXIT, action, addOptions } from './action.js';
 import { cliContext } from './context.js';
 
 export const evaluateFlags = ['variants', 'maxImages', 'batchSize', 'iterations', 'task', 'boxes', 'scores', 'boxFormat', 'scoreThreshold', 'nmsIou',
-  'groundTruth', 'mapThreshold', 'pdModel', 'pdTensor', 'pdThreshold', 'failOn', 'threads', 'skipBadImages'] as const;
+  'groundTruth', 'mapThreshold', 'pdModel', 'pdTensor', 'pdThreshold', 'failOn', 'threads', 'skipBadImages', 'engine', 'cudaGraph'] as const;
 
 export function registerEvaluate(program: Command): void {
   const command = program
@@ -56,7 +56,9 @@ export function summary(results: Results): string {
   const lines = results.variants.map((v) => {
     const psnr = v.name === results.reference ? 'reference' : worstPsnrText(v);
     const failed = v.verdict.checks.filter((c) => c.verdict === 'fail').map((c) => `${c.metric}${c.output ? `(${c.output})` : ''}`);
-    return `${v.name.padEnd(9)} ${v.verdict.verdict.padEnd(5)} ${psnr.padEnd(16)} p50 ${v.latency.p50.toFixed(1)} ms${v.latency.emulated ? ' (emulated)' : ''}${v.name === results.reference ? '' : `  ${speedPhrase(v.verdict.speed, v.verdict.speedup)}`}${failed.length ? `  failed: ${failed.join(', ')}` : ''}`;
+    const ms = v.latency.p50 < 1 ? v.latency.p50.toFixed(3) : v.latency.p50.toFixed(1);
+    const speed = v.name === results.reference || v.name === 'trt-fp32' ? '' : `  ${speedPhrase(v.verdict.speed, v.verdict.speedup)}${v.device === 'gpu' ? ' (GPU, vs trt-fp32)' : ''}`;
+    return `${v.name.padEnd(12)} ${v.verdict.verdict.padEnd(5)} ${psnr.padEnd(16)} p50 ${ms} ms${v.device === 'gpu' ? ' GPU' : ''}${v.latency.emulated ? ' (emulated)' : ''}${speed}${failed.length ? `  failed: ${failed.join(', ')}` : ''}`;
   });
   return [...lines, `wrote ${results.run}/results.json`].join('\n');
 }

@@ -6,6 +6,8 @@ import type { Engine } from '../../engines/engine.js';
 import { createEngine } from '../../engines/registry.js';
 import { compareSpeed, FeatureNetwork, interleavedTiming, isImageLike, latencyStats, type Detection, type GroundTruthBox } from '../../metrics/index.js';
 import { parseGates, variantVerdict } from '../gates.js';
+import { TensorRtEngine } from '../../engines/tensorrt.js';
+import { loadTensorRt, requireGpu, type EngineKind } from '../../tensorrt-native.js';
 import { defaultOf } from '../../options.js';
 import type { ProgressCallback, WarningCallback } from '../../core/progress.js';
 import { checkRunManifest } from '../../run/check.js';
@@ -19,7 +21,7 @@ import { environment } from './environment.js';
 import { readGroundTruth } from './ground-truth.js';
 import { referenceEmbeddings, VariantScorer, type ScoringContext } from './scoring.js';
 import { detectionsOf, resolveTask } from './task.js';
-import { selectVariants, type VariantSpec } from './variants.js';
+import { GPU_REFERENCE, GPU_VARIANTS, selectVariants, VARIANTS, type VariantSpec } from './variants.js';
 import { worstImagesOf } from './worst-images.js';
 
 export interface EvaluateOptions {
@@ -45,6 +47,10 @@ export interface EvaluateOptions {
   failOn?: string;
   threads?: number;
   skipBadImages?: boolean;
+  /** tensorrt: also the TensorRT engines (trt-fp32, trt-fp16, trt-int8, trt-int8-qdq) on the GPU. */
+  engine?: EngineKind;
+  /** Time TensorRT engines by replaying a captured CUDA graph. */
+  cudaGraph?: boolean;
   onProgress?: ProgressCallback;
   onWarning?: WarningCallback;
   signal?: AbortSignal;
@@ -62,13 +68,20 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
   const gates = parseGates(options.failOn ?? '');
   const threads = options.threads ?? defaultOf('threads');
   const run = await readRunJson(runDir, 'run', checkRunManifest, 'calibrate');
-  const specs = await selectVariants(runDir, options.variants, options.onWarning);
+  const cpu = VARIANTS.filter((v) => !v.engine).map((v) => v.name);
+  const requested = options.engine === 'tensorrt' ? [...new Set([...(options.variants ?? cpu), ...GPU_VARIANTS])] : options.variants;
+  const specs = await selectVariants(runDir, requested, options.onWarning);
+  const gpu = specs.some((s) => s.engine === 'tensorrt') ? gpuEnvironment(options.cudaGraph ?? false) : undefined;
   const groundTruthOf = options.groundTruth ? await readGroundTruth(options.groundTruth) : undefined;
   const lock = await lockRun(runDir);
   const engines = new Map<string, Engine>();
   let pd: FeatureNetwork | undefined;
   try {
-    for (const spec of specs) engines.set(spec.name, await createEngine('onnxruntime', runPath(runDir, spec.file), { threads, optimization: spec.optimization, sharedCores: true }));
+    for (const spec of specs) {
+      engines.set(spec.name, spec.engine === 'tensorrt'
+        ? await createEngine('tensorrt', runPath(runDir, spec.file))
+        : await createEngine('onnxruntime', runPath(runDir, spec.file), { threads, optimization: spec.optimization, sharedCores: true }));
+    }
     const reference = engines.get('fp32')!;
     const input = reference.inputs.find((i) => i.name === run.input)!;
     const batchDim = input.dims[0];
@@ -107,12 +120,21 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
 
     options.onProgress?.({ stage: 'latency', done: 0, total: specs.length, unit: 'variants' });
     const feeds = timingFeeds;
-    const timings = await interleavedTiming(specs.map((s) => ({ name: s.name, run: () => engines.get(s.name)!.run(feeds) })), {
-      iterations: options.iterations ?? defaultOf('iterations'), warmup: WARMUP,
+    const iterations = options.iterations ?? defaultOf('iterations');
+    const timings = await interleavedTiming(specs.filter((s) => !s.engine).map((s) => ({ name: s.name, run: () => engines.get(s.name)!.run(feeds) })), {
+      iterations, warmup: WARMUP,
     });
+    // GPU variants: CUDA events around each enqueue on the engine's own stream (not wall clock).
+    for (const spec of specs.filter((s) => s.engine === 'tensorrt')) {
+      const engine = engines.get(spec.name) as TensorRtEngine;
+      await engine.run(feeds);
+      timings[spec.name] = engine.time({ warmup: WARMUP * 10, iterations, cudaGraph: options.cudaGraph ?? false });
+    }
     const groundTruth = groundTruthOf && used.map((f) => groundTruthOf(f));
     const referenceLatency = latencyStats(timings.fp32!, batchSize);
     const referenceP50 = referenceLatency.p50;
+    const gpuReferenceLatency = timings[GPU_REFERENCE] ? latencyStats(timings[GPU_REFERENCE]!, batchSize) : undefined;
+    const gpuReferenceP50 = gpuReferenceLatency?.p50;
     const variants: VariantResult[] = [];
     for (const spec of specs) {
       const scorer = scorers.get(spec.name)!;
@@ -120,14 +142,15 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
       const base = {
         name: spec.name, modelFile: runPath('', spec.file), precision: spec.precision,
         ...(spec.placement ? { placement: spec.placement } : {}),
+        ...(spec.engine ? { device: 'gpu' as const } : {}),
         latency: { ...latencyStats(timings[spec.name]!, batchSize), ...(spec.emulated ? { emulated: true as const } : {}) },
         outputs,
         ...(detection ? { detection: scorer.detectionMetrics(groundTruth as GroundTruthBox[][] | undefined) } : {}),
         worstImages: spec.name === 'fp32' ? [] : await worstImagesOf(outputs, used, samples, run, engines.get('fp32')!, engines.get(spec.name)!),
       };
-      const { unmatched, ...verdict } = variantVerdict(base, gates, referenceP50);
+      const { unmatched, ...verdict } = variantVerdict(base, gates, spec.engine && gpuReferenceP50 !== undefined ? gpuReferenceP50 : referenceP50);
       for (const gate of unmatched) if (spec.name !== 'fp32') options.onWarning?.(`--fail-on ${gate.expression} applies to nothing in variant ${spec.name}`);
-      variants.push({ ...base, verdict: spec.name === 'fp32' ? { verdict: 'none', checks: [], speedup: 1 } : { ...verdict, speed: compareSpeed(referenceLatency, base.latency) } });
+      variants.push({ ...base, verdict: spec.name === 'fp32' ? { verdict: 'none', checks: [], speedup: 1 } : { ...verdict, speed: compareSpeed(spec.engine && gpuReferenceLatency ? gpuReferenceLatency : referenceLatency, base.latency) } });
     }
     const results: Results = {
       schema: RESULTS_SCHEMA, version: RESULTS_VERSION, createdAt: new Date().toISOString(), run: runDir,
@@ -137,7 +160,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
         ...(pd ? { pd: { network: pd.id, model: pd.file, tensor: pd.tensor, ...(pd.threshold !== undefined ? { threshold: pd.threshold } : {}), ...(pd.thresholdSource ? { thresholdSource: pd.thresholdSource } : {}) } } : {}),
         gates,
       },
-      environment: environment(threads),
+      environment: { ...environment(threads), ...(gpu ? { gpu } : {}) },
       reference: 'fp32',
       variants,
       ...(await calibrationSummary(runDir)),
@@ -153,6 +176,13 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
     await pd?.dispose();
     await lock.release();
   }
+}
+
+/** GPU, driver and TensorRT versions of the GPU variants (throws the no-GPU error first). */
+function gpuEnvironment(cudaGraph: boolean) {
+  const { libraries } = loadTensorRt();
+  const gpu = requireGpu();
+  return { name: gpu.name, computeCapability: gpu.computeCapability, cudaDriver: gpu.cudaDriver, cudaRuntime: libraries.cudaRuntime, tensorrt: libraries.version, cudaGraph };
 }
 
 /** The PD feature network: the user's, or the default if the sample models are installed. */

@@ -19,20 +19,30 @@ export interface VariantSpec {
   optimization: OptimizationLevel;
   /** fp16 on a CPU is emulated (Casts to fp32): its latency isn't fp16 hardware's. */
   emulated?: true;
+  /** Runs as a TensorRT engine on the GPU (RUN/engine.*.plan) instead of ONNX Runtime on the CPU. */
+  engine?: 'tensorrt';
 }
 
 export const VARIANTS: readonly VariantSpec[] = [
   { name: 'fp32', file: 'fp32', precision: 'fp32', optimization: 'all' },
   { name: 'fp16', file: 'fp16', precision: 'fp16', optimization: 'basic', emulated: true },
   ...PLACEMENT_NAMES.map(placementOf).map((p): VariantSpec => ({ name: p.variant, file: p.runFile, precision: 'int8', placement: p.name, optimization: 'all' })),
+  { name: 'trt-fp32', file: 'engineFp32', precision: 'fp32', optimization: 'all', engine: 'tensorrt' },
+  { name: 'trt-fp16', file: 'engineFp16', precision: 'fp16', optimization: 'all', engine: 'tensorrt' },
+  { name: 'trt-int8', file: 'engineInt8', precision: 'int8', optimization: 'all', engine: 'tensorrt' },
+  { name: 'trt-int8-qdq', file: 'engineInt8Qdq', precision: 'int8', placement: 'tensorrt', optimization: 'all', engine: 'tensorrt' },
 ];
+
+/** The TensorRT variants `evaluate --engine tensorrt` adds; their speed-up is relative to trt-fp32. */
+export const GPU_VARIANTS: readonly string[] = VARIANTS.filter((v) => v.engine === 'tensorrt').map((v) => v.name);
+export const GPU_REFERENCE = 'trt-fp32';
 
 /**
  * The variants to evaluate, fp32 (the reference) first. Explicitly requested variants must
  * exist; by default those the run hasn't built are skipped with a warning.
  */
 export async function selectVariants(runDir: string, requested: readonly string[] | undefined, onWarning?: (m: string) => void): Promise<VariantSpec[]> {
-  const names = requested ?? VARIANTS.map((v) => v.name);
+  const names = requested ?? VARIANTS.filter((v) => !v.engine).map((v) => v.name);
   const unknown = names.filter((n) => !VARIANTS.some((v) => v.name === n));
   if (unknown.length) {
     throw new Int8calError('UNKNOWN_VARIANT', `Unknown variant(s) ${unknown.join(', ')}`, { hint: `variants: ${VARIANTS.map((v) => v.name).join(', ')}` });
