@@ -11,7 +11,7 @@ import { defaultOf } from '../options.js';
 import type { ProgressCallback, WarningCallback } from '../core/progress.js';
 import { checkCalibration, checkRunManifest } from '../run/check.js';
 import { readRunJson, refuseShardRun, removeRunFiles, writeRunJson } from '../run/files.js';
-import { runPath, RUN_FILES } from '../run/layout.js';
+import { runPath, RUN_FILES, type RunFile } from '../run/layout.js';
 import { lockRun } from '../run/lock.js';
 import type { EngineKind, TrtBuildMode, TrtScales } from '../tensorrt-native.js';
 import { buildTensorRt, tensorRtPreflight, type TensorRtBuildJson } from './build-tensorrt.js';
@@ -85,6 +85,8 @@ export interface BuildResult {
   buildJson: BuildJson;
 }
 
+const ALL_ENGINE_FILES: RunFile[] = ['engineFp32', 'engineFp16', 'engineInt8', 'engineInt8Qdq', 'trtCache'];
+
 /**
  * Builds the fp16 reference and the int8 Q/DQ models of a calibrated run and writes them with
  * build.json. Results and reports of the run are removed: they described other models.
@@ -114,7 +116,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       ...(precisions.includes('fp16') ? ['fp16' as const] : []),
       ...(precisions.includes('int8') ? targets.map(placementOf) : []),
     ];
-    await removeRunFiles(runDir, ['results', 'reportHtml', 'reportMd', 'engineFp32', 'engineFp16', 'engineInt8', 'engineInt8Qdq', 'trtCache']);
+    // Engines are built from these models: an ONNX-only build drops them all (they'd be stale),
+    // a TensorRT build rebuilds the ones it was asked for and keeps the others' records.
+    await removeRunFiles(runDir, ['results', 'reportHtml', 'reportMd', ...(engine === 'tensorrt' ? [] : ALL_ENGINE_FILES)]);
     const built: BuiltVariant[] = [];
     for (const [done, job] of jobs.entries()) {
       const name = job === 'fp16' ? job : job.variant;
@@ -144,7 +148,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       version: 1,
       opset: Math.max(opsetVersion(fp32), 13),
       variants: { ...(previous?.variants ?? {}), ...Object.fromEntries(built.map((b) => [b.name, b])) },
-      ...(tensorrt ? { tensorrt } : {}),
+      ...(tensorrt ? { tensorrt: { ...tensorrt, engines: { ...(previous?.tensorrt?.engines ?? {}), ...tensorrt.engines } } } : {}),
     };
     await writeRunJson(runDir, 'build', buildJson);
     return { runDir, built, buildJson };
