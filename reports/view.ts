@@ -101,11 +101,11 @@ export function verdictTable(results: Results, baseline?: Results): Table {
       marked(numeric(num(worstPd(v)), b ? delta(worstPd(v), worstPd(b), 'max') : undefined)),
       marked(numeric(isReference ? DASH : num(worstCosine(v), 6), b && !isReference ? delta(worstCosine(v), worstCosine(b), 'min') : undefined)),
       text(taskSummary(v)),
-      numeric(ms(v.latency.p50) + (v.latency.emulated ? ' (emulated)' : ''), b ? delta(v.latency.p50, b.latency.p50, 'max', ' ms') : undefined),
+      numeric(ms(v.latency.p50) + (v.device === 'gpu' ? ' (GPU)' : '') + (v.latency.emulated ? ' (emulated)' : ''), b ? delta(v.latency.p50, b.latency.p50, 'max', ' ms') : undefined),
       numeric(times(v.verdict.speedup), b ? delta(v.verdict.speedup, b.verdict.speedup, 'min', '×') : undefined),
     ];
   });
-  return { columns: ['Variant', 'Verdict', 'PSNR (worst output)', 'PD (worst output)', 'Cosine (worst output)', 'Task', 'Latency p50', 'Speed-up vs reference'], rows };
+  return { columns: ['Variant', 'Verdict', 'PSNR (worst output)', 'PD (worst output)', 'Cosine (worst output)', 'Task', 'Latency p50', 'Speed-up vs reference (GPU: vs trt-fp32)'], rows };
 }
 
 export function passSymbol(direction: 'min' | 'max', strict?: boolean): string {
@@ -187,7 +187,7 @@ export function latencyTable(results: Results, baseline?: Results): Table {
     const l = v.latency;
     const b = findVariant(baseline, v.name)?.latency;
     return [
-      text(v.name + (l.emulated ? ' (fp16 emulated on CPU)' : '')),
+      text(v.name + (v.device === 'gpu' ? ' (GPU, CUDA events)' : '') + (l.emulated ? ' (fp16 emulated on CPU)' : '')),
       numeric(ms(l.p50), b && delta(l.p50, b.p50, 'max', ' ms')),
       numeric(ms(l.p90), b && delta(l.p90, b.p90, 'max', ' ms')),
       numeric(ms(l.p99), b && delta(l.p99, b.p99, 'max', ' ms')),

@@ -6,7 +6,8 @@ import { HISTOGRAM_MODES } from './core/native.js';
 import { BOX_FORMATS } from './metrics/detection/boxes.js';
 import { PLACEMENT_NAMES, placementOf } from './onnx/qdq/index.js';
 import { BUILD_PRECISIONS } from './onnx/precisions.js';
-import { ENGINE_KINDS, TRT_ENGINES, TRT_SCALES, type EngineKind, type TrtBuildMode, type TrtScales } from './tensorrt-native.js';
+import { TRT_ENGINES, TRT_SCALES, type TrtBuildMode, type TrtScales } from './core/tensorrt.js';
+import { ENGINE_KINDS, type EngineKind } from './engines/registry.js';
 
 /**
  * One table for every option: flag, help text, default and parser. The CLI builds its flags

@@ -7,8 +7,8 @@ import type { RenderOptions } from './options.js';
 
 type Variant = Results['variants'][number];
 
-const pointsFor = (r: Results, ghost: boolean, y: (v: Variant) => number | undefined): ScatterPoint[] =>
-  r.variants.flatMap((v) => {
+const pointsFor = (r: Results, ghost: boolean, y: (v: Variant) => number | undefined, gpu: boolean): ScatterPoint[] =>
+  r.variants.filter((v) => (v.device === 'gpu') === gpu).flatMap((v) => {
     const value = y(v);
     return value === undefined ? [] : [{ label: ghost ? `${v.name} (baseline)` : v.name, x: v.latency.p50, y: value, ghost }];
   });
@@ -20,18 +20,25 @@ const psnrOf = (r: Results) => (v: Variant): number | undefined => {
 };
 const pdOf = (r: Results) => (v: Variant): number | undefined => (v.name === r.reference ? 0 : worstPd(v));
 
-/** Latency × accuracy of every variant (and the baseline's, greyed). */
+/**
+ * Latency × accuracy of every variant (and the baseline's, greyed). GPU variants (TensorRT) get
+ * their own charts: their milliseconds and the CPU's share no axis.
+ */
 export function tradeoffSection(results: Results, { baseline }: RenderOptions): Section {
-  const both = (y: (r: Results) => (v: Variant) => number | undefined) =>
-    [...(baseline ? pointsFor(baseline, true, y(baseline)) : []), ...pointsFor(results, false, y(results))];
-  const charts: ScatterOptions[] = [{
-    title: 'Latency vs PSNR (worst output)', xLabel: 'latency p50 (ms)', yLabel: 'PSNR (dB)', better: 'up', points: both(psnrOf),
-  }];
-  if (results.variants.some((v) => worstPd(v) !== undefined)) {
-    charts.push({
-      title: 'Latency vs perceptual distance', xLabel: 'latency p50 (ms)', yLabel: `PD (${results.evaluation.pd?.network ?? 'feature network'})`,
-      better: 'down', points: both(pdOf),
-    });
+  const charts: ScatterOptions[] = [];
+  for (const gpu of [false, true]) {
+    if (gpu && !results.variants.some((v) => v.device === 'gpu')) continue;
+    const both = (y: (r: Results) => (v: Variant) => number | undefined) =>
+      [...(baseline ? pointsFor(baseline, true, y(baseline), gpu) : []), ...pointsFor(results, false, y(results), gpu)];
+    const where = gpu ? ' — GPU (TensorRT)' : '';
+    const xLabel = gpu ? 'GPU latency p50 (ms)' : 'latency p50 (ms)';
+    charts.push({ title: `Latency vs PSNR (worst output)${where}`, xLabel, yLabel: 'PSNR (dB)', better: 'up', points: both(psnrOf) });
+    if (results.variants.some((v) => worstPd(v) !== undefined)) {
+      charts.push({
+        title: `Latency vs perceptual distance${where}`, xLabel, yLabel: `PD (${results.evaluation.pd?.network ?? 'feature network'})`,
+        better: 'down', points: both(pdOf),
+      });
+    }
   }
   const note = 'One point per variant; the orange dashed line joins the Pareto-optimal ones (faster and more accurate than any other). The reference sits at PSNR ∞ / PD 0.';
   return { id: 'tradeoff', title: 'Speed vs accuracy', blocks: [{ kind: 'scatter-charts', charts, note }] };

@@ -9,7 +9,7 @@ function verdictLines(results: Results): Extract<Block, { kind: 'verdicts' }>['l
   return results.variants.filter((v) => v.name !== results.reference).map((v) => {
     const failed = v.verdict.checks.filter((c) => c.verdict === 'fail').map(checkText);
     const emulated = v.latency.emulated ? ' (emulated)' : '';
-    const speed = `${speedPhrase(v.verdict.speed, v.verdict.speedup)}${emulated}`;
+    const speed = `${speedPhrase(v.verdict.speed, v.verdict.speedup)}${v.device === 'gpu' ? ' (GPU, vs trt-fp32)' : ''}${emulated}`;
     const verdict: VerdictWord = v.verdict.verdict;
     const sentence = verdict === 'fail' ? `${v.name}: FAIL — ${failed.join('; ')}; ${speed}`
       : verdict === 'pass' ? `${v.name}: PASS (${v.verdict.checks.length} checks); ${speed}`

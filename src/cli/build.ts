@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { build, type BuildResult, type Precision } from '../pipeline/build.js';
 import type { Placement } from '../onnx/qdq/index.js';
-import type { EngineKind, TrtBuildMode, TrtScales } from '../tensorrt-native.js';
+import type { TrtBuildMode, TrtScales } from '../core/tensorrt.js';
+import type { EngineKind } from '../engines/registry.js';
 import { action, addOptions } from './action.js';
 import { cliContext } from './context.js';
 

@@ -69,7 +69,7 @@ export interface NativeBinding {
   computeAmax(counts: Float64Array, amax: number, method: ThresholdMethod, param: number): Promise<AmaxResult>;
   /** Same search on the calling thread (entropy < 1 ms, MSE a few ms on 2048 bins). */
   computeAmaxSync(counts: Float64Array, amax: number, method: ThresholdMethod, param: number): AmaxResult;
-  /** Present when the addon was compiled with its TensorRT part (see src/tensorrt-native.ts). */
+  /** Present when the addon was compiled with its TensorRT part (see src/core/tensorrt.ts). */
   readonly tensorrt?: unknown;
   readonly constants: {
     readonly blobVersion: number;

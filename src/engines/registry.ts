@@ -1,6 +1,7 @@
 import { Int8calError } from '../core/errors.js';
 import type { Engine, EngineOptions } from './engine.js';
 import { OnnxRuntimeEngine } from './onnxruntime.js';
+import { TensorRtEngine } from './tensorrt.js';
 
 interface EngineBackend {
   /** Opens a model (a path or its bytes; `name` labels errors). */
@@ -12,6 +13,7 @@ interface EngineBackend {
 /** Every engine backend by kind: a new backend is its file and a line here. */
 const ENGINES = {
   onnxruntime: OnnxRuntimeEngine,
+  tensorrt: TensorRtEngine,
 } as const satisfies Record<string, EngineBackend>;
 
 export type EngineKind = keyof typeof ENGINES;

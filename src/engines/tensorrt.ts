@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { Int8calError } from '../errors.js';
+import { Int8calError } from '../core/errors.js';
 import type { TensorInfo } from '../onnx/graph.js';
-import { loadTensorRt, requireGpu, translateTrtError, type NativeTrtEngine } from '../tensorrt-native.js';
-import { Engine, type Feeds, type HostTensor } from './engine.js';
+import { loadedTensorRtVersion, loadTensorRt, requireGpu, translateTrtError, type NativeTrtEngine } from '../core/tensorrt.js';
+import { Engine, type EngineOptions, type Feeds, type HostTensor } from './engine.js';
 
 /** A TensorRT plan (RUN/engine.*.plan) on the GPU; batch shapes come from the feeds. */
 export class TensorRtEngine extends Engine {
@@ -10,10 +10,12 @@ export class TensorRtEngine extends Engine {
     super('tensorrt-gpu', inputs, outputs);
   }
 
-  static async create(planPath: string): Promise<TensorRtEngine> {
+  /** Opens a serialized plan (RUN/engine.*.plan, or its bytes); the options are ONNX Runtime's. */
+  static async create(model: string | Uint8Array, _options: EngineOptions = {}, name = typeof model === 'string' ? model : '<plan>'): Promise<TensorRtEngine> {
     const { binding } = loadTensorRt();
     requireGpu();
-    const plan = new Uint8Array(await readFile(planPath));
+    const planPath = name;
+    const plan = typeof model === 'string' ? new Uint8Array(await readFile(model)) : model;
     let native: NativeTrtEngine;
     try {
       native = new binding.Engine(plan);
@@ -23,6 +25,11 @@ export class TensorRtEngine extends Engine {
     const io = native.io();
     const info = (t: (typeof io)[number]): TensorInfo => ({ name: t.name, elementType: t.type, dims: t.dims.map((d) => (d >= 0 ? d : null)) });
     return new TensorRtEngine(native, io.filter((t) => t.input).map(info), io.filter((t) => !t.input).map(info));
+  }
+
+  /** The loaded TensorRT's version; "not loaded" until a TensorRT engine was opened (loading costs). */
+  static get version(): string {
+    return loadedTensorRtVersion() ?? 'not loaded';
   }
 
   protected async runImpl(feeds: Feeds, outputNames: readonly string[]): Promise<Record<string, HostTensor>> {

@@ -1,17 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ImageBatchSource } from '../../calibrators/image-source.js';
+import { ImageBatchSource } from './image-source.js';
 import { formatCache, parseCache } from '../../calibrators/cache.js';
-import { Int8calError, InternalError, invalidParameter } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { Int8calError, InternalError, invalidParameter } from '../core/errors.js';
+import { writeFileAtomic } from '../core/atomic.js';
 import { loadModel } from '../onnx/model-file.js';
 import { defaultOf } from '../options.js';
-import type { ProgressCallback, WarningCallback } from '../progress.js';
+import type { ProgressCallback, WarningCallback } from '../core/progress.js';
 import { checkRunManifest } from '../run/check.js';
 import { readRunJson } from '../run/files.js';
 import { runPath, RUN_FILES, type RunFile } from '../run/layout.js';
 import type { RunManifest } from '../run/schema.js';
-import { loadTensorRt, requireGpu, translateTrtError, TRT_ENGINES, TRT_SCALES, type TrtScales, type TrtBuildMode, type TrtBuildOutput, type TrtGpu, type TrtLibraries } from '../tensorrt-native.js';
+import { loadTensorRt, requireGpu, translateTrtError, TRT_ENGINES, TRT_SCALES, type TrtScales, type TrtBuildMode, type TrtBuildOutput, type TrtGpu, type TrtLibraries } from '../core/tensorrt.js';
 import { cacheForTensorRt, missingScaleTensors } from './tensorrt-scales.js';
 
 const ENGINE_FILES: Record<TrtBuildMode, RunFile> = { fp32: 'engineFp32', fp16: 'engineFp16', int8: 'engineInt8', 'int8-qdq': 'engineInt8Qdq' };

@@ -13,7 +13,8 @@ import { checkCalibration, checkRunManifest } from '../run/check.js';
 import { readRunJson, refuseShardRun, removeRunFiles, writeRunJson } from '../run/files.js';
 import { runPath, RUN_FILES, type RunFile } from '../run/layout.js';
 import { lockRun } from '../run/lock.js';
-import type { EngineKind, TrtBuildMode, TrtScales } from '../tensorrt-native.js';
+import type { TrtBuildMode, TrtScales } from '../core/tensorrt.js';
+import type { EngineKind } from '../engines/registry.js';
 import { buildTensorRt, tensorRtPreflight, type TensorRtBuildJson } from './build-tensorrt.js';
 
 import { BUILD_PRECISIONS, type BuildPrecision } from '../onnx/precisions.js';

@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { loadNative } from '../../src/native.js';
-import { libraryDirs, loadTensorRt, tensorrtCacheDir, type TensorRtBinding } from '../../src/tensorrt-native.js';
+import { loadNative } from '../../src/core/native.js';
+import { libraryDirs, loadTensorRt, tensorrtCacheDir, type TensorRtBinding } from '../../src/core/tensorrt.js';
 import { assertCleanRunDir, assertUserError, cli, tempFolder } from '../support/faults-cli.js';
 import { modelsDir, repoRoot, samplesDir } from '../support/paths.js';
 

@@ -15,8 +15,7 @@ export const TRT_ENGINES: readonly TrtBuildMode[] = ['fp32', 'fp16', 'int8', 'in
 /** Where the implicit-INT8 engine's scales come from: int8cal's cache, or TensorRT's own calibration. */
 export type TrtScales = 'int8cal' | 'tensorrt';
 export const TRT_SCALES: readonly TrtScales[] = ['int8cal', 'tensorrt'];
-export type EngineKind = 'onnxruntime' | 'tensorrt';
-export const ENGINE_KINDS: readonly EngineKind[] = ['onnxruntime', 'tensorrt'];
+
 
 export interface TrtLibraries {
   /** e.g. "10.6.0" */
@@ -132,6 +131,11 @@ export function loadTensorRt(): { binding: TensorRtBinding; libraries: TrtLibrar
     const e = error as Error & { code?: string };
     throw new Int8calError(e.code === 'TRT_VERSION' ? 'TENSORRT_VERSION' : 'TENSORRT_MISSING', `TensorRT libraries: ${e.message}`, { hint: INSTALL_HINT }, { cause: error });
   }
+}
+
+/** The version of TensorRT loaded so far in this process, if any. */
+export function loadedTensorRtVersion(): string | undefined {
+  return loaded?.libraries.version;
 }
 
 /** The GPU TensorRT will use; throws Int8calError TENSORRT_NO_GPU ("TensorRT needs an NVIDIA GPU and driver: …"). */
