@@ -123,7 +123,7 @@ async function calibrationInputs(runDir: string, run: RunManifest, scales: TrtSc
   }
   // TensorRT's own calibration: batch 1, the run's images in the run's order and preprocessing.
   const files = run.calibration.images.map((f) => join(run.calibration.data, f));
-  const source = new ImageBatchSource(run.input, files, run.preprocessing, { batchSize: 1, onWarning: o.onWarning, signal: o.signal }, true);
+  const source = new ImageBatchSource(run.input, files, imagePreprocessing(run), { batchSize: 1, onWarning: o.onWarning, signal: o.signal }, true);
   return {
     calibrator, algorithm,
     source: async () => {
@@ -161,8 +161,18 @@ async function recordEngine(runDir: string, mode: TrtBuildMode, from: string, ou
   return record;
 }
 
+/** The run's image preprocessing; runs calibrated from tensor files have none. */
+function imagePreprocessing(run: RunManifest): NonNullable<RunManifest['preprocessing']> {
+  if (!run.preprocessing) {
+    throw new Int8calError('TENSORRT_INPUT', 'The TensorRT engines are built for an image input; this run was calibrated from tensor files', {
+      hint: 'calibrate the run from a folder of images (--data DIR) to build TensorRT engines',
+    });
+  }
+  return run.preprocessing;
+}
+
 /** The image input's shape at batch 1, from the run's preprocessing. */
 function imageInputShape(run: RunManifest): number[] {
-  const { width, height, channels, layout } = run.preprocessing;
+  const { width, height, channels, layout } = imagePreprocessing(run);
   return layout === 'NHWC' ? [1, height, width, channels] : [1, channels, height, width];
 }
