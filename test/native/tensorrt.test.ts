@@ -48,7 +48,7 @@ describe('build --engine tensorrt without a GPU', { skip: (!compiled || !libsIns
   before(async () => {
     folder = await tempFolder('trt');
     const calibrate = await cli(['calibrate', '--model', join(modelsDir, 'fr_detect.onnx'), '--data', join(samplesDir, 'faces', 'calibration'),
-      '--out', run(), '--size', '320x240', '--resize', 'stretch', '--mean', '127', '--std', '128', '--max-images', '2', '--quiet']);
+      '--out', run(), '--size', '320x240', '--resize', 'stretch', '--mean', '127', '--std', '128', '--scale', '1', '--max-images', '2', '--quiet']);
     assert.equal(calibrate.code, 0, calibrate.stderr);
   });
   after(() => folder.cleanup());
