@@ -29,8 +29,8 @@ if [ "$what" = build ] || [ "$what" = all ]; then
   [ -f "$run/run.json" ] || t cli calibrate "${calibrate[@]}" --out "$run" --quiet
   t cli build --run "$run" --engine tensorrt --trt-timing-cache "$timing" --quiet
   node -e 'const b=require(process.argv[1]).tensorrt; for (const e of Object.values(b.engines)) console.log(`  ${e.mode}: ${(e.buildMs/1000).toFixed(1)} s, ${e.bytes} bytes${e.missingScales ? `, ${e.missingScales.count} tensors without a scale` : ""}${e.calibration ? `, getBatch calls ${e.calibration.getBatchCalls}, constants added ${e.calibration.constantsAdded}` : ""}`)' "$root/$run/build.json"
-  t cli evaluate --run "$run" --data "$eval_data" --engine tensorrt --iterations ${ITERATIONS:-200} --quiet
-  t cli report --run "$run" --quiet
+  t cli evaluate --run "$run" --data "$eval_data" --engine tensorrt --batch-size 1 --iterations ${ITERATIONS:-200} --quiet
+  t cli report --run "$run"
 fi
 
 if [ "$what" = scales ] || [ "$what" = all ]; then
