@@ -6,8 +6,8 @@ import { speedPhrase } from '../../reports/format.js';
 import { EXIT, action, addOptions } from './action.js';
 import { cliContext } from './context.js';
 
-export const evaluateFlags = ['variants', 'maxImages', 'batchSize', 'iterations', 'task', 'boxes', 'scores', 'boxFormat', 'scoreThreshold', 'nmsIou',
-  'groundTruth', 'mapThreshold', 'pdModel', 'pdTensor', 'pdThreshold', 'failOn', 'threads', 'skipBadImages'] as const;
+export const evaluateFlags = ['variants', 'maxImages', 'batchSize', 'iterations', 'task', 'detector', 'classes', 'boxes', 'scores', 'boxFormat', 'scoreThreshold', 'nmsIou',
+  'groundTruth', 'classFolders', 'mapThreshold', 'pdModel', 'pdTensor', 'pdThreshold', 'failOn', 'threads', 'skipBadImages'] as const;
 
 export function registerEvaluate(program: Command): void {
   const command = program
@@ -58,5 +58,7 @@ export function summary(results: Results): string {
     const failed = v.verdict.checks.filter((c) => c.verdict === 'fail').map((c) => `${c.metric}${c.output ? `(${c.output})` : ''}`);
     return `${v.name.padEnd(9)} ${v.verdict.verdict.padEnd(5)} ${psnr.padEnd(16)} p50 ${v.latency.p50.toFixed(1)} ms${v.latency.emulated ? ' (emulated)' : ''}${v.name === results.reference ? '' : `  ${speedPhrase(v.verdict.speed, v.verdict.speedup)}`}${failed.length ? `  failed: ${failed.join(', ')}` : ''}`;
   });
-  return [...lines, `wrote ${results.run}/results.json`].join('\n');
+  const d = results.evaluation.detector;
+  const head = d ? [`detector ${d.detector} (${d.guessed ? 'guessed from the output shapes' : '--detector'}): ${d.reason}`] : [];
+  return [...head, ...lines, `wrote ${results.run}/results.json`].join('\n');
 }
