@@ -93,6 +93,27 @@ export interface ClassificationResult {
   verdict?: Verdict;
 }
 
+/** Top-1 accuracy against true labels (a folder-per-class evaluation set), not against fp32. */
+export interface Top1AccuracyResult {
+  metric: 'top1-accuracy';
+  /** correct / total, 0..1. */
+  value: number;
+  correct: number;
+  total: number;
+}
+
+/** The detector head the outputs are decoded with (src/metrics/detection/heads), and why. */
+export interface DetectorChoice {
+  /** A `--detector` name: yolov5, yolov8, yolox, picodet, boxes-scores. */
+  detector: string;
+  /** The outputs it reads, in decode order. */
+  outputs: string[];
+  classes?: number;
+  reason: string;
+  /** true when auto-detected from the output shapes, false when given with --detector. */
+  guessed: boolean;
+}
+
 export interface ApResult {
   metric: 'average-precision';
   /** AP in 0..1; null when there is no ground truth at all (AP is undefined). */
@@ -101,6 +122,8 @@ export interface ApResult {
   groundTruth: number;
   detections: number;
   truePositives: number;
+  /** Labelled ground truth: AP of each class that has ground truth, by label. */
+  perClass?: { label: number; value: number; groundTruth: number; detections: number }[];
 }
 
 export interface ProbabilityMapResult {

@@ -5,7 +5,7 @@
  * Metric results are the metrics' own result objects (value, threshold, verdict together).
  */
 import type { Direction, Verdict } from './verdict.js';
-import type { ApResult, ClassificationResult, DetectionMatchResult, LatencyStats, PdResult, SpeedComparison, ProbabilityMapResult, PsnrResult, SimilarityResult, TensorCalibration, TensorFlag } from './metric-results.js';
+import type { ApResult, ClassificationResult, DetectorChoice, Top1AccuracyResult, DetectionMatchResult, LatencyStats, PdResult, SpeedComparison, ProbabilityMapResult, PsnrResult, SimilarityResult, TensorCalibration, TensorFlag } from './metric-results.js';
 import type { Decibels } from './decibels.js';
 
 export const RESULTS_SCHEMA = 'int8cal/results';
@@ -43,6 +43,12 @@ export interface EvaluationSettings {
   /** Images evaluated (paths relative to `data`), in order; per-image arrays follow this order. */
   images: string[];
   task: Task;
+  /** Detection: the head decoder, its outputs and why (guessed from the shapes or given). */
+  detector?: DetectorChoice;
+  /** `--ground-truth`: the file (or YOLO label folder) and its format. */
+  groundTruth?: { file: string; format: 'int8cal-json' | 'coco-json' | 'yolo-txt' };
+  /** `--class-folders`: class index → folder name, and how they were numbered. */
+  classFolders?: { classes: string[]; numbering: 'folder-index' | 'sorted-names' };
   batchSize: number;
   iterations: number;
   warmup: number;
@@ -101,6 +107,8 @@ export interface VariantResult {
   outputs: OutputMetrics[];
   /** Detection task metrics: F1 vs the reference (not for the reference), AP vs ground truth (every variant). */
   detection?: DetectionMetrics;
+  /** Top-1 accuracy against the class folders' labels (every variant, with --class-folders). */
+  accuracy?: Top1AccuracyResult;
   /** Lowest per-image PSNR first (empty for the reference). */
   worstImages: WorstImage[];
   verdict: VariantVerdict;
@@ -118,10 +126,11 @@ export interface OutputMetrics {
   probabilityMap?: ProbabilityMapResult;
 }
 
-export interface DetectionMetrics {
-  /** Output tensors holding boxes and scores, and how they were decoded. */
-  boxes: string;
-  scores: string;
+export interface DetectionMetrics extends DetectorChoice {
+  /** Results written before heads had decoders: the boxes and scores outputs (now `outputs`). */
+  boxes?: string;
+  scores?: string;
+  /** Box encoding of a boxes-scores head. */
   boxFormat: 'xyxy' | 'cxcywh';
   scoreThreshold: number;
   nmsIou: number;

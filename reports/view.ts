@@ -67,6 +67,7 @@ function taskSummary(v: VariantResult): string {
   const parts: string[] = [];
   const cls = v.outputs.find((o) => o.classification)?.classification;
   if (cls) parts.push(`top-1 ${percent(cls.value, 3)}`);
+  if (v.accuracy) parts.push(`accuracy ${percent(v.accuracy.value, 3)} (${v.accuracy.correct}/${v.accuracy.total})`);
   const map = v.outputs.find((o) => o.probabilityMap)?.probabilityMap;
   if (map) parts.push(`map IoU ${num(map.value, 3)}`);
   if (v.detection?.f1) parts.push(`F1 ${num(v.detection.f1.value, 3)}`);
@@ -164,6 +165,13 @@ export function outputTable(v: VariantResult, baseline?: Results): Table {
   return { columns: ['Output', 'Shape', 'PSNR', 'Cosine mean', 'Cosine p5', 'Max |Δ|', 'Mean |Δ|', 'PD', 'Task'], rows };
 }
 
+/** "yolox: output, score ≥ 0.1, NMS IoU 0.45" (results older than head decoders name boxes + scores). */
+function decodingText(d: NonNullable<VariantResult['detection']>): string {
+  const detector = d.detector ?? 'boxes-scores';
+  const outputs = (d.outputs ?? [d.boxes, d.scores]).join(' + ');
+  return `${detector}: ${outputs}${detector === 'boxes-scores' ? `, ${d.boxFormat}` : ''}, score ≥ ${d.scoreThreshold}, NMS IoU ${d.nmsIou}`;
+}
+
 /** Detection metrics per variant (when the task is detection). */
 export function detectionTable(results: Results, baseline?: Results): Table | undefined {
   const withDetection = results.variants.filter((v) => v.detection);
@@ -176,7 +184,7 @@ export function detectionTable(results: Results, baseline?: Results): Table | un
       numeric(d.f1 ? num(d.f1.value, 4) : DASH, d.f1 && b?.f1 ? delta(d.f1.value, b.f1.value, 'min') : undefined),
       numeric(d.f1 ? `${d.f1.truePositives} / ${d.f1.falsePositives} / ${d.f1.falseNegatives}` : DASH),
       numeric(d.ap ? num(d.ap.value, 4) : DASH, d.ap?.value != null && b?.ap?.value != null ? delta(d.ap.value, b.ap.value, 'min') : undefined),
-      text(`${d.boxes} + ${d.scores}, ${d.boxFormat}, score ≥ ${d.scoreThreshold}, NMS IoU ${d.nmsIou}`),
+      text(decodingText(d)),
     ];
   });
   return { columns: ['Variant', 'F1 vs reference (IoU 0.5)', 'TP / FP / FN', 'AP@0.5 vs ground truth', 'Decoding'], rows };

@@ -54,3 +54,5 @@ export { BatchCalibrator } from './pipeline/calibrator.js';
 export type { AmaxRule } from '../calibrators/amax-rule.js';
 export { createAmaxRule, CALIBRATOR_NAMES } from '../calibrators/registry.js';
 export { resolvePreprocessing, type Preprocessing, type PreprocessingOptions } from '../datasets/images/index.js';
+/** Detector heads: the `--detector` names, the shape-based guess, and one image's decoded candidates. */
+export { DETECTORS, chooseDetector, decodeHead, type DetectorChoice, type DetectorName } from './metrics/detection/heads/index.js';

@@ -4,6 +4,7 @@ import { TASKS } from '../reports/results-schema.js';
 import { invalidParameter } from './core/errors.js';
 import { HISTOGRAM_MODES } from './core/native.js';
 import { BOX_FORMATS } from './metrics/detection/boxes.js';
+import { DETECTORS } from './metrics/detection/heads/index.js';
 import { PLACEMENT_NAMES, placementOf } from './onnx/qdq/index.js';
 import { BUILD_PRECISIONS } from './onnx/precisions.js';
 import { TRT_ENGINES, TRT_SCALES, type TrtBuildMode, type TrtScales } from './core/tensorrt.js';
@@ -164,12 +165,27 @@ export const OPTIONS = {
     help: 'task metrics: classification (top-1 agreement), detection (F1 vs fp32, AP vs --ground-truth), map (probability-map IoU), none; auto guesses from the outputs',
     default: 'auto', choices: ['auto', ...TASKS],
   },
+  detector: {
+    flag: '--detector <head>',
+    help: 'detection: how the outputs decode to boxes: yolov5 ([N, boxes, 5+classes], objectness), yolov8 ([N, 4+classes, boxes]), ' +
+      'yolox (raw grid head, strides 8/16/32), picodet (per-stride score maps + DFL box maps), boxes-scores (separate decoded tensors); auto guesses from the output shapes',
+    default: 'auto', choices: ['auto', ...DETECTORS],
+  },
+  classes: { flag: '--classes <n>', help: 'detection: class columns of a YOLO head (default: all after the box/objectness ones; set it when mask coefficients follow)', parse: positiveInt },
   boxes: { flag: '--boxes <name>', help: 'detection: output holding the boxes (default: an output named "boxes")' },
   scores: { flag: '--scores <name>', help: 'detection: output holding the class scores (default: an output named "scores")' },
   boxFormat: { flag: '--box-format <format>', help: 'detection: box encoding', default: 'xyxy', choices: BOX_FORMATS },
   scoreThreshold: { flag: '--score-threshold <t>', help: 'detection: minimum score of a detection', default: 0.5, parse: finiteNumber },
   nmsIou: { flag: '--nms-iou <u>', help: 'detection: NMS suppresses boxes overlapping a better one by more than this IoU', default: 0.45, parse: finiteNumber },
-  groundTruth: { flag: '--ground-truth <file>', help: 'detection: JSON {"image.jpg": [{"x1","y1","x2","y2"}]} in source pixels, for AP' },
+  groundTruth: {
+    flag: '--ground-truth <file>',
+    help: 'detection: boxes for AP — COCO JSON, a folder of YOLO .txt labels (class cx cy w h, normalized), or JSON {"image.jpg": [{"x1","y1","x2","y2"}]} in source pixels',
+  },
+  classFolders: {
+    flag: '--class-folders',
+    help: 'classification: the evaluation images sit in one folder per class (integer names = class indices, else sorted names = 0, 1, …): top-1 accuracy against them',
+    default: false,
+  },
   mapThreshold: { flag: '--map-threshold <t>', help: 'map: probability at which maps are binarized for IoU', default: 0.5, parse: finiteNumber },
   pdModel: { flag: '--pd-model <file>', help: 'feature network for perceptual distance (default: fr_expression.onnx of the samples, pooled features)' },
   pdTensor: { flag: '--pd-tensor <name>', help: 'feature tensor of the PD network (e.g. InceptionV3 pool features)' },

@@ -6,8 +6,8 @@ import { speedPhrase } from '../../reports/format.js';
 import { EXIT, action, addOptions } from './action.js';
 import { cliContext } from './context.js';
 
-export const evaluateFlags = ['variants', 'maxImages', 'batchSize', 'iterations', 'task', 'boxes', 'scores', 'boxFormat', 'scoreThreshold', 'nmsIou',
-  'groundTruth', 'mapThreshold', 'pdModel', 'pdTensor', 'pdThreshold', 'failOn', 'threads', 'skipBadImages', 'engine', 'cudaGraph'] as const;
+export const evaluateFlags = ['variants', 'maxImages', 'batchSize', 'iterations', 'task', 'detector', 'classes', 'boxes', 'scores', 'boxFormat', 'scoreThreshold', 'nmsIou',
+  'groundTruth', 'classFolders', 'mapThreshold', 'pdModel', 'pdTensor', 'pdThreshold', 'failOn', 'threads', 'skipBadImages', 'engine', 'cudaGraph'] as const;
 
 export function registerEvaluate(program: Command): void {
   const command = program
@@ -60,5 +60,7 @@ export function summary(results: Results): string {
     const speed = v.name === results.reference || v.name === 'trt-fp32' ? '' : `  ${speedPhrase(v.verdict.speed, v.verdict.speedup)}${v.device === 'gpu' ? ' (GPU, vs trt-fp32)' : ''}`;
     return `${v.name.padEnd(12)} ${v.verdict.verdict.padEnd(5)} ${psnr.padEnd(16)} p50 ${ms} ms${v.device === 'gpu' ? ' GPU' : ''}${v.latency.emulated ? ' (emulated)' : ''}${speed}${failed.length ? `  failed: ${failed.join(', ')}` : ''}`;
   });
-  return [...lines, `wrote ${results.run}/results.json`].join('\n');
+  const d = results.evaluation.detector;
+  const head = d ? [`detector ${d.detector} (${d.guessed ? 'guessed from the output shapes' : '--detector'}): ${d.reason}`] : [];
+  return [...head, ...lines, `wrote ${results.run}/results.json`].join('\n');
 }

@@ -32,6 +32,7 @@ function render(r: InspectReport): string {
       ? `  cannot infer: ${r.preprocessing.error}${r.preprocessing.hint ? `\n  hint: ${r.preprocessing.hint}` : ''}`
       : `  ${r.preprocessing.input}: ${r.preprocessing.description}`,
     `  preset ${r.preprocessing.preset.preset}: ${r.preprocessing.preset.reason}`,
+    ...(r.detector ? ['detector (guessed from the output shapes)', `  ${r.detector.detector}: ${r.detector.reason}`] : []),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -6,8 +6,8 @@
 import { InternalError } from '../core/errors.js';
 import type { NumericData } from './data.js';
 import { checked } from '../../reports/verdict.js';
-import type { ClassificationResult } from '../../reports/metric-results.js';
-export type { ClassificationResult };
+import type { ClassificationResult, Top1AccuracyResult } from '../../reports/metric-results.js';
+export type { ClassificationResult, Top1AccuracyResult };
 
 export function argmax(data: NumericData, start = 0, end = data.length): number {
   let best = start;
@@ -50,3 +50,10 @@ export class ClassificationAccumulator {
 }
 
 export const classification = (options: ClassificationOptions = {}): ClassificationAccumulator => new ClassificationAccumulator(options);
+
+/** Top-1 accuracy against true labels (a folder-per-class evaluation set), not against fp32. */
+export function top1Accuracy(predicted: readonly number[], labels: readonly number[]): Top1AccuracyResult {
+  if (predicted.length !== labels.length || labels.length === 0) throw new InternalError(`${predicted.length} predictions for ${labels.length} labels`);
+  const correct = predicted.filter((p, i) => p === labels[i]).length;
+  return { metric: 'top1-accuracy', value: correct / labels.length, correct, total: labels.length };
+}

@@ -26,6 +26,7 @@ const OUTPUT_METRICS: Record<string, (o: OutputMetrics) => number | Decibels | u
 const VARIANT_METRICS: Record<string, (v: VariantResult) => number | undefined> = {
   f1: (v) => v.detection?.f1?.value,
   ap: (v) => v.detection?.ap?.value ?? undefined,
+  accuracy: (v) => v.accuracy?.value,
   speedup: (v) => v.verdict.speedup,
 };
 export const GATE_METRICS: readonly string[] = [...Object.keys(OUTPUT_METRICS), ...Object.keys(VARIANT_METRICS)];

@@ -3,6 +3,7 @@ import { Int8calError } from '../core/errors.js';
 import { decodeModel } from '../onnx/model-file.js';
 import { graphInputs, graphOutputs, opTypeCounts, parameterBytes, type TensorInfo } from '../onnx/graph.js';
 import { choosePreset, metadataOf, resolvePreprocessing, describePreprocessing, type PresetChoice, type Preprocessing, type PreprocessingOptions } from '../../datasets/images/index.js';
+import { chooseDetector, isDetectorChoice, type DetectorChoice } from '../metrics/detection/index.js';
 import { selectImageInput } from './image-input.js';
 
 /** What `int8cal inspect` reports about a model: plain data. */
@@ -19,6 +20,8 @@ export interface InspectReport {
   parameterBytes: number;
   /** The preprocessing int8cal would use, or why it can't infer one without more flags. */
   preprocessing: ({ input: string; spec: Preprocessing; description: string } | { error: string; hint?: string }) & { preset: PresetChoice };
+  /** The detector head evaluate would guess from the output shapes (absent when none or several fit). */
+  detector?: DetectorChoice;
 }
 
 export interface InspectOptions extends PreprocessingOptions {
@@ -37,17 +40,21 @@ export async function inspect(modelPath: string, options: InspectOptions = {}): 
   const model = decodeModel(bytes, modelPath);
   const graph = model.graph!;
   const inputs = graphInputs(graph);
+  const outputs = graphOutputs(graph);
+  const preprocessing = inferred(inputs, options, modelPath, metadataOf(model.metadataProps));
+  const detector = 'spec' in preprocessing ? chooseDetector(outputs, { input: { width: preprocessing.spec.width, height: preprocessing.spec.height } }) : undefined;
   return {
     file: modelPath,
     irVersion: Number(model.irVersion ?? 0),
     producer: [model.producerName, model.producerVersion].filter(Boolean).join(' '),
     opsets: Object.fromEntries((model.opsetImport ?? []).map((o) => [o.domain ?? '', Number(o.version)])),
     inputs,
-    outputs: graphOutputs(graph),
+    outputs,
     nodeCount: graph.node?.length ?? 0,
     opTypes: opTypeCounts(graph),
     parameterBytes: parameterBytes(graph),
-    preprocessing: inferred(inputs, options, modelPath, metadataOf(model.metadataProps)),
+    preprocessing,
+    ...(detector && isDetectorChoice(detector) ? { detector } : {}),
   };
 }
 

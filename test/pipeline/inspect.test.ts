@@ -26,7 +26,7 @@ test('inspect on the PaddleOCR detector: dynamic dims, opset 11, and a clear "ne
   assert.deepEqual([sized.preprocessing.spec.width, sized.preprocessing.spec.height, sized.preprocessing.spec.layout], [640, 640, 'NCHW']);
 });
 
-test('inspect on fr_detect: static 320x240 input, two outputs, opset 9', async () => {
+test('inspect on fr_detect: static 320x240 input, two outputs, opset 9, the boxes-scores head guessed', async () => {
   const r = await inspect(model('fr_detect.onnx'));
   assert.equal(r.opsets[''], 9);
   assert.deepEqual(r.inputs, [{ name: 'input', elementType: 'float32', dims: [1, 3, 240, 320] }]);
@@ -35,6 +35,8 @@ test('inspect on fr_detect: static 320x240 input, two outputs, opset 9', async (
   assert.deepEqual([r.preprocessing.spec.width, r.preprocessing.spec.height], [320, 240]);
   assert.equal(r.preprocessing.preset.preset, 'imagenet');
   assert.match(r.preprocessing.preset.reason, /^nothing in the model records its preprocessing; imagenet/);
+  assert.deepEqual([r.detector?.detector, r.detector?.outputs], ['boxes-scores', ['boxes', 'scores']]);
+  assert.equal((await inspect(model('fr_expression.onnx'))).detector, undefined, 'a classifier has no detector head');
 });
 
 test('inspect says which preset and why, and shows the units trap with its fix', async () => {

@@ -41,7 +41,7 @@ async function variant(name: string, precision: 'fp32' | 'fp16' | 'int8', amplit
   const base = { name, modelFile: name === 'fp32' ? 'model.fp32.onnx' : `model.${name}.onnx`, precision, ...(placement ? { placement } : {}) };
   const ap = averagePrecision([[det(0, 0, 10, 10, 0.9)], [det(20, 20, 30, 30, 0.8), det(0, 0, 5, 5, 0.4)], []], [[det(0, 0, 10, 10, 1)], [det(20, 20, 30, 30, 1)], [det(1, 1, 4, 4, 1)]]);
   if (name === 'fp32') {
-    return { ...base, latency, outputs: [], worstImages: [], detection: { boxes: 'boxes', scores: 'scores', boxFormat: 'xyxy', scoreThreshold: 0.7, nmsIou: 0.4, ap }, verdict: { verdict: 'none', checks: [], speedup: 1 } };
+    return { ...base, latency, outputs: [], worstImages: [], detection: { detector: 'boxes-scores' as const, outputs: ['boxes', 'scores'], reason: 'outputs boxes (boxes) and scores (scores)', guessed: true, boxFormat: 'xyxy' as const, scoreThreshold: 0.7, nmsIou: 0.4, ap }, verdict: { verdict: 'none', checks: [], speedup: 1 } };
   }
   const psnr = new PsnrAccumulator();
   const sim = new SimilarityAccumulator();
@@ -72,7 +72,7 @@ async function variant(name: string, precision: 'fp32' | 'fp16' | 'int8', amplit
     ...base,
     latency: precision === 'fp16' ? { ...latency, emulated: true as const } : latency,
     outputs,
-    detection: { boxes: 'boxes', scores: 'scores', boxFormat: 'xyxy' as const, scoreThreshold: 0.7, nmsIou: 0.4, f1: f1.result(), ap },
+    detection: { detector: 'boxes-scores' as const, outputs: ['boxes', 'scores'], reason: 'outputs boxes (boxes) and scores (scores)', guessed: true, boxFormat: 'xyxy' as const, scoreThreshold: 0.7, nmsIou: 0.4, f1: f1.result(), ap },
     worstImages: [
       { file: IMAGES[worstIndex]!, output: EVIL_TENSOR, psnr: p.perImage[worstIndex]!, pd: outputs[0]!.pd!.perImage[worstIndex]!, thumbnails },
       { file: IMAGES[(worstIndex + 1) % 3]!, output: EVIL_TENSOR, psnr: p.perImage[(worstIndex + 1) % 3]!, thumbnails: { reference: 'javascript:alert(3)', test: thumbnails.test } },

@@ -4,7 +4,9 @@
  * best-overlapping ground-truth box of the same label (IoU ≥ threshold) is not yet taken,
  * otherwise a false positive; AP = area under the precision envelope
  * (precision made non-increasing from the right) over recall. IoU on continuous
- * coordinates (no "+1 pixel").
+ * coordinates (no "+1 pixel"). With labelled ground truth (COCO, YOLO txt) the value is the
+ * mean over the classes that have ground truth of each class's AP (VOC mAP); unlabelled ground
+ * truth (one class of object, e.g. dlib's faces) gives the AP of all detections pooled.
  */
 import { InternalError } from '../../core/errors.js';
 import { iou, type Box, type Detection } from './boxes.js';
@@ -19,6 +21,22 @@ export interface GroundTruthBox extends Box {
 
 /** AP from per-image detections and ground truth (same order, same coordinates). */
 export function averagePrecision(detections: readonly (readonly Detection[])[], groundTruth: readonly (readonly GroundTruthBox[])[], iouThreshold = MATCH_IOU): ApResult {
+  const boxes = groundTruth.flat();
+  if (boxes.length === 0 || boxes.some((g) => g.label === undefined)) return pooledAp(detections, groundTruth, iouThreshold);
+  const labels = [...new Set(boxes.map((g) => g.label!))].sort((a, b) => a - b);
+  const perClass = labels.map((label) => {
+    const r = pooledAp(detections.map((ds) => ds.filter((d) => d.label === label)), groundTruth.map((gs) => gs.filter((g) => g.label === label)), iouThreshold);
+    return { label, value: r.value!, groundTruth: r.groundTruth, detections: r.detections, truePositives: r.truePositives };
+  });
+  return {
+    metric: 'average-precision', value: perClass.reduce((sum, c) => sum + c.value, 0) / perClass.length, iouThreshold,
+    groundTruth: boxes.length, detections: detections.reduce((n, ds) => n + ds.length, 0), truePositives: perClass.reduce((n, c) => n + c.truePositives, 0),
+    perClass: perClass.map(({ truePositives: _, ...c }) => c),
+  };
+}
+
+/** AP of all detections against all ground truth (labels still have to agree where given). */
+function pooledAp(detections: readonly (readonly Detection[])[], groundTruth: readonly (readonly GroundTruthBox[])[], iouThreshold: number): ApResult {
   if (detections.length !== groundTruth.length) throw new InternalError(`${detections.length} images of detections but ${groundTruth.length} of ground truth`);
   const all = detections.flatMap((ds, image) => ds.map((d, k) => ({ d, image, k })));
   all.sort((a, b) => b.d.score - a.d.score || a.image - b.image || a.k - b.k);

@@ -3,3 +3,4 @@ export * from './nms.js';
 export * from './match.js';
 export * from './ap.js';
 export * from './probability-map.js';
+export * from './heads/index.js';

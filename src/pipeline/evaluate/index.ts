@@ -4,7 +4,7 @@ import { Int8calError } from '../../core/errors.js';
 import type { Feeds, HostTensor } from '../../engines/engine.js';
 import type { Engine } from '../../engines/engine.js';
 import { createEngine } from '../../engines/registry.js';
-import { compareSpeed, FeatureNetwork, interleavedTiming, isImageLike, latencyStats, type Detection, type GroundTruthBox } from '../../metrics/index.js';
+import { compareSpeed, FeatureNetwork, interleavedTiming, isImageLike, latencyStats, top1Accuracy, type Detection, type DetectorName, type GroundTruthBox } from '../../metrics/index.js';
 import { parseGates, variantVerdict } from '../gates.js';
 import { TensorRtEngine } from '../../engines/tensorrt.js';
 import { loadTensorRt, requireGpu } from '../../core/tensorrt.js';
@@ -19,9 +19,10 @@ import { RESULTS_SCHEMA, RESULTS_VERSION, type Results, type Task, type VariantR
 import { calibrationSummary } from './calibration.js';
 import { evaluationData } from './data.js';
 import { environment } from './environment.js';
+import { classFolderLabels } from './class-folders.js';
 import { readGroundTruth } from './ground-truth.js';
 import { referenceEmbeddings, VariantScorer, type ScoringContext } from './scoring.js';
-import { detectionsOf, resolveTask } from './task.js';
+import { detectionChoiceOf, detectionsOf, resolveTask } from './task.js';
 import { GPU_REFERENCE, GPU_VARIANTS, selectVariants, VARIANTS, type VariantSpec } from './variants.js';
 import { worstImagesOf } from './worst-images.js';
 
@@ -34,12 +35,18 @@ export interface EvaluateOptions {
   batchSize?: number;
   iterations?: number;
   task?: Task | 'auto';
+  /** Detector head decoder (`auto`: guessed from the output shapes). */
+  detector?: DetectorName | 'auto';
+  /** Class columns of a YOLO head (default: all). */
+  classes?: number;
   boxes?: string;
   scores?: string;
   boxFormat?: 'xyxy' | 'cxcywh';
   scoreThreshold?: number;
   nmsIou?: number;
   groundTruth?: string;
+  /** Classification: labels from the evaluation folder's class subfolders. */
+  classFolders?: boolean;
   mapThreshold?: number;
   pdModel?: string;
   pdTensor?: string;
@@ -73,7 +80,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
   const requested = options.engine === 'tensorrt' ? [...new Set([...(options.variants ?? cpu), ...GPU_VARIANTS])] : options.variants;
   const specs = await selectVariants(runDir, requested, options.onWarning);
   const gpu = specs.some((s) => s.engine === 'tensorrt') ? gpuEnvironment(options.cudaGraph ?? false) : undefined;
-  const groundTruthOf = options.groundTruth ? await readGroundTruth(options.groundTruth) : undefined;
+  const groundTruthOf = options.groundTruth ? await readGroundTruth(resolve(options.groundTruth)) : undefined;
   const lock = await lockRun(runDir);
   const engines = new Map<string, Engine>();
   let pd: FeatureNetwork | undefined;
@@ -91,15 +98,20 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
       batchSize, fixedBatch: typeof batchDim === 'number', maxImages: options.maxImages, skipBadImages: options.skipBadImages, onWarning: options.onWarning, signal: options.signal,
     });
     if (groundTruthOf && !samples.images) throw new Int8calError('EVAL_DATA_KIND', '--ground-truth needs evaluation images, not tensors', { file: data, hint: 'give --data an image folder, or drop --ground-truth' });
-    const { task, detection } = resolveTask(reference.outputs, {
-      task: options.task ?? (defaultOf('task') as Task | 'auto'), boxes: options.boxes, scores: options.scores,
+    if (options.classFolders && !samples.images) throw new Int8calError('EVAL_DATA_KIND', '--class-folders needs evaluation images, not tensors', { file: data, hint: 'give --data a folder of class folders of images' });
+    const { task, detection, ambiguous } = resolveTask(reference.outputs, {
+      task: options.task ?? (defaultOf('task') as Task | 'auto'), detector: options.detector ?? (defaultOf('detector') as 'auto'), classes: options.classes,
+      boxes: options.boxes, scores: options.scores, input: headInputSize(run.preprocessing, input.dims),
       boxFormat: options.boxFormat ?? (defaultOf('boxFormat') as 'xyxy'), scoreThreshold: options.scoreThreshold ?? defaultOf('scoreThreshold'),
       nmsIou: options.nmsIou ?? defaultOf('nmsIou'),
     });
+    if (ambiguous) options.onWarning?.(ambiguous);
     pd = await loadPdNetwork(options, threads);
     const ctx: ScoringContext = { task, detection, outputs: reference.outputs.map((o) => o.name), pdOutputs: [], pd, mapThreshold: options.mapThreshold ?? defaultOf('mapThreshold') };
     const scorers = new Map(specs.map((s) => [s.name, new VariantScorer(ctx, s.name === 'fp32')]));
     const used: string[] = [];
+    /** Decoded size of each used image (YOLO txt labels are normalized to it). */
+    const sizes: { width: number; height: number }[] = [];
     let timingFeeds: Feeds | undefined;
     for await (const batch of samples.batches()) {
       options.signal?.throwIfAborted();
@@ -115,6 +127,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
         await scorers.get(spec.name)!.add(ref, out, embeddings, refDetections, spec.name === 'fp32' ? refDetections : detectionsPerImage(out, batch.geometry, size));
       }
       used.push(...batch.samples);
+      sizes.push(...batch.geometry.map((g) => ({ width: g.srcWidth, height: g.srcHeight })));
       options.onProgress?.({ stage: 'evaluate', done: used.length, total: samples.total, unit: 'images' });
     }
     if (!timingFeeds) throw new Int8calError('NO_IMAGES', `No batch of ${batchSize} image(s) could be read from ${data}`, { file: data, hint: 'add images or lower --batch-size' });
@@ -131,7 +144,9 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
       await engine.run(feeds);
       timings[spec.name] = engine.time({ warmup: WARMUP * 10, iterations, cudaGraph: options.cudaGraph ?? false });
     }
-    const groundTruth = groundTruthOf && used.map((f) => groundTruthOf(f));
+    const groundTruth = groundTruthOf && used.map((f, i) => groundTruthOf.boxesOf(f, sizes[i]!));
+    const folders = options.classFolders ? classFolderLabels(data, used) : undefined;
+    if (folders && task !== 'classification') throw new Int8calError('CLASS_FOLDERS', `--class-folders needs a classifier (the task is ${task})`, { hint: 'pass --task classification for a model with one [N, K] output' });
     const referenceLatency = latencyStats(timings.fp32!, batchSize);
     const referenceP50 = referenceLatency.p50;
     const gpuReferenceLatency = timings[GPU_REFERENCE] ? latencyStats(timings[GPU_REFERENCE]!, batchSize) : undefined;
@@ -147,6 +162,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
         latency: { ...latencyStats(timings[spec.name]!, batchSize), ...(spec.emulated ? { emulated: true as const } : {}) },
         outputs,
         ...(detection ? { detection: scorer.detectionMetrics(groundTruth as GroundTruthBox[][] | undefined) } : {}),
+        ...(folders ? { accuracy: top1Accuracy(scorer.predictions, folders.labels) } : {}),
         worstImages: spec.name === 'fp32' ? [] : await worstImagesOf(outputs, used, samples, run, engines.get('fp32')!, engines.get(spec.name)!),
       };
       const { unmatched, ...verdict } = variantVerdict(base, gates, spec.engine && gpuReferenceP50 !== undefined ? gpuReferenceP50 : referenceP50);
@@ -157,7 +173,9 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
       schema: RESULTS_SCHEMA, version: RESULTS_VERSION, createdAt: new Date().toISOString(), run: runDir,
       model: run.model, input: run.input, preprocessing: run.preprocessing ? describePreprocessing(run.preprocessing) : `tensors given directly (${(run.inputs ?? [run.input]).join(', ')})`,
       evaluation: {
-        data, images: used.map(samples.label), task, batchSize, iterations: options.iterations ?? defaultOf('iterations'), warmup: WARMUP,
+        data, images: used.map(samples.label), task, ...(detection ? { detector: detectionChoiceOf(detection) } : {}),
+        ...(groundTruthOf ? { groundTruth: { file: resolve(options.groundTruth!), format: groundTruthOf.format } } : {}),
+        ...(folders ? { classFolders: { classes: folders.classes, numbering: folders.numbering } } : {}), batchSize, iterations: options.iterations ?? defaultOf('iterations'), warmup: WARMUP,
         ...(pd ? { pd: { network: pd.id, model: pd.file, tensor: pd.tensor, ...(pd.threshold !== undefined ? { threshold: pd.threshold } : {}), ...(pd.thresholdSource ? { thresholdSource: pd.thresholdSource } : {}) } } : {}),
         gates,
       },
@@ -184,6 +202,16 @@ function gpuEnvironment(cudaGraph: boolean) {
   const { libraries } = loadTensorRt();
   const gpu = requireGpu();
   return { name: gpu.name, computeCapability: gpu.computeCapability, cudaDriver: gpu.cudaDriver, cudaRuntime: libraries.cudaRuntime, tensorrt: libraries.version, cudaGraph };
+}
+
+/**
+ * The input size grid heads are guessed at: the preprocessing's, or the model input's static
+ * H×W (NCHW) for tensor data and `--resize fit`; 0×0 when unknown (only --detector then).
+ */
+function headInputSize(pre: { resize: string; width: number; height: number } | undefined, dims: readonly unknown[]): { width: number; height: number } {
+  if (pre && pre.resize !== 'fit') return { width: pre.width, height: pre.height };
+  const [h, w] = [dims[2], dims[3]];
+  return typeof h === 'number' && typeof w === 'number' ? { width: w, height: h } : { width: 0, height: 0 };
 }
 
 /** The PD feature network: the user's, or the default if the sample models are installed. */

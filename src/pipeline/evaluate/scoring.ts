@@ -1,6 +1,6 @@
 import type { HostTensor } from '../../engines/engine.js';
 import {
-  autoRange, averagePrecision, classification, countNonFiniteMismatches, detectionMatch, imageAt, probabilityMap, psnr, similarity,
+  autoRange, averagePrecision, classification, top1, countNonFiniteMismatches, detectionMatch, imageAt, probabilityMap, psnr, similarity,
   type ClassificationAccumulator, type Detection, type DetectionMatchAccumulator, type FeatureNetwork,
   type GroundTruthBox, type NumericData, type PdAccumulator, type ProbabilityMapAccumulator, type PsnrAccumulator,
   type SimilarityAccumulator,
@@ -37,6 +37,8 @@ export class VariantScorer {
   readonly #f1?: DetectionMatchAccumulator;
   /** Per image, this variant's detections (for AP against ground truth). */
   readonly detections: Detection[][] = [];
+  /** Classification: per image, this variant's top-1 class (for accuracy against labels). */
+  readonly predictions: number[] = [];
 
   constructor(private readonly ctx: ScoringContext, readonly isReference: boolean) {
     if (ctx.detection && !isReference) this.#f1 = detectionMatch();
@@ -45,6 +47,10 @@ export class VariantScorer {
   /** One batch: the reference's and this variant's outputs, and their detections per image. */
   async add(ref: Record<string, HostTensor>, test: Record<string, HostTensor>, refEmbeddings: ReferenceEmbeddings, refDetections: Detection[][], testDetections: Detection[][]): Promise<void> {
     this.detections.push(...testDetections);
+    if (this.ctx.task === 'classification') {
+      const t = test[this.ctx.outputs[0]!]!;
+      this.predictions.push(...top1(t.data as NumericData, t.dims[0] ?? 1));
+    }
     if (this.isReference) return;
     testDetections.forEach((d, i) => this.#f1?.add(refDetections[i]!, d));
     for (const name of this.ctx.outputs) {

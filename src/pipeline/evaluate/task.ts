@@ -2,12 +2,14 @@ import { Int8calError } from '../../core/errors.js';
 import type { HostTensor } from '../../engines/engine.js';
 import type { TensorInfo } from '../../onnx/graph.js';
 import type { Geometry } from '../../../datasets/images/index.js';
-import { decodeDetections, nms, toSourcePixels, type BoxFormat, type Detection } from '../../metrics/detection/index.js';
+import {
+  chooseDetector, decodeHead, DETECTORS, isDetectorChoice, nms, toSourcePixels,
+  type BoxFormat, type Detection, type DetectorChoice, type DetectorName, type HeadContext, type NoDetector,
+} from '../../metrics/detection/index.js';
 import type { Task } from '../../../reports/results-schema.js';
 
-export interface DetectionSpec {
-  boxes: string;
-  scores: string;
+/** How detections are read from the outputs: the head, its thresholds, the box encoding of boxes-scores. */
+export interface DetectionSpec extends DetectorChoice {
   boxFormat: BoxFormat;
   scoreThreshold: number;
   nmsIou: number;
@@ -15,34 +17,52 @@ export interface DetectionSpec {
 
 export interface TaskOptions {
   task: Task | 'auto';
+  detector: DetectorName | 'auto';
+  classes?: number;
   boxes?: string;
   scores?: string;
   boxFormat: BoxFormat;
   scoreThreshold: number;
   nmsIou: number;
+  /** Model input size in pixels (grid heads need it). */
+  input: { width: number; height: number };
 }
 
+export interface ResolvedTask {
+  task: Task;
+  detection?: DetectionSpec;
+  /** Why no detector was guessed although the outputs look like several heads (for a warning). */
+  ambiguous?: string;
+}
+
+const headContext = (o: TaskOptions): HeadContext => ({
+  input: o.input, boxFormat: o.boxFormat,
+  ...(o.classes !== undefined ? { classes: o.classes } : {}), ...(o.boxes ? { boxes: o.boxes } : {}), ...(o.scores ? { scores: o.scores } : {}),
+});
+
+const reasonsText = (none: NoDetector): string => Object.entries(none.reasons).map(([d, r]) => `${d}: ${r}`).join('; ');
+
 /**
- * The task whose metrics apply. `auto`: detection when box and score outputs are found,
+ * The task whose metrics apply. Detection when `--detector` names a head, or (auto) when the
+ * outputs are one head unambiguously (named boxes/scores, or one grid head's exact shapes);
  * classification for a single [N, K] output, map for a single 1-channel image-like output.
  */
-export function resolveTask(outputs: readonly TensorInfo[], o: TaskOptions): { task: Task; detection?: DetectionSpec } {
-  const boxes = o.boxes ?? outputs.find((t) => /^boxes$/i.test(t.name))?.name;
-  const scores = o.scores ?? outputs.find((t) => /^scores$/i.test(t.name))?.name;
-  const detection = boxes && scores ? { boxes, scores, boxFormat: o.boxFormat, scoreThreshold: o.scoreThreshold, nmsIou: o.nmsIou } : undefined;
+export function resolveTask(outputs: readonly TensorInfo[], o: TaskOptions): ResolvedTask {
+  if (o.task !== 'auto' && o.task !== 'detection') return { task: o.task };
+  const explicit = o.detector !== 'auto' ? o.detector : (o.boxes || o.scores) ? 'boxes-scores' : undefined;
+  const choice = chooseDetector(outputs, headContext(o), explicit);
+  if (isDetectorChoice(choice)) return { task: 'detection', detection: { ...choice, boxFormat: o.boxFormat, scoreThreshold: o.scoreThreshold, nmsIou: o.nmsIou } };
+  const several = choice.candidates.length > 1;
   if (o.task === 'detection') {
-    if (!detection) {
-      throw new Int8calError('TASK_OUTPUTS', 'Detection metrics need the outputs holding boxes and scores', {
-        hint: `pass --boxes NAME --scores NAME (outputs: ${outputs.map((t) => t.name).join(', ')})`,
-      });
-    }
-    for (const name of [detection.boxes, detection.scores]) {
-      if (!outputs.some((t) => t.name === name)) throw new Int8calError('TASK_OUTPUTS', `The model has no output ${name}`, { tensor: name });
-    }
-    return { task: 'detection', detection };
+    throw new Int8calError('TASK_OUTPUTS', several ? `The outputs fit several detector heads (${choice.candidates.join(', ')})` : `No detector head fits the outputs (${reasonsText(choice)})`, {
+      hint: `pass --detector (${DETECTORS.join(', ')}); for separate tensors --boxes NAME --scores NAME (outputs: ${outputs.map((t) => t.name).join(', ')})`,
+    });
   }
-  if (o.task !== 'auto') return { task: o.task };
-  if (detection) return { task: 'detection', detection };
+  const other = otherTask(outputs);
+  return several ? { ...other, ambiguous: `the outputs fit several detector heads (${choice.candidates.join(', ')}): pass --detector to score detections` } : other;
+}
+
+function otherTask(outputs: readonly TensorInfo[]): { task: Task } {
   if (outputs.length === 1) {
     const dims = outputs[0]!.dims;
     if (dims.length === 2) return { task: 'classification' };
@@ -51,24 +71,13 @@ export function resolveTask(outputs: readonly TensorInfo[], o: TaskOptions): { t
   return { task: 'none' };
 }
 
-/**
- * One image's detections in source-photo pixels: decode, NMS, map back through the reader's
- * geometry. Boxes whose coordinates are all ≤ 1.5 are taken as normalized to the input size.
- * A two-column score tensor is [background, object] (SSD/UltraFace): column 0 is never reported.
- */
+/** The head part of a spec (for results.json's evaluation settings). */
+export const detectionChoiceOf = ({ detector, outputs, classes, reason, guessed }: DetectionSpec): DetectorChoice =>
+  ({ detector, outputs, ...(classes !== undefined ? { classes } : {}), reason, guessed });
+
+/** One image's detections in source-photo pixels: decode the head, NMS, map back through the reader's geometry. */
 export function detectionsOf(outputs: Record<string, HostTensor>, spec: DetectionSpec, n: number, geometry: Geometry, input: { width: number; height: number }): Detection[] {
-  const boxes = outputs[spec.boxes]!;
-  const scores = outputs[spec.scores]!;
-  const boxesPer = boxes.data.length / boxes.dims[0]!;
-  const scoresPer = scores.data.length / scores.dims[0]!;
-  const boxData = (boxes.data as Float32Array).subarray(n * boxesPer, (n + 1) * boxesPer);
-  const scoreData = (scores.data as Float32Array).subarray(n * scoresPer, (n + 1) * scoresPer);
-  const classes = scoresPer / (boxesPer / 4);
-  const candidates = decodeDetections(boxData, scoreData, {
-    format: spec.boxFormat, scoreThreshold: spec.scoreThreshold, ...(classes === 2 ? { backgroundClass: 0 } : {}),
-  });
-  const normalized = candidates.every((d) => Math.max(d.x1, d.y1, d.x2, d.y2) <= 1.5);
-  return nms(candidates, { scoreThreshold: spec.scoreThreshold, iouThreshold: spec.nmsIou })
-    .map((d) => toSourcePixels(d, geometry, normalized ? input : undefined));
+  const candidates = decodeHead(spec, outputs as Record<string, { data: Float32Array; dims: readonly number[] }>, n, { input, boxFormat: spec.boxFormat }, spec.scoreThreshold);
+  return nms(candidates, { scoreThreshold: spec.scoreThreshold, iouThreshold: spec.nmsIou }).map((d) => toSourcePixels(d, geometry));
 }
 
