@@ -196,3 +196,16 @@ export interface TensorCalibration {
   max?: number;
   flags: TensorFlag[];
 }
+
+/** Integer outputs (ArgMax labels, TopK indices): exact agreement with the reference. */
+export interface AgreementResult {
+  metric: 'agreement';
+  /** Equal elements / all elements, pooled over the images. */
+  value: number;
+  equal: number;
+  total: number;
+  /** "pixels" for label maps (rank ≥ 3), "elements" otherwise. */
+  unit: 'pixels' | 'elements';
+  /** Agreement per image, in the order added. */
+  perImage: number[];
+}

@@ -5,7 +5,7 @@
  * Metric results are the metrics' own result objects (value, threshold, verdict together).
  */
 import type { Direction, Verdict } from './verdict.js';
-import type { ApResult, ClassificationResult, DetectorChoice, Top1AccuracyResult, DetectionMatchResult, LatencyStats, PdResult, SpeedComparison, ProbabilityMapResult, PsnrResult, SimilarityResult, TensorCalibration, TensorFlag } from './metric-results.js';
+import type { ApResult, ClassificationResult, DetectorChoice, Top1AccuracyResult, DetectionMatchResult, LatencyStats, AgreementResult, PdResult, SpeedComparison, ProbabilityMapResult, PsnrResult, SimilarityResult, TensorCalibration, TensorFlag } from './metric-results.js';
 import type { Decibels } from './decibels.js';
 
 export const RESULTS_SCHEMA = 'int8cal/results';
@@ -117,9 +117,14 @@ export interface VariantResult {
 export interface OutputMetrics {
   name: string;
   dims: number[];
-  /** `psnr.nonFinite` > 0 (NaN/Inf where the reference has other values): PSNR "-inf" and the variant fails. */
-  psnr: PsnrResult;
-  similarity: SimilarityResult;
+  /**
+   * Float outputs only. `psnr.nonFinite` > 0 (NaN/Inf where the reference has other values):
+   * PSNR "-inf" and the variant fails.
+   */
+  psnr?: PsnrResult;
+  similarity?: SimilarityResult;
+  /** Integer outputs only (ArgMax labels, TopK indices): exact agreement with the reference, never PSNR. */
+  agreement?: AgreementResult;
   /** For image-like outputs (or the model's own features on request). */
   pd?: PdResult;
   classification?: ClassificationResult;

@@ -29,13 +29,13 @@ const numeric = (t: string, d?: Delta): Cell => (d ? { text: t, numeric: true, d
 /** Worst (lowest) PSNR over a variant's outputs. */
 export function worstPsnr(v: VariantResult): Decibels | undefined {
   let worst: Decibels | undefined;
-  for (const o of v.outputs) if (worst === undefined || fromDecibels(o.psnr.value) < fromDecibels(worst)) worst = o.psnr.value;
+  for (const o of v.outputs) if (o.psnr && (worst === undefined || fromDecibels(o.psnr.value) < fromDecibels(worst))) worst = o.psnr.value;
   return worst;
 }
 
 /** NaN/Inf elements over a variant's outputs where the reference has other values (0 for a healthy variant). */
 export function nonFiniteCount(v: VariantResult): number {
-  return v.outputs.reduce((n, o) => n + o.psnr.nonFinite, 0);
+  return v.outputs.reduce((n, o) => n + (o.psnr?.nonFinite ?? 0), 0);
 }
 
 /** The worst PSNR as text, saying why when outputs have NaN/Inf: "−∞ (1234 NaN/Inf)". */
@@ -58,7 +58,7 @@ export function worstPd(v: VariantResult): number | undefined {
 }
 
 function worstCosine(v: VariantResult): number | undefined {
-  const values = v.outputs.map((o) => o.similarity.cosine.mean);
+  const values = v.outputs.flatMap((o) => (o.similarity ? [o.similarity.cosine.mean] : []));
   return values.length ? Math.min(...values) : undefined;
 }
 
@@ -128,16 +128,21 @@ export function checksTable(results: Results): Table {
 
 /** A number cell of an output, marked failed when the output has NaN/Inf. */
 function broken(t: string, o: OutputMetrics, d?: Delta): Cell {
-  return o.psnr.nonFinite ? { ...numeric(t, d), verdict: 'fail' } : numeric(t, d);
+  return o.psnr?.nonFinite ? { ...numeric(t, d), verdict: 'fail' } : numeric(t, d);
 }
 
 /** Cosine and |Δ| leave NaN/Inf pairs out: say so next to the number. */
-const finiteOnly = (t: string, o: OutputMetrics): string => (o.similarity.nonFinite ? `${t} (NaN/Inf left out)` : t);
+const finiteOnly = (t: string, o: OutputMetrics): string => (o.similarity?.nonFinite ? `${t} (NaN/Inf left out)` : t);
 
 function pdCell(pd: NonNullable<OutputMetrics['pd']>, o: OutputMetrics, bo?: OutputMetrics): Cell {
   const t = `${num(pd.value)} (${pd.network}: ${pd.tensor}${pd.brokenImages ? `; ${pd.brokenImages} image(s) with NaN/Inf left out` : ''})`;
-  const verdict = o.psnr.nonFinite || pd.brokenImages ? 'fail' : pd.verdict;
+  const verdict = o.psnr?.nonFinite || pd.brokenImages ? 'fail' : pd.verdict;
   return { ...numeric(t, bo?.pd && delta(pd.value, bo.pd.value, 'max')), ...(verdict ? { verdict } : {}) };
+}
+
+/** "pixel agreement 99.812 % (1046012/1048576)". */
+export function agreementText(a: NonNullable<OutputMetrics['agreement']>): string {
+  return `${a.unit === 'pixels' ? 'pixel' : 'exact'} agreement ${percent(a.value, 3)} (${a.equal}/${a.total})`;
 }
 
 /** Per-output metrics of one variant. */
@@ -149,15 +154,22 @@ export function outputTable(v: VariantResult, baseline?: Results): Table {
     const task = [
       o.classification && `top-1 agreement ${percent(o.classification.value, 3)} (${o.classification.agreed}/${o.classification.total})`,
       o.probabilityMap && `IoU@${o.probabilityMap.binarizeAt} ${num(o.probabilityMap.value, 4)}`,
+      o.agreement && agreementText(o.agreement),
     ].filter(Boolean).join(', ');
+    if (!o.psnr || !o.similarity) {
+      // An integer output: exact agreement is its only metric (PSNR of labels means nothing).
+      return [text(o.name), text(`[${o.dims.join('×')}]`), ...Array.from({ length: 6 }, () => numeric(DASH)), text(task || DASH)];
+    }
+    const [psnr, sim] = [o.psnr, o.similarity];
+    const [bp, bs] = [bo?.psnr, bo?.similarity];
     return [
       text(o.name),
       text(`[${o.dims.join('×')}]`),
-      broken(db(o.psnr.value) + (o.psnr.nonFinite ? ` (${o.psnr.nonFinite} NaN/Inf)` : ''), o, bo && delta(o.psnr.value, bo.psnr.value, 'min', ' dB')),
-      broken(finiteOnly(num(o.similarity.cosine.mean, 6), o), o, bo && delta(o.similarity.cosine.mean, bo.similarity.cosine.mean, 'min')),
-      broken(finiteOnly(num(o.similarity.cosine.p5, 6), o), o, bo && delta(o.similarity.cosine.p5, bo.similarity.cosine.p5, 'min')),
-      broken(finiteOnly(num(o.similarity.maxAbs), o), o, bo && delta(o.similarity.maxAbs, bo.similarity.maxAbs, 'max')),
-      broken(finiteOnly(num(o.similarity.meanAbs), o), o, bo && delta(o.similarity.meanAbs, bo.similarity.meanAbs, 'max')),
+      broken(db(psnr.value) + (psnr.nonFinite ? ` (${psnr.nonFinite} NaN/Inf)` : ''), o, bp && delta(psnr.value, bp.value, 'min', ' dB')),
+      broken(finiteOnly(num(sim.cosine.mean, 6), o), o, bs && delta(sim.cosine.mean, bs.cosine.mean, 'min')),
+      broken(finiteOnly(num(sim.cosine.p5, 6), o), o, bs && delta(sim.cosine.p5, bs.cosine.p5, 'min')),
+      broken(finiteOnly(num(sim.maxAbs), o), o, bs && delta(sim.maxAbs, bs.maxAbs, 'max')),
+      broken(finiteOnly(num(sim.meanAbs), o), o, bs && delta(sim.meanAbs, bs.meanAbs, 'max')),
       pd ? pdCell(pd, o, bo) : numeric(DASH),
       text(task || DASH),
     ];

@@ -157,6 +157,11 @@ export const OPTIONS = {
   trtOptimizationLevel: { flag: '--trt-optimization-level <n>', help: 'TensorRT builder optimization level 0-5 (TensorRT\'s default 3 takes minutes per engine)', default: 1, parse: nonNegativeInt },
   trtTimingCache: { flag: '--trt-timing-cache <file>', help: 'TensorRT timing cache to read and update (default RUN/tensorrt.timing-cache)' },
   cudaGraph: { flag: '--cuda-graph', help: 'time TensorRT engines by replaying a captured CUDA graph', default: false },
+  allowLowCoverage: {
+    flag: '--allow-low-coverage',
+    help: 'write an int8 model even when it quantizes under half of the compute ops (reports then call it "not quantized (k of n ops int8)")',
+    default: false,
+  },
   // evaluate
   variants: { flag: '--variants <list>', help: 'variants to evaluate', default: ['fp32', 'fp16', ...PLACEMENT_NAMES.map((p) => placementOf(p).variant)], parse: list },
   iterations: { flag: '--iterations <n>', help: 'timed runs per variant for latency (after 3 warm-up runs), variants interleaved', default: 20, parse: positiveInt },

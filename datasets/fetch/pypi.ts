@@ -1,6 +1,6 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Int8calError } from '../../src/errors.js';
+import { Int8calError } from '../../src/core/errors.js';
 import { exists, makeTempDir, moveIntoPlace, packagePaths } from './cache.js';
 import type { FetchedPackage } from './debian.js';
 import { lastLines, runCommand, type CommandResult } from './exec.js';

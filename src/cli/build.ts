@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { build, type BuildResult, type Precision } from '../pipeline/build.js';
-import type { Placement } from '../onnx/qdq/index.js';
+import { isLowCoverage, type Placement } from '../onnx/qdq/index.js';
 import type { TrtBuildMode, TrtScales } from '../core/tensorrt.js';
 import type { EngineKind } from '../engines/registry.js';
 import { action, addOptions } from './action.js';
@@ -23,7 +23,7 @@ Examples:
   int8cal build --run run/
   int8cal build --run run/ --target ort-cpu --exclude /^head\\./ Softmax
   int8cal build --run run/ --cache trt.cache`);
-  addOptions(command, ['run', 'precisions', 'target', 'exclude', 'perTensorWeights', 'ortWeightBits', 'cache', 'engine', 'trtEngines', 'trtScales', 'trtOptimizationLevel', 'trtTimingCache', 'quiet', 'json'], ['run']);
+  addOptions(command, ['run', 'precisions', 'target', 'exclude', 'perTensorWeights', 'ortWeightBits', 'allowLowCoverage', 'cache', 'engine', 'trtEngines', 'trtScales', 'trtOptimizationLevel', 'trtTimingCache', 'quiet', 'json'], ['run']);
   command.action(action(async (flags: Record<string, unknown>) => {
     const ctx = cliContext(flags);
     try {
@@ -40,6 +40,7 @@ Examples:
         trtScales: flags.trtScales as TrtScales,
         trtOptimizationLevel: flags.trtOptimizationLevel as number,
         trtTimingCache: flags.trtTimingCache as string | undefined,
+        allowLowCoverage: flags.allowLowCoverage as boolean | undefined,
         ...ctx.callbacks,
       });
       ctx.print(flags.json ? result.buildJson : summary(result));
@@ -49,14 +50,21 @@ Examples:
   }));
 }
 
+/** Float compute ops listed by name in the summary (all of them are in build.json). */
+const SHOWN_FLOAT_OPS = 10;
+
 function summary(result: BuildResult): string {
   const lines = result.built.map((v) => {
     if (!v.report) return `${v.file}  fp16 weights, activations rounded to fp16 (CPU emulation)`;
     const c = v.report.counts;
     const byUser = v.report.excluded.filter((e) => e.excludedByUser).length;
-    return `${v.file}  ${v.placement}: ${c.quantizedNodes} nodes quantized, ${c.quantizedWeights} weights, ` +
+    const { quantized, quantizable, float } = v.report.coverage;
+    const low = isLowCoverage(v.report.coverage) ? ' — not quantized (--allow-low-coverage)' : '';
+    return [`${v.file}  ${v.placement}: compute ops ${quantized} of ${quantizable} in int8${low}; ${c.quantizedNodes} nodes quantized, ${c.quantizedWeights} weights, ` +
       `${c.quantizeLinear} Q / ${c.dequantizeLinear} DQ; ${c.excludedNodes} kept float (${byUser} by --exclude)` +
-      `${v.report.unscaled.length ? `, ${v.report.unscaled.length} tensors without a scale` : ''}`;
+      `${v.report.unscaled.length ? `, ${v.report.unscaled.length} tensors without a scale` : ''}`,
+    ...float.slice(0, SHOWN_FLOAT_OPS).map((f) => `  float: ${f.node} (${f.opType}): ${f.reason}`),
+    ...(float.length > SHOWN_FLOAT_OPS ? [`  … and ${float.length - SHOWN_FLOAT_OPS} more float compute ops (build.json: coverage.float)`] : [])].join('\n');
   });
   const trt = result.buildJson.tensorrt;
   const engines = trt ? Object.values(trt.engines).map((e) => `${e!.file}  TensorRT ${trt.version} on ${trt.gpu.name}: ${e!.mode}, built in ${(e!.buildMs / 1000).toFixed(1)} s` +

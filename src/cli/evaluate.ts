@@ -44,9 +44,9 @@ export function exitCodeOf(results: Results): number {
 
 /** The worst PSNR over a variant's outputs, e.g. "PSNR 31.2 dB", "PSNR −∞ (1234 NaN/Inf)". */
 function worstPsnrText(v: Results['variants'][number]): string {
-  const psnrs = v.outputs.map((o) => fromDecibels(o.psnr.value));
+  const psnrs = v.outputs.flatMap((o) => (o.psnr ? [fromDecibels(o.psnr.value)] : []));
   const worst = psnrs.length ? Math.min(...psnrs) : Infinity;
-  const nonFinite = v.outputs.reduce((n, o) => n + o.psnr.nonFinite, 0);
+  const nonFinite = v.outputs.reduce((n, o) => n + (o.psnr?.nonFinite ?? 0), 0);
   const text = worst === Infinity ? '∞' : worst === -Infinity ? '−∞' : `${worst.toFixed(1)} dB`;
   return `PSNR ${text}${nonFinite ? ` (${nonFinite} NaN/Inf)` : ''}`;
 }

@@ -11,3 +11,4 @@ export * from './pd.js';
 export * from './latency.js';
 export * from './speed.js';
 export * from './detection/index.js';
+export * from './agreement.js';

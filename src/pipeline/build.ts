@@ -6,7 +6,7 @@ import { Int8calError, invalidParameter } from '../core/errors.js';
 import { opsetVersion } from '../onnx/graph.js';
 import { loadModel, saveModel } from '../onnx/model-file.js';
 import { buildFp16 } from '../onnx/fp16/index.js';
-import { buildInt8, parseExcludes, placementOf, type BuildReport, type Placement, type SignedRange } from '../onnx/qdq/index.js';
+import { buildInt8, groupedReasons, isLowCoverage, MIN_COVERAGE, parseExcludes, placementOf, type BuildReport, type Placement, type SignedRange } from '../onnx/qdq/index.js';
 import { defaultOf } from '../options.js';
 import type { ProgressCallback, WarningCallback } from '../core/progress.js';
 import { checkCalibration, checkRunManifest } from '../run/check.js';
@@ -42,6 +42,8 @@ export interface BuildOptions {
   trtScales?: TrtScales;
   trtOptimizationLevel?: number;
   trtTimingCache?: string;
+  /** Write int8 variants that quantize under half of the compute ops instead of failing (they are reported "not quantized"). */
+  allowLowCoverage?: boolean;
   onProgress?: ProgressCallback;
   onWarning?: WarningCallback;
   signal?: AbortSignal;
@@ -132,6 +134,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       }
       const placement: Placement = job.name;
       const { model, report } = buildInt8(fp32, scales.amax, { placement, exclude, perTensorWeights, ortWeightBits, ranges: scales.ranges });
+      if (isLowCoverage(report.coverage) && !(options.allowLowCoverage ?? defaultOf('allowLowCoverage'))) throw lowCoverageError(name, report, fp32Path);
       await saveModel(model, runPath(runDir, job.runFile));
       const file = RUN_FILES[job.runFile];
       if (report.unscaled.length) {
@@ -156,6 +159,17 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   } finally {
     await lock.release();
   }
+}
+
+/** build refuses to write an "int8" model that leaves most compute ops in float; the reasons say why. */
+function lowCoverageError(name: string, report: BuildReport, file: string): Int8calError {
+  const { quantized, quantizable, float } = report.coverage;
+  return new Int8calError(
+    'LOW_COVERAGE',
+    `${name} (${report.placement} placement) would quantize only ${quantized} of ${quantizable} compute ops (Conv, ConvTranspose, Gemm, MatMul), ` +
+      `under ${MIN_COVERAGE * 100} %; left in float:\n  ${groupedReasons(float).join('\n  ')}`,
+    { file, hint: 'fix the cause above (see build.json), or pass --allow-low-coverage to write it anyway (it is then reported as "not quantized")' },
+  );
 }
 
 function checkList<T extends string>(name: string, values: readonly string[], allowed: readonly T[]): T[] {

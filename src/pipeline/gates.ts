@@ -14,12 +14,13 @@ import { fromDecibels, type Decibels } from '../metrics/psnr.js';
 
 /** Gate metric names → how to read them from an output or a variant. */
 const OUTPUT_METRICS: Record<string, (o: OutputMetrics) => number | Decibels | undefined> = {
-  psnr: (o) => o.psnr.value,
+  psnr: (o) => o.psnr?.value,
   pd: (o) => o.pd?.value,
-  cosine: (o) => o.similarity.cosine.mean,
-  'cosine-p5': (o) => o.similarity.cosine.p5,
-  maxabs: (o) => o.similarity.maxAbs,
-  meanabs: (o) => o.similarity.meanAbs,
+  cosine: (o) => o.similarity?.cosine.mean,
+  'cosine-p5': (o) => o.similarity?.cosine.p5,
+  maxabs: (o) => o.similarity?.maxAbs,
+  meanabs: (o) => o.similarity?.meanAbs,
+  agreement: (o) => o.agreement?.value,
   top1: (o) => o.classification?.value,
   'map-iou': (o) => o.probabilityMap?.value,
 };
@@ -68,7 +69,7 @@ export const NON_FINITE_SOURCE = 'NaN/Inf where the reference has other values (
 /** Why a check of output `o` fails whatever its value: NaN/Inf in the output, or (PD) in its embeddings. */
 function brokenNote(c: VerdictCheck, o: OutputMetrics | undefined): string | undefined {
   if (!o) return undefined;
-  if (o.psnr.nonFinite > 0) return `${o.psnr.nonFinite} NaN/Inf`;
+  if (o.psnr && o.psnr.nonFinite > 0) return `${o.psnr.nonFinite} NaN/Inf`;
   if (c.metric === 'pd' && o.pd && o.pd.brokenImages > 0) return `${o.pd.brokenImages} image(s) with NaN/Inf embeddings`;
   return undefined;
 }
@@ -79,8 +80,8 @@ function failBrokenOutputs(checks: VerdictCheck[], outputs: readonly OutputMetri
     const note = brokenNote(c, outputs.find((o) => o.name === c.output));
     return note === undefined ? c : { ...c, verdict: 'fail', note };
   });
-  const nonFinite = outputs.filter((o) => o.psnr.nonFinite > 0).map((o): VerdictCheck => ({
-    metric: 'non-finite', output: o.name, value: o.psnr.nonFinite, threshold: 0, direction: 'max', verdict: 'fail', source: NON_FINITE_SOURCE,
+  const nonFinite = outputs.filter((o) => (o.psnr?.nonFinite ?? 0) > 0).map((o): VerdictCheck => ({
+    metric: 'non-finite', output: o.name, value: o.psnr!.nonFinite, threshold: 0, direction: 'max', verdict: 'fail', source: NON_FINITE_SOURCE,
   }));
   return [...failed, ...nonFinite];
 }

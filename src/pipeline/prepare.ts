@@ -5,20 +5,23 @@ import { createEngine } from '../engines/registry.js';
 import { decodeModel, encodeModel } from '../onnx/model-file.js';
 import { topologicalOrder, withExtraOutputs } from '../onnx/graph.js';
 import type { ModelProto } from '../onnx/proto.js';
+import { normalizeModel } from '../onnx/normalize/index.js';
 import { upgradeOpset } from '../onnx/upgrade/index.js';
 import { Int8calError } from '../core/errors.js';
 import type { WarningCallback } from '../core/progress.js';
 
 /**
- * The prepared fp32 model every variant is compared with: upgraded to opset 13 (per-channel
+ * The prepared fp32 model every variant is compared with: normalized (an already-quantized
+ * model refused; Constant nodes lifted, an fp16 model widened to its fp32 twin, constants behind
+ * Cast/Identity/DequantizeLinear folded: onnx/normalize), upgraded to opset 13 (per-channel
  * Q/DQ needs it), constants folded and BatchNormalization folded into Conv by ONNX Runtime's
  * `basic` graph optimizations (provider-independent, saved as plain ONNX). A model that can't
  * be upgraded is still calibrated (the TensorRT cache doesn't need opset 13), with a warning.
  */
 export async function prepareModel(original: ModelProto, threads: number, onWarning?: WarningCallback, file?: string): Promise<ModelProto> {
-  let model = original;
+  let model = normalizeModel(original, file).model;
   try {
-    model = upgradeOpset(original);
+    model = upgradeOpset(model);
   } catch (error) {
     if (!(error instanceof Int8calError)) throw error;
     onWarning?.(`${error.message}; calibrating at the model's own opset (int8cal build will need the upgrade)`);

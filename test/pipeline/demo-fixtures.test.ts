@@ -42,7 +42,7 @@ function scalesOf(cache: string): Record<string, number> {
 function accuracyOf(results: Results) {
   return results.variants.map((v) => ({
     name: v.name,
-    outputs: v.outputs.map((o) => ({ name: o.name, psnr: o.psnr.value, cosine: o.similarity.cosine.mean, maxAbs: o.similarity.maxAbs })),
+    outputs: v.outputs.map((o) => ({ name: o.name, psnr: o.psnr!.value, cosine: o.similarity!.cosine.mean, maxAbs: o.similarity!.maxAbs })),
     detection: v.detection && { f1: v.detection.f1, ap: v.detection.ap },
   }));
 }

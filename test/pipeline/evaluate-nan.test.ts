@@ -64,29 +64,29 @@ test.before(async () => {
 
 test('the broken variant has NaN outputs: PSNR −∞, counted, and the verdict fails saying why', () => {
   const o = output(results, 'int8');
-  assert.ok(o.psnr.nonFinite > 0, 'NaN elements counted');
-  assert.ok(o.psnr.nonFinite < (6 * 3 * SIZE * SIZE) / 2, `only the dark pixels are NaN (${o.psnr.nonFinite})`);
-  assert.equal(o.psnr.value, '-inf');
-  assert.ok(o.psnr.perImage.includes('-inf') && o.psnr.perImage.includes('inf'), `photos with and without dark pixels: ${o.psnr.perImage}`);
-  assert.equal(o.similarity.nonFinite, o.psnr.nonFinite);
+  assert.ok(o.psnr!.nonFinite > 0, 'NaN elements counted');
+  assert.ok(o.psnr!.nonFinite < (6 * 3 * SIZE * SIZE) / 2, `only the dark pixels are NaN (${o.psnr!.nonFinite})`);
+  assert.equal(o.psnr!.value, '-inf');
+  assert.ok(o.psnr!.perImage.includes('-inf') && o.psnr!.perImage.includes('inf'), `photos with and without dark pixels: ${o.psnr!.perImage}`);
+  assert.equal(o.similarity!.nonFinite, o.psnr!.nonFinite);
   const v = variant(results, 'int8');
   assert.equal(v.verdict.verdict, 'fail');
   const nan = v.verdict.checks.find((c) => c.metric === 'non-finite');
   assert.ok(nan, `a non-finite check: ${JSON.stringify(v.verdict.checks)}`);
   assert.equal(nan.verdict, 'fail');
-  assert.equal(nan.value, o.psnr.nonFinite);
+  assert.equal(nan.value, o.psnr!.nonFinite);
   assert.equal(nan.output, 'y');
   assert.equal(v.worstImages[0]!.psnr, '-inf');
   // The healthy variant is identical to fp32.
-  assert.equal(output(results, 'fp16').psnr.value, 'inf');
+  assert.equal(output(results, 'fp16').psnr!.value, 'inf');
   assert.notEqual(variant(results, 'fp16').verdict.verdict, 'fail');
 });
 
 test('cosine, max |Δ| and PD do not skip the NaN elements silently', () => {
   const o = output(results, 'int8');
   // Over the finite pairs the variant equals fp32 — counted, and not believed:
-  assert.equal(o.similarity.nonFinite, o.psnr.nonFinite);
-  assert.equal(o.similarity.maxAbs, 0);
+  assert.equal(o.similarity!.nonFinite, o.psnr!.nonFinite);
+  assert.equal(o.similarity!.maxAbs, 0);
   assert.ok(o.pd, 'PD scored (the default feature network is installed)');
   assert.ok(o.pd.brokenImages > 0, 'images with NaN outputs are broken for PD, not embedded as black pixels');
   assert.ok(o.pd.perImage.includes(null) && o.pd.perImage.includes(0), 'broken images, and 0 for the photo without NaN');

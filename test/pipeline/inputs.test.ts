@@ -60,7 +60,7 @@ describe('input kinds end to end', () => {
     await build({ run: out });
     const results = await evaluate({ run: out, data: evaluation, iterations: 2, task: 'none' });
     assert.match(results.preprocessing, /rgb\+alpha \(keep\)/);
-    const psnr = results.variants.find((v) => v.name === 'int8')!.outputs[0]!.psnr.value;
+    const psnr = results.variants.find((v) => v.name === 'int8')!.outputs[0]!.psnr!.value;
     assert.ok(typeof psnr === 'number' && psnr > 25 && psnr < 80, `int8 PSNR ${String(psnr)}`);
   });
 

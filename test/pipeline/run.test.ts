@@ -24,7 +24,7 @@ const work = await mkdtemp(join(tmpdir(), 'int8cal-run-'));
 test.after(() => rm(work, { recursive: true, force: true }));
 
 const variant = (r: Results, name: string): VariantResult => r.variants.find((v) => v.name === name)!;
-const psnrOf = (v: VariantResult, output: string) => fromDecibels(v.outputs.find((o) => o.name === output)!.psnr.value);
+const psnrOf = (v: VariantResult, output: string) => fromDecibels(v.outputs.find((o) => o.name === output)!.psnr!.value);
 const pipeline = (o: Partial<RunOptions>) => runPipeline({ iterations: 3, ...o } as RunOptions);
 
 test('the sample job (fr_detect): all variants, results.json + report.html + report.md; int8 detections match fp32 (F1 ≥ 0.9)', async () => {

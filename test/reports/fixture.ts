@@ -64,7 +64,7 @@ async function variant(name: string, precision: 'fp32' | 'fp16' | 'int8', amplit
   ];
   const f1 = detectionMatch();
   f1.add([det(0, 0, 10, 10, 0.9)], amplitude > 0.1 ? [] : [det(0, 0, 10, 10, 0.9)]);
-  const p = outputs[0]!.psnr;
+  const p = outputs[0]!.psnr!;
   const worstIndex = p.perImage.map((d, i) => ({ d: fromDecibels(d), i })).sort((a, b) => a.d - b.d)[0]!.i;
   const plane = (data: Float32Array) => ({ channels: 1 as const, height: H, width: W, data });
   const thumbnails = await thumbnailPair(plane(pairs[worstIndex]!.ref), plane(pairs[worstIndex]!.test));

@@ -7,6 +7,7 @@
 import type { ModelProto, NodeProto, TensorProto } from '../proto.js';
 import { intAttribute, intsAttribute, stringAttribute } from '../upgrade/nodes.js';
 import { float32Tensor, floatValues } from '../upgrade/tensors.js';
+import { isFloatType } from '../normalize/index.js';
 import { excludedBy, type ExcludePattern } from './exclude.js';
 import { GraphEdit } from './graph-edit.js';
 import { GraphIndex } from './graph-index.js';
@@ -26,8 +27,10 @@ export function foldAddsIntoConvs(model: ModelProto, excludes: readonly ExcludeP
     if (!unpadded(conv) || excludedBy(add, excludes) !== undefined || excludedBy(conv, excludes) !== undefined || edit.replaced.has(conv)) continue;
     const weight = index.constants.get(conv.input![1] ?? '');
     const bias = conv.input![2] ? index.constants.get(conv.input![2]) : undefined;
-    if (!weight || (conv.input![2] && !bias)) continue;
-    const newBias = foldedBias(weight, bias, index.constants.get(add.input[constantAt]!)!, intAttribute(conv, 'group', 1));
+    const addend = index.constants.get(add.input[constantAt]!)!;
+    // Type-aware: only float tensors fold (an integer Add is shape arithmetic).
+    if (!weight || (conv.input![2] && !bias) || ![weight, addend, ...(bias ? [bias] : [])].every((t) => isFloatType(t.dataType))) continue;
+    const newBias = foldedBias(weight, bias, addend, intAttribute(conv, 'group', 1));
     if (!newBias) continue;
     const name = namer.take(`${conv.name || conv.output![0]}_bias_folded`);
     edit.added.push(float32Tensor(name, newBias, [newBias.length]));

@@ -9,6 +9,7 @@
  */
 import type { GraphProto, NodeProto, TensorProto } from '../proto.js';
 import { elementCount, float32Tensor, floatValues } from '../upgrade/tensors.js';
+import { isFloatType } from '../normalize/index.js';
 import { ORT_QUANTIZED_DATA_OPS } from './ort-ops.js';
 
 /**
@@ -21,7 +22,8 @@ export function scaleFactor(node: NodeProto, constants: ReadonlyMap<string, Tens
   for (const c of constantAt) {
     const tensor = constants.get(node.input[c] ?? '');
     const other = node.input[1 - c]!;
-    if (!tensor || constants.has(other) || elementCount(tensor) !== 1) continue;
+    // Type-aware: an integer Mul/Div is shape arithmetic, never a scale.
+    if (!tensor || constants.has(other) || elementCount(tensor) !== 1 || !isFloatType(tensor.dataType)) continue;
     const value = floatValues(tensor)[0]!;
     const factor = node.opType === 'Div' ? 1 / value : value;
     if (factor > 0 && Number.isFinite(factor)) return { factor, input: 1 - c };

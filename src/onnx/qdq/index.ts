@@ -13,12 +13,14 @@ import { GraphIndex } from './graph-index.js';
 import { PlanBuilder } from './plan.js';
 import { placementOf } from './placements/index.js';
 import { rewrite } from './rewrite.js';
+import { coverageOf } from './coverage.js';
 import { ActivationScales } from './scales.js';
 import type { BuildInt8Options, BuildReport } from './types.js';
 
-export type { ActivationParams, BuildInt8Options, BuildReport, FloatNode, Placement, QuantizedNode, SignedRange } from './types.js';
+export type { ActivationParams, BuildCoverage, BuildInt8Options, BuildReport, FloatNode, Placement, QuantizedNode, SignedRange } from './types.js';
 export { parseExcludes } from './exclude.js';
 export { placementOf, PLACEMENT_NAMES, type QdqPlacement } from './placements/index.js';
+export { COMPUTE_OPS, groupedReasons, isLowCoverage, MIN_COVERAGE } from './coverage.js';
 
 const QDQ_OPSET = 13;
 
@@ -51,6 +53,7 @@ export function buildInt8(
     opset: opsetVersion(built),
     activationType: placement.activationType,
     notes: [...commonNotes(options, opsetVersion(model), levels), ...placement.notes(options)],
+    coverage: coverageOf(index, plan, options.placement),
     quantized: plan.quantized,
     excluded,
     unscaled: [...plan.unscaled].map(([tensor, reason]) => ({ tensor, reason })),

@@ -1,6 +1,7 @@
 import { nodeLabel } from '../upgrade/nodes.js';
 import { intAttribute } from '../upgrade/nodes.js';
-import type { NodeProto } from '../proto.js';
+import { elementTypeName, type NodeProto } from '../proto.js';
+import { isFloatType } from '../normalize/index.js';
 import { excludedBy, type ExcludePattern } from './exclude.js';
 import type { GraphIndex } from './graph-index.js';
 import type { ActivationScales } from './scales.js';
@@ -59,8 +60,9 @@ export class PlanBuilder {
 
   requireConstantWeight(node: NodeProto, input: number): boolean {
     const name = node.input?.[input];
-    if (name && this.index.isConstant(name)) return true;
-    this.refuse(node, `its weight (input ${input}) is not a constant`);
+    const weight = name ? this.index.constants.get(name) : undefined;
+    if (weight && isFloatType(weight.dataType)) return true;
+    this.refuse(node, weight ? `its weight (input ${input}) is a ${elementTypeName(weight.dataType)} constant, not float` : `its weight (input ${input}) is not a constant`);
     return false;
   }
 

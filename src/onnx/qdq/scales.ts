@@ -6,6 +6,7 @@
  */
 import type { NodeProto } from '../proto.js';
 import { floatValues } from '../upgrade/tensors.js';
+import { isFloatType } from '../normalize/index.js';
 import type { GraphIndex } from './graph-index.js';
 import type { ActivationParams, SignedRange } from './types.js';
 import { scaleFor } from './weights.js';
@@ -133,7 +134,7 @@ export class ActivationScales {
     if (NON_NEGATIVE_OPS.has(op)) return true;
     if (op === 'Clip') {
       const min = node.input?.[1] ? this.index.constants.get(node.input[1]) : undefined;
-      return min !== undefined && floatValues(min)[0]! >= 0;
+      return min !== undefined && isFloatType(min.dataType) && floatValues(min)[0]! >= 0;
     }
     if (SIGN_PRESERVING_OPS.has(op)) {
       const inputs = op === 'Concat' ? this.index.activationInputs(node) : [node.input![0]!];

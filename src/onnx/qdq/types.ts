@@ -47,6 +47,15 @@ export interface QuantizedNode {
   weights?: 'per-channel' | 'per-tensor';
 }
 
+/** Compute ops (Conv, ConvTranspose, Gemm, MatMul) a placement quantized, and each one left float. */
+export interface BuildCoverage {
+  quantized: number;
+  quantizable: number;
+  /** quantized / quantizable (1 when the model has no compute op). */
+  fraction: number;
+  float: { node: string; opType: string; reason: string }[];
+}
+
 /** Plain data for build.json: what was quantized, what was not and why. */
 export interface BuildReport {
   placement: Placement;
@@ -55,6 +64,7 @@ export interface BuildReport {
   activationType: 'int8' | 'uint8';
   /** Deviations from plain symmetric int8 and other facts a reader must know. */
   notes: string[];
+  coverage: BuildCoverage;
   quantized: QuantizedNode[];
   /** Nodes kept in float: excluded by the user, or not quantizable (reason given). */
   excluded: FloatNode[];

@@ -1,6 +1,6 @@
 import type { HostTensor } from '../../engines/engine.js';
 import {
-  autoRange, averagePrecision, classification, top1, countNonFiniteMismatches, detectionMatch, imageAt, probabilityMap, psnr, similarity,
+  agreement, autoRange, isIntegerData, type AgreementAccumulator, type IntegerData, averagePrecision, classification, top1, countNonFiniteMismatches, detectionMatch, imageAt, probabilityMap, psnr, similarity,
   type ClassificationAccumulator, type Detection, type DetectionMatchAccumulator, type FeatureNetwork,
   type GroundTruthBox, type NumericData, type PdAccumulator, type ProbabilityMapAccumulator, type PsnrAccumulator,
   type SimilarityAccumulator,
@@ -11,8 +11,11 @@ import type { DetectionSpec } from './task.js';
 /** Accumulators of one output of one variant vs the reference. */
 interface OutputScores {
   dims: number[];
-  psnr: PsnrAccumulator;
-  similarity: SimilarityAccumulator;
+  /** Float outputs. */
+  psnr?: PsnrAccumulator;
+  similarity?: SimilarityAccumulator;
+  /** Integer outputs: exact agreement. */
+  agreement?: AgreementAccumulator;
   classification?: ClassificationAccumulator;
   map?: ProbabilityMapAccumulator;
   pd?: PdAccumulator;
@@ -57,9 +60,13 @@ export class VariantScorer {
       const r = ref[name]!;
       const t = test[name]!;
       const images = r.dims[0] ?? 1;
-      const scores = this.#scores(name, r.dims);
-      scores.psnr.addBatch(r.data as NumericData, t.data as NumericData, images);
-      scores.similarity.addBatch(r.data as NumericData, t.data as NumericData, images);
+      const scores = this.#scores(name, r.dims, isIntegerData(r.data));
+      if (scores.agreement) {
+        scores.agreement.addBatch(r.data as IntegerData, t.data as IntegerData, images);
+        continue;
+      }
+      scores.psnr!.addBatch(r.data as NumericData, t.data as NumericData, images);
+      scores.similarity!.addBatch(r.data as NumericData, t.data as NumericData, images);
       scores.classification?.add(r.data as NumericData, t.data as NumericData, images);
       if (scores.map) {
         const per = r.data.length / images;
@@ -80,8 +87,12 @@ export class VariantScorer {
     }
   }
 
-  #scores(name: string, dims: readonly number[]): OutputScores {
+  #scores(name: string, dims: readonly number[], integer: boolean): OutputScores {
     let scores = this.#outputs.get(name);
+    if (!scores && integer) {
+      scores = { dims: [...dims], agreement: agreement(dims.length) };
+      this.#outputs.set(name, scores);
+    }
     if (!scores) {
       scores = {
         dims: [...dims],
@@ -100,8 +111,9 @@ export class VariantScorer {
     return [...this.#outputs].map(([name, s]) => ({
       name,
       dims: s.dims,
-      psnr: s.psnr.result(),
-      similarity: s.similarity.result(),
+      ...(s.psnr ? { psnr: s.psnr.result() } : {}),
+      ...(s.similarity ? { similarity: s.similarity.result() } : {}),
+      ...(s.agreement ? { agreement: s.agreement.result() } : {}),
       ...(s.pd ? { pd: s.pd.result() } : {}),
       ...(s.classification ? { classification: s.classification.result() } : {}),
       ...(s.map ? { probabilityMap: s.map.result() } : {}),

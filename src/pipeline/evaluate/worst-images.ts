@@ -15,17 +15,18 @@ const KEPT = 5;
  * images are decoded and run again, so evaluation never keeps outputs in memory.
  */
 export async function worstImagesOf(outputs: readonly OutputMetrics[], files: readonly string[], data: Pick<EvaluationData, 'images' | 'label'>, run: RunManifest, reference: Engine, test: Engine): Promise<WorstImage[]> {
-  const picks = outputs.flatMap((o) => worstImages(o.psnr.perImage, PER_OUTPUT).map((i) => ({ o, i })))
-    .sort((a, b) => fromDecibels(a.o.psnr.perImage[a.i]!) - fromDecibels(b.o.psnr.perImage[b.i]!))
+  // Integer outputs have no PSNR: their worst images are not ranked here.
+  const picks = outputs.flatMap((o) => (o.psnr ? worstImages(o.psnr.perImage, PER_OUTPUT).map((i) => ({ o, psnr: o.psnr!, i })) : []))
+    .sort((a, b) => fromDecibels(a.psnr.perImage[a.i]!) - fromDecibels(b.psnr.perImage[b.i]!))
     .slice(0, KEPT);
   const singleImage = reference.inputs.find((i) => i.name === run.input)?.dims[0];
   // Thumbnails decode the image again: not for tensor data.
   const preprocessing = data.images ? run.preprocessing : undefined;
   const canRerun = preprocessing !== undefined && (singleImage === 1 || typeof singleImage !== 'number');
   const worst: WorstImage[] = [];
-  for (const { o, i } of picks) {
+  for (const { o, psnr, i } of picks) {
     const pd = o.pd?.perImage[i];
-    const entry: WorstImage = { file: data.label(files[i]!), output: o.name, psnr: o.psnr.perImage[i]!, ...(pd != null ? { pd } : {}) };
+    const entry: WorstImage = { file: data.label(files[i]!), output: o.name, psnr: psnr.perImage[i]!, ...(pd != null ? { pd } : {}) };
     if (canRerun && isImageLike(o.dims)) {
       const batch = (await readBatches([files[i]!], preprocessing!, { batchSize: 1 }).next()).value;
       if (batch && 'data' in batch) {

@@ -21,6 +21,7 @@
  */
 import type { NodeProto } from '../../proto.js';
 import { elementCount } from '../../upgrade/tensors.js';
+import { isFloatType } from '../../normalize/index.js';
 import { nodeLabel } from '../../upgrade/nodes.js';
 import { scaleFactor } from '../fold-scales.js';
 import { ORT_QUANTIZED_DATA_OPS } from '../ort-ops.js';
@@ -128,7 +129,7 @@ function tryQuantize(plan: PlanBuilder, node: NodeProto, report: boolean): boole
     // A constant B is a weight; an activation B is quantized like A.
   } else if (BINARY.has(op)) {
     // Constant operands are quantized like activations: exact only for scalars.
-    if (constants.some(({ name }) => elementCount(index.constants.get(name)!) !== 1)) return false;
+    if (constants.some(({ name }) => elementCount(index.constants.get(name)!) !== 1 || !isFloatType(index.constants.get(name)!.dataType))) return false;
   } else if (!DROP.has(op) && constants.length > 0) {
     return false;
   }
