@@ -12,7 +12,7 @@ export type Block =
   /** A table whose rows past `shown` are folded away in HTML (Markdown: only the first `shown`). */
   | { kind: 'folded-table'; table: Table; shown: number; foldedLabel: string }
   /** One line per variant: a sentence (HTML), or verdict + facts with the failed checks under it (Markdown). */
-  | { kind: 'verdicts'; overall: VerdictWord; lines: { variant: string; sentence: string; verdict: VerdictWord; facts: string; failed: string[] }[] }
+  | { kind: 'verdicts'; overall: VerdictWord; lines: { variant: string; sentence: string; verdict: VerdictWord; facts: string; failed: string[]; label?: string }[] }
   | { kind: 'scatter-charts'; charts: ScatterOptions[]; note: string }
   | { kind: 'histogram-charts'; title: string; charts: HistogramOptions[] };
 

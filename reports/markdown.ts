@@ -38,7 +38,7 @@ function blockMarkdown(b: Block): string[] {
     }
     case 'verdicts':
       return [b.lines.flatMap((l) => [
-        `- ${escapeMarkdown(l.variant)}: ${l.verdict === 'none' ? 'no threshold applies' : `**${l.verdict.toUpperCase()}**`}, ${escapeMarkdown(l.facts)}`,
+        `- ${escapeMarkdown(l.variant)}: ${l.label ?? (l.verdict === 'none' ? 'no threshold applies' : `**${l.verdict.toUpperCase()}**`)}, ${escapeMarkdown(l.facts)}`,
         ...l.failed.map((d) => `  - ${escapeMarkdown(d)}`),
       ]).join('\n')];
     case 'scatter-charts':

@@ -112,6 +112,13 @@ export interface VariantResult {
   /** Lowest per-image PSNR first (empty for the reference). */
   worstImages: WorstImage[];
   verdict: VariantVerdict;
+  /** int8 variants: compute ops (Conv, ConvTranspose, Gemm, MatMul) in int8, from build.json. */
+  coverage?: VariantCoverage;
+}
+
+export interface VariantCoverage {
+  quantized: number;
+  quantizable: number;
 }
 
 export interface OutputMetrics {
@@ -179,7 +186,11 @@ export interface VerdictCheck {
 
 export interface VariantVerdict {
   /** "none": no threshold applied to this variant (no gate, no PD network threshold) and no output has NaN/Inf. */
-  verdict: Verdict | 'none';
+  /**
+   * "not-quantized": an int8 variant with under half of its compute ops in int8 — never a pass,
+   * whatever its metrics (they compare fp32 with itself, mostly).
+   */
+  verdict: Verdict | 'none' | 'not-quantized';
   checks: VerdictCheck[];
   /** Reference p50 latency / this variant's p50 (1 for the reference). */
   speedup: number;

@@ -38,10 +38,19 @@ export function nonFiniteCount(v: VariantResult): number {
   return v.outputs.reduce((n, o) => n + (o.psnr?.nonFinite ?? 0), 0);
 }
 
+/** "not quantized (3 of 119 ops int8)" for a variant build left mostly float; undefined otherwise. */
+export function notQuantizedText(v: VariantResult): string | undefined {
+  if (v.verdict.verdict !== 'not-quantized') return undefined;
+  return v.coverage ? `not quantized (${v.coverage.quantized} of ${v.coverage.quantizable} ops int8)` : 'not quantized';
+}
+
 /** The worst PSNR as text, saying why when outputs have NaN/Inf: "−∞ (1234 NaN/Inf)". */
 export function worstPsnrText(v: VariantResult): string {
   const n = nonFiniteCount(v);
-  return db(worstPsnr(v)) + (n ? ` (${n} NaN/Inf)` : '');
+  const worst = worstPsnr(v);
+  // A variant that is (mostly) the fp32 model matches it exactly: that is no ∞ dB of int8.
+  if (notQuantizedText(v) && worst !== undefined && fromDecibels(worst) === Infinity) return 'same as fp32 (not quantized)';
+  return db(worst) + (n ? ` (${n} NaN/Inf)` : '');
 }
 
 /** One failed or passed check in words: "cosine of y 0.998 (needs ≥ 0.999)", "y has 12 NaN/Inf values …". */
@@ -97,7 +106,7 @@ export function verdictTable(results: Results, baseline?: Results): Table {
     const marked = (c: Cell): Cell => (nonFiniteCount(v) ? { ...c, verdict: 'fail' } : c);
     return [
       text(variantLabel(v)),
-      { text: isReference ? 'reference' : v.verdict.verdict === 'none' ? 'no threshold' : v.verdict.verdict.toUpperCase(), verdict: isReference ? 'none' : v.verdict.verdict },
+      { text: isReference ? 'reference' : notQuantizedText(v) ?? (v.verdict.verdict === 'none' ? 'no threshold' : v.verdict.verdict.toUpperCase()), verdict: isReference || v.verdict.verdict === 'not-quantized' ? 'none' : v.verdict.verdict },
       marked(numeric(isReference ? DASH : worstPsnrText(v), b && !isReference ? delta(worstPsnr(v), worstPsnr(b), 'min', ' dB') : undefined)),
       marked(numeric(num(worstPd(v)), b ? delta(worstPd(v), worstPd(b), 'max') : undefined)),
       marked(numeric(isReference ? DASH : num(worstCosine(v), 6), b && !isReference ? delta(worstCosine(v), worstCosine(b), 'min') : undefined)),

@@ -1,6 +1,6 @@
 import type { Block, Section, VerdictWord } from '../blocks.js';
 import type { Results } from '../results-schema.js';
-import { checksTable, checkText, verdictTable, worstPsnrText } from '../view.js';
+import { checksTable, checkText, notQuantizedText, verdictTable, worstPsnrText } from '../view.js';
 import type { RenderOptions } from './options.js';
 import { speedPhrase } from '../format.js';
 
@@ -10,7 +10,13 @@ function verdictLines(results: Results): Extract<Block, { kind: 'verdicts' }>['l
     const failed = v.verdict.checks.filter((c) => c.verdict === 'fail').map(checkText);
     const emulated = v.latency.emulated ? ' (emulated)' : '';
     const speed = `${speedPhrase(v.verdict.speed, v.verdict.speedup)}${v.device === 'gpu' ? ' (GPU, vs trt-fp32)' : ''}${emulated}`;
-    const verdict: VerdictWord = v.verdict.verdict;
+    const notQuantized = notQuantizedText(v);
+    if (notQuantized) {
+      // Mostly the fp32 model: no pass, no ∞, no speed word.
+      const facts = `its metrics and latency are mostly fp32's (worst PSNR ${worstPsnrText(v)}, ${v.latency.p50.toFixed(1)} ms p50)`;
+      return { variant: v.name, sentence: `${v.name}: ${notQuantized} — ${facts}`, verdict: 'none' as const, facts, failed: [], label: `**${notQuantized}**` };
+    }
+    const verdict: VerdictWord = v.verdict.verdict === 'not-quantized' ? 'none' : v.verdict.verdict;
     const sentence = verdict === 'fail' ? `${v.name}: FAIL — ${failed.join('; ')}; ${speed}`
       : verdict === 'pass' ? `${v.name}: PASS (${v.verdict.checks.length} checks); ${speed}`
         : `${v.name}: no threshold applies (PSNR ${worstPsnrText(v)}); ${speed}`;

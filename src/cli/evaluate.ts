@@ -1,3 +1,4 @@
+import { notQuantizedText } from '../../reports/view.js';
 import type { Command } from 'commander';
 import { evaluate } from '../pipeline/evaluate/index.js';
 import type { Results } from '../../reports/results-schema.js';
@@ -47,6 +48,7 @@ function worstPsnrText(v: Results['variants'][number]): string {
   const psnrs = v.outputs.flatMap((o) => (o.psnr ? [fromDecibels(o.psnr.value)] : []));
   const worst = psnrs.length ? Math.min(...psnrs) : Infinity;
   const nonFinite = v.outputs.reduce((n, o) => n + (o.psnr?.nonFinite ?? 0), 0);
+  if (notQuantizedText(v) && worst === Infinity) return 'PSNR: same as fp32 (not quantized)';
   const text = worst === Infinity ? '∞' : worst === -Infinity ? '−∞' : `${worst.toFixed(1)} dB`;
   return `PSNR ${text}${nonFinite ? ` (${nonFinite} NaN/Inf)` : ''}`;
 }
@@ -54,6 +56,8 @@ function worstPsnrText(v: Results['variants'][number]): string {
 /** One line per variant: verdict, worst PSNR, speed-up. */
 export function summary(results: Results): string {
   const lines = results.variants.map((v) => {
+    const notQuantized = notQuantizedText(v);
+    if (notQuantized) return `${v.name.padEnd(9)} ${notQuantized}  ${worstPsnrText(v)}  p50 ${v.latency.p50.toFixed(1)} ms (mostly fp32: no speed claim)`;
     const psnr = v.name === results.reference ? 'reference' : worstPsnrText(v);
     const failed = v.verdict.checks.filter((c) => c.verdict === 'fail').map((c) => `${c.metric}${c.output ? `(${c.output})` : ''}`);
     const ms = v.latency.p50 < 1 ? v.latency.p50.toFixed(3) : v.latency.p50.toFixed(1);

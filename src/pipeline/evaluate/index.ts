@@ -1,3 +1,4 @@
+import { isLowCoverage } from '../../onnx/qdq/index.js';
 import { resolve } from 'node:path';
 import { describePreprocessing, type Geometry } from '../../../datasets/images/index.js';
 import { Int8calError } from '../../core/errors.js';
@@ -23,7 +24,7 @@ import { classFolderLabels } from './class-folders.js';
 import { readGroundTruth } from './ground-truth.js';
 import { referenceEmbeddings, VariantScorer, type ScoringContext } from './scoring.js';
 import { detectionChoiceOf, detectionsOf, resolveTask } from './task.js';
-import { GPU_REFERENCE, GPU_VARIANTS, selectVariants, VARIANTS, type VariantSpec } from './variants.js';
+import { GPU_REFERENCE, GPU_VARIANTS, readCoverage, selectVariants, VARIANTS, type VariantSpec } from './variants.js';
 import { worstImagesOf } from './worst-images.js';
 
 export interface EvaluateOptions {
@@ -151,6 +152,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
     const referenceP50 = referenceLatency.p50;
     const gpuReferenceLatency = timings[GPU_REFERENCE] ? latencyStats(timings[GPU_REFERENCE]!, batchSize) : undefined;
     const gpuReferenceP50 = gpuReferenceLatency?.p50;
+    const coverage = await readCoverage(runDir);
     const variants: VariantResult[] = [];
     for (const spec of specs) {
       const scorer = scorers.get(spec.name)!;
@@ -167,7 +169,10 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
       };
       const { unmatched, ...verdict } = variantVerdict(base, gates, spec.engine && gpuReferenceP50 !== undefined ? gpuReferenceP50 : referenceP50);
       for (const gate of unmatched) if (spec.name !== 'fp32') options.onWarning?.(`--fail-on ${gate.expression} applies to nothing in variant ${spec.name}`);
-      variants.push({ ...base, verdict: spec.name === 'fp32' ? { verdict: 'none', checks: [], speedup: 1 } : { ...verdict, speed: compareSpeed(spec.engine && gpuReferenceLatency ? gpuReferenceLatency : referenceLatency, base.latency) } });
+      const covered = coverage.get(spec.name);
+      const measured = { ...verdict, speed: compareSpeed(spec.engine && gpuReferenceLatency ? gpuReferenceLatency : referenceLatency, base.latency) };
+      const shown = spec.name === 'fp32' ? { verdict: 'none' as const, checks: [], speedup: 1 } : covered && isLowCoverage(covered) ? { ...measured, verdict: 'not-quantized' as const } : measured;
+      variants.push({ ...base, verdict: shown, ...(covered ? { coverage: covered } : {}) });
     }
     const results: Results = {
       schema: RESULTS_SCHEMA, version: RESULTS_VERSION, createdAt: new Date().toISOString(), run: runDir,

@@ -1,8 +1,8 @@
-import { access } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { Int8calError } from '../../core/errors.js';
 import type { OptimizationLevel } from '../../engines/engine.js';
 import { RUN_FILES, runPath, type RunFile } from '../../run/layout.js';
-import type { Placement, Precision } from '../../../reports/results-schema.js';
+import type { Placement, Precision, VariantCoverage } from '../../../reports/results-schema.js';
 import { PLACEMENT_NAMES, placementOf } from '../../onnx/qdq/index.js';
 
 /** A model variant of a run, as evaluate runs it. */
@@ -59,4 +59,23 @@ export async function selectVariants(runDir: string, requested: readonly string[
     } else onWarning?.(`${RUN_FILES[spec.file]} is not built; skipping variant ${spec.name}`);
   }
   return chosen;
+}
+
+/**
+ * Compute-op coverage of each int8 variant, from the run's build.json (none when the run has
+ * no build.json, e.g. models built elsewhere, or one from before coverage was recorded).
+ */
+export async function readCoverage(runDir: string): Promise<Map<string, VariantCoverage>> {
+  const out = new Map<string, VariantCoverage>();
+  let parsed: { variants?: Record<string, { report?: { coverage?: VariantCoverage } }> };
+  try {
+    parsed = JSON.parse(await readFile(runPath(runDir, 'build'), 'utf8'));
+  } catch {
+    return out;
+  }
+  for (const [name, variant] of Object.entries(parsed?.variants ?? {})) {
+    const c = variant?.report?.coverage;
+    if (c && Number.isInteger(c.quantized) && Number.isInteger(c.quantizable)) out.set(name, { quantized: c.quantized, quantizable: c.quantizable });
+  }
+  return out;
 }
