@@ -79,6 +79,7 @@ function taskSummary(v: VariantResult): string {
   if (v.accuracy) parts.push(`accuracy ${percent(v.accuracy.value, 3)} (${v.accuracy.correct}/${v.accuracy.total})`);
   const map = v.outputs.find((o) => o.probabilityMap)?.probabilityMap;
   if (map) parts.push(`map IoU ${num(map.value, 3)}`);
+  for (const o of v.outputs) if (o.agreement) parts.push(agreementText(o.agreement));
   if (v.detection?.f1) parts.push(`F1 ${num(v.detection.f1.value, 3)}`);
   if (v.detection?.ap) parts.push(`AP ${num(v.detection.ap.value, 3)}`);
   return parts.join(', ') || DASH;

@@ -45,12 +45,15 @@ export function exitCodeOf(results: Results): number {
 
 /** The worst PSNR over a variant's outputs, e.g. "PSNR 31.2 dB", "PSNR −∞ (1234 NaN/Inf)". */
 function worstPsnrText(v: Results['variants'][number]): string {
+  const agreements = v.outputs.flatMap((o) => (o.agreement ? [o.agreement] : []));
+  const agreementText = agreements.length ? `${agreements.map((a) => `${a.unit === 'pixels' ? 'pixel' : 'exact'} agreement ${(100 * a.value).toFixed(4)} %`).join(', ')}` : '';
+  if (agreements.length === v.outputs.length && agreements.length > 0) return agreementText;
   const psnrs = v.outputs.flatMap((o) => (o.psnr ? [fromDecibels(o.psnr.value)] : []));
   const worst = psnrs.length ? Math.min(...psnrs) : Infinity;
   const nonFinite = v.outputs.reduce((n, o) => n + (o.psnr?.nonFinite ?? 0), 0);
   if (notQuantizedText(v) && worst === Infinity) return 'PSNR: same as fp32 (not quantized)';
   const text = worst === Infinity ? '∞' : worst === -Infinity ? '−∞' : `${worst.toFixed(1)} dB`;
-  return `PSNR ${text}${nonFinite ? ` (${nonFinite} NaN/Inf)` : ''}`;
+  return `PSNR ${text}${nonFinite ? ` (${nonFinite} NaN/Inf)` : ''}${agreementText ? `, ${agreementText}` : ''}`;
 }
 
 /** One line per variant: verdict, worst PSNR, speed-up. */

@@ -5,7 +5,7 @@ import { Int8calError } from '../../core/errors.js';
 import type { Feeds, HostTensor } from '../../engines/engine.js';
 import type { Engine } from '../../engines/engine.js';
 import { createEngine } from '../../engines/registry.js';
-import { compareSpeed, FeatureNetwork, interleavedTiming, isImageLike, latencyStats, top1Accuracy, type Detection, type DetectorName, type GroundTruthBox } from '../../metrics/index.js';
+import { compareSpeed, FeatureNetwork, interleavedTiming, isImageLike, isIntegerData, latencyStats, top1Accuracy, type Detection, type DetectorName, type GroundTruthBox } from '../../metrics/index.js';
 import { parseGates, variantVerdict } from '../gates.js';
 import { TensorRtEngine } from '../../engines/tensorrt.js';
 import { loadTensorRt, requireGpu } from '../../core/tensorrt.js';
@@ -120,7 +120,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
       const size = run.preprocessing && run.preprocessing.resize !== 'fit' ? run.preprocessing : { width: batch.geometry[0]!.resizedWidth, height: batch.geometry[0]!.resizedHeight };
       timingFeeds ??= feeds;
       const ref = await reference.run(feeds);
-      if (used.length === 0) ctx.pdOutputs = pd ? ctx.outputs.filter((name) => isImageLike(ref[name]!.dims)) : [];
+      if (used.length === 0) ctx.pdOutputs = pd ? ctx.outputs.filter((name) => isImageLike(ref[name]!.dims) && !isIntegerData(ref[name]!.data)) : [];
       const embeddings = await referenceEmbeddings(ctx, ref);
       const refDetections = detectionsPerImage(ref, batch.geometry, size);
       for (const spec of specs) {

@@ -63,7 +63,8 @@ export function resolveTask(outputs: readonly TensorInfo[], o: TaskOptions): Res
 }
 
 function otherTask(outputs: readonly TensorInfo[]): { task: Task } {
-  if (outputs.length === 1) {
+  // An integer output (ArgMax labels) is scored by exact agreement, not as scores or a probability map.
+  if (outputs.length === 1 && /float|double/.test(outputs[0]!.elementType)) {
     const dims = outputs[0]!.dims;
     if (dims.length === 2) return { task: 'classification' };
     if (dims.length === 4 && dims[1] === 1) return { task: 'map' };
