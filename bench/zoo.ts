@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadManifest, type ManifestEntry } from '../datasets/fetch/manifest.js';
-import { writeFileAtomic } from '../src/io/atomic.js';
+import { writeFileAtomic } from '../src/core/atomic.js';
 import { fromDecibels } from '../src/metrics/psnr.js';
 import { runPipeline, type RunOptions } from '../src/pipeline/run.js';
 import type { BuildJson } from '../src/pipeline/build.js';

@@ -4,7 +4,7 @@ import { parseDlibBoxes } from './derive.js';
 import type { FileKind, Split, ZooPreprocessing } from './manifest.js';
 import { PACKAGES, ROOTS, type PinnedPackage } from './packages.js';
 import { splitByNameHash } from './split.js';
-import { zooPicks } from './zoo.js';
+import { ZOO } from './zoo.js';
 
 /** One file chosen for the datasets: where it is in its package and where it goes. */
 export interface Pick {
@@ -92,6 +92,14 @@ export async function selectFiles(treeOf: TreeOf): Promise<Pick[]> {
     ...bad(),
     ...orientation(),
   ];
+}
+
+/** The zoo's models (dest models/zoo/NAME, set zoo), each with its package's preprocessing. */
+function zooPicks(): Pick[] {
+  return ZOO.map((model) => ({
+    pkg: model.pkg, path: model.path, dest: `models/zoo/${model.name}`, set: 'zoo', split: null, kind: 'model',
+    preprocessing: model.preprocessing, expectedSha256: model.sha256,
+  }));
 }
 
 async function scenes(treeOf: TreeOf): Promise<Pick[]> {

@@ -8,7 +8,6 @@
  */
 import type { ZooPreprocessing } from './manifest.js';
 import { PACKAGES, type PinnedPackage } from './packages.js';
-import type { Pick } from './selection.js';
 
 interface ZooModel {
   pkg: PinnedPackage;
@@ -71,17 +70,3 @@ export const ZOO: readonly ZooModel[] = [
     },
   },
 ];
-
-/** The zoo's manifest picks (dest models/zoo/NAME, set zoo). */
-export function zooPicks(): Pick[] {
-  return ZOO.map((model) => ({
-    pkg: model.pkg,
-    path: model.path,
-    dest: `models/zoo/${model.name}`,
-    set: 'zoo',
-    split: null,
-    kind: 'model',
-    preprocessing: model.preprocessing,
-    expectedSha256: model.sha256,
-  }));
-}

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Int8calError } from '../../src/errors.js';
+import { Int8calError } from '../../src/core/errors.js';
 import { fromDecibels } from '../../src/metrics/psnr.js';
 import { calibrate } from '../../src/pipeline/calibrate.js';
 import { runPipeline, type RunOptions } from '../../src/pipeline/run.js';
