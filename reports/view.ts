@@ -224,7 +224,7 @@ export function latencyTable(results: Results, baseline?: Results): Table {
       numeric(ms(l.mean)),
       numeric(num(l.imagesPerSecond, 4), b && delta(l.imagesPerSecond, b.imagesPerSecond, 'min')),
       numeric(times(v.verdict.speedup)),
-      text(v.name === results.reference ? 'reference' : speedPhrase(v.verdict.speed, v.verdict.speedup)),
+      text(v.name === results.reference ? 'reference' : notQuantizedText(v) ? `${times(v.verdict.speedup)} — ${notQuantizedText(v)}: no speed claim` : speedPhrase(v.verdict.speed, v.verdict.speedup)),
       numeric(ms(l.mad)),
       numeric(String(l.count)),
     ];

