@@ -43,7 +43,7 @@ export async function calibrationFromHistograms(
  * an older calibration (their models would no longer match).
  */
 export async function writeCalibration(runDir: string, result: CalibrationResult, calibrator?: Calibrator): Promise<void> {
-  await removeRunFiles(runDir, ['fp16', 'int8', 'int8Ort', 'build', 'results', 'reportHtml', 'reportMd']);
+  await removeRunFiles(runDir, ['fp16', 'int8', 'int8Ort', 'int8Tuned', 'int8OrtTuned', 'tune', 'build', 'results', 'reportHtml', 'reportMd']);
   const scales = new Map(Object.entries(result.tensors).map(([name, t]) => [name, t.scale]));
   const cache = new TextEncoder().encode(formatCache({ ...result.cacheHeader, scales }));
   await writeRunJson(runDir, 'calibration', result);
