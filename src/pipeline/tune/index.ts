@@ -170,7 +170,7 @@ async function tunePlacement(ctx: SearchContext, placement: Placement, runDir: s
     return steps.at(-1)!.meetsTarget;
   };
   let fails = 0;
-  let holds: number | undefined;
+  let holds: number | undefined = steps[0]!.meetsTarget ? 0 : undefined;
   const budgetLeft = () => evaluations < ctx.maxEvaluations;
   for (let k = 1; order.length && holds === undefined && budgetLeft(); k = Math.min(order.length, k * 2)) {
     if (await tryPrefix(k, 'grow')) holds = k;
