@@ -31,6 +31,8 @@ export interface Results {
   variants: VariantResult[];
   /** From calibration.json (absent when the run has none). */
   calibration?: CalibrationSummary;
+  /** Set by `run`: every variant judged against the accuracy target. */
+  accuracyTarget?: AccuracyTargetVerdicts;
 }
 
 /** Task metrics evaluate knows; `auto` (an option value) guesses one from the outputs. */
@@ -180,6 +182,14 @@ export interface VariantVerdict {
   speedup: number;
   /** Whether the difference is more than noise (src/metrics/speed.ts); absent for the reference and in results written before it. */
   speed?: SpeedComparison;
+}
+
+/** The pass condition a run is judged by (the user's --accuracy-target, or the task's default). */
+export interface AccuracyTargetVerdicts {
+  expression: string;
+  /** "user" or e.g. "default for task detection". */
+  source: string;
+  variants: { name: string; meets: boolean; metrics: Partial<Record<string, number | 'inf' | '-inf'>> }[];
 }
 
 export interface CalibrationSummary {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { tune, type TuneResult } from '../pipeline/tune/index.js';
-import type { TargetMetrics } from '../pipeline/tune/accuracy-target.js';
+import type { JsonMetrics } from '../pipeline/tune/accuracy-target.js';
 import { EXIT, action, addOptions } from './action.js';
 import { cliContext } from './context.js';
 
@@ -38,8 +38,8 @@ Examples:
 
 export const tuneExitCode = (result: TuneResult): number => (result.placements.every((p) => p.reached) ? 0 : EXIT.gateFailed);
 
-const metricsText = (m: TargetMetrics): string =>
-  Object.entries(m).map(([k, v]) => `${k} ${k === 'psnr' ? `${v === Infinity ? '∞' : v!.toFixed(1)} dB` : v!.toFixed(3)}`).join(', ');
+export const metricsText = (m: JsonMetrics): string =>
+  Object.entries(m).map(([k, v]) => `${k} ${typeof v !== 'number' ? (v === 'inf' ? '∞' : '−∞') : k === 'psnr' ? `${v.toFixed(1)} dB` : v.toFixed(3)}`).join(', ');
 
 /** One paragraph per placement: reached or not, nodes moved, metric, latency, evaluations spent. */
 export function tuneSummary(result: TuneResult): string {

@@ -63,5 +63,5 @@ export interface AutoSummary {
    * Set by `run`/`tune`, which have evaluation images: the per-model check of the per-tensor
    * choice against each single calibrator on them, and the one kept.
    */
-  confirmed?: { metric: string; images: number; scores: { calibrator: string; value: number | 'inf' | '-inf' }[]; kept: string };
+  confirmed?: { metric: string; images: number; scores: { calibrator: string; value: number | 'inf' | '-inf'; psnr?: number | 'inf' | '-inf' }[]; kept: string };
 }

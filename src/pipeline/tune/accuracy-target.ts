@@ -68,3 +68,14 @@ export function progressOf(metrics: TargetMetrics, target: AccuracyTarget): numb
 export function unsupportedMetrics(target: AccuracyTarget, available: readonly TargetMetric[]): TargetMetric[] {
   return target.conditions.map((c) => c.metric).filter((m) => !available.includes(m));
 }
+
+/** Metrics as JSON holds them: ±∞ (a PSNR of identical outputs) as "inf" / "-inf". */
+export type JsonMetrics = Partial<Record<TargetMetric, number | 'inf' | '-inf'>>;
+
+export function toJsonMetrics(m: TargetMetrics): JsonMetrics {
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v === Infinity ? 'inf' : v === -Infinity ? '-inf' : v]));
+}
+
+export function fromJsonMetrics(m: JsonMetrics): TargetMetrics {
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v === 'inf' ? Infinity : v === '-inf' ? -Infinity : v]));
+}

@@ -11,7 +11,7 @@ import { readRunJson, writeRunJson } from '../../run/files.js';
 import { runPath } from '../../run/layout.js';
 import { lockRun } from '../../run/lock.js';
 import type { TaskOptions } from '../evaluate/task.js';
-import { meetsTarget, parseAccuracyTarget, progressOf, unsupportedMetrics, type AccuracyTarget, type TargetMetrics } from './accuracy-target.js';
+import { fromJsonMetrics, meetsTarget, parseAccuracyTarget, progressOf, toJsonMetrics, unsupportedMetrics, type AccuracyTarget, type JsonMetrics, type TargetMetrics } from './accuracy-target.js';
 import { AccuracyProbe } from './probe.js';
 import { estimateSensitivity, type NodeSensitivity } from './sensitivity.js';
 
@@ -27,7 +27,7 @@ export interface TuneOptions extends Partial<TaskOptions> {
   maxEvaluations?: number;
   tuneImages?: number;
   /** Timed runs per ort-cpu step. */
-  iterations?: number;
+  tuneIterations?: number;
   threads?: number;
   perTensorWeights?: boolean;
   ortWeightBits?: 7 | 8;
@@ -43,7 +43,7 @@ export interface TuneStep {
   floatNodes: string[];
   /** start: all int8; grow: the ranking's first 1, 2, 4… nodes float; bisect: the shortest prefix that holds. */
   phase: 'start' | 'grow' | 'bisect';
-  metrics: TargetMetrics;
+  metrics: JsonMetrics;
   meetsTarget: boolean;
   /** p50 ÷ fp32 on ONNX Runtime CPU (ort-cpu); null where the placement's latencyNote says why (TensorRT). */
   latencyRatio: number | null;
@@ -66,7 +66,7 @@ export interface PlacementTune {
   /** Whether the metric never dropped as more nodes went float (steps sorted by float nodes). */
   monotone: boolean;
   /** When not reached: the fp16 model's metrics on the same images (the ceiling short of fp32). */
-  fp16?: { metrics: TargetMetrics; meetsTarget: boolean };
+  fp16?: { metrics: JsonMetrics; meetsTarget: boolean };
 }
 
 export interface TuneResult {
@@ -144,7 +144,7 @@ async function tunePlacement(ctx: SearchContext, placement: Placement, runDir: s
     const engine = await probe.open(encodeModel(built), optimization);
     try {
       const metrics = await probe.score(engine);
-      const latencyRatio = spec.latencyNote === undefined ? await probe.latencyRatio(engine, options.iterations ?? defaultOf('tuneIterations')) : null;
+      const latencyRatio = spec.latencyNote === undefined ? await probe.latencyRatio(engine, options.tuneIterations ?? defaultOf('tuneIterations')) : null;
       evaluations += 1;
       options.onProgress?.({ stage, done: evaluations, total: ctx.maxEvaluations, unit: 'evaluations' });
       return { metrics, model: built, latencyRatio };
@@ -154,7 +154,7 @@ async function tunePlacement(ctx: SearchContext, placement: Placement, runDir: s
   };
   const start = await evaluate([], base.model);
   const step = (floatNodes: string[], r: { metrics: TargetMetrics; latencyRatio: number | null }, phase: TuneStep['phase']): TuneStep => ({
-    floatNodes, phase, metrics: r.metrics, meetsTarget: meetsTarget(r.metrics, target),
+    floatNodes, phase, metrics: toJsonMetrics(r.metrics), meetsTarget: meetsTarget(r.metrics, target),
     latencyRatio: r.latencyRatio, ...(spec.latencyNote ? { latencyNote: spec.latencyNote } : {}),
   });
   const steps: TuneStep[] = [step([], start, 'start')];
@@ -183,12 +183,13 @@ async function tunePlacement(ctx: SearchContext, placement: Placement, runDir: s
     else fails = mid;
   }
   const prefixOf = (s: TuneStep) => s.floatNodes.length;
-  const best = steps.reduce((b, s, i) => (progressOf(s.metrics, target) > progressOf(steps[b]!.metrics, target) ? i : b), 0);
+  const best = steps.reduce((b, s, i) => (progressOf(fromJsonMetrics(s.metrics), target) > progressOf(fromJsonMetrics(steps[b]!.metrics), target) ? i : b), 0);
   const chosen = holds !== undefined ? steps.findIndex((s) => s.meetsTarget && prefixOf(s) === holds) : best;
   await saveModel(models.get(prefixOf(steps[chosen]!))!, runPath(runDir, spec.tunedRunFile));
   const byPrefix = [...steps].sort((a, b) => prefixOf(a) - prefixOf(b));
-  const monotone = byPrefix.every((s, i) => i === 0 || progressOf(s.metrics, target) >= progressOf(byPrefix[i - 1]!.metrics, target));
-  const fp16 = holds === undefined ? await evaluate([], buildFp16(ctx.fp32), 'basic').then((r) => ({ metrics: r.metrics, meetsTarget: meetsTarget(r.metrics, target) })) : undefined;
+  const monotone = byPrefix.every((s, i) => i === 0 || progressOf(fromJsonMetrics(s.metrics), target) >= progressOf(fromJsonMetrics(byPrefix[i - 1]!.metrics), target));
+  const fp16 = holds === undefined ? await evaluate([], buildFp16(ctx.fp32), 'basic')
+    .then((r) => ({ metrics: toJsonMetrics(r.metrics), meetsTarget: meetsTarget(r.metrics, target) })) : undefined;
   const reachedAt = holds;
   return {
     placement, variant: spec.tunedVariant, file: runPath('', spec.tunedRunFile),
