@@ -16,7 +16,7 @@ import { readRunJson, writeRunJson } from '../../run/files.js';
 import { runPath } from '../../run/layout.js';
 import { lockRun } from '../../run/lock.js';
 import { RESULTS_SCHEMA, RESULTS_VERSION, type Results, type Task, type VariantResult } from '../../../reports/results-schema.js';
-import { calibrationSummary } from './calibration.js';
+import { calibrationSummary, tuneSummary } from './calibration.js';
 import { evaluationData } from './data.js';
 import { environment } from './environment.js';
 import { classFolderLabels } from './class-folders.js';
@@ -183,6 +183,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
       reference: 'fp32',
       variants,
       ...(await calibrationSummary(runDir)),
+      ...(await tuneSummary(runDir)),
     };
     await writeRunJson(runDir, 'results', results);
     return results;
