@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { listImages, readBatches, type Geometry } from '../../../datasets/images/index.js';
+import type { Geometry } from '../../../datasets/images/index.js';
+import { evaluationData } from '../evaluate/data.js';
 import { Int8calError } from '../../core/errors.js';
 import type { Feeds, HostTensor, OptimizationLevel } from '../../engines/engine.js';
 import { OnnxRuntimeEngine } from '../../engines/onnxruntime.js';
@@ -31,6 +32,8 @@ interface ProbeBatch {
   embeddings: ReferenceEmbeddings;
   detections: Detection[][];
   geometry: Geometry[];
+  /** Network input size of this batch (per batch: `--resize fit` varies it). */
+  size: { width: number; height: number };
 }
 
 /** The worst-over-outputs metrics a target can name, from evaluate's per-output results. */
@@ -63,14 +66,12 @@ export class AccuracyProbe {
     private readonly pd: FeatureNetwork | undefined,
     private readonly threads: number,
     readonly imageCount: number,
-    private readonly size: { width: number; height: number },
   ) {}
 
   static async create(o: ProbeOptions): Promise<AccuracyProbe> {
     const runDir = resolve(o.run);
     const threads = o.threads ?? defaultOf('threads');
     const run = await readRunJson(runDir, 'run', checkRunManifest, 'calibrate');
-    const files = (await listImages(resolve(o.data))).slice(0, o.images);
     const reference = await OnnxRuntimeEngine.create(runPath(runDir, 'fp32'), { threads, optimization: 'all', sharedCores: true });
     const { task, detection } = resolveTask(reference.outputs, {
       task: o.task ?? (defaultOf('task') as Task | 'auto'), boxes: o.boxes, scores: o.scores,
@@ -80,20 +81,21 @@ export class AccuracyProbe {
     const ctx: ScoringContext = { task, detection, outputs: reference.outputs.map((t) => t.name), pdOutputs: [], pd, mapThreshold: defaultOf('mapThreshold') };
     const input = reference.inputs.find((i) => i.name === run.input)!;
     const batchSize = typeof input.dims[0] === 'number' ? input.dims[0] : 1;
-    const size = { width: run.preprocessing.width, height: run.preprocessing.height };
+    // Same samples and batching as evaluate (images or a tensor file), the first `images` only.
+    const data = await evaluationData(o.data, run, reference.inputs, { batchSize, fixedBatch: typeof input.dims[0] === 'number', maxImages: o.images, signal: o.signal });
     const batches: ProbeBatch[] = [];
     let count = 0;
-    for await (const batch of readBatches(files, run.preprocessing, { batchSize, signal: o.signal })) {
-      if (batch.files.length < batchSize) break;
-      const feeds: Feeds = { [run.input]: { type: 'float32', data: batch.data, dims: batch.dims } };
+    for await (const batch of data.batches()) {
+      const feeds = batch.feeds;
+      const size = run.preprocessing && run.preprocessing.resize !== 'fit' ? run.preprocessing : { width: batch.geometry[0]!.resizedWidth, height: batch.geometry[0]!.resizedHeight };
       const ref = await reference.run(feeds);
       if (batches.length === 0) ctx.pdOutputs = pd ? ctx.outputs.filter((name) => isImageLike(ref[name]!.dims)) : [];
       const detections = detection ? batch.geometry.map((g, n) => detectionsOf(ref, detection, n, g, size)) : [];
-      batches.push({ feeds, reference: ref, embeddings: await referenceEmbeddings(ctx, ref), detections, geometry: batch.geometry });
-      count += batch.files.length;
+      batches.push({ feeds, reference: ref, embeddings: await referenceEmbeddings(ctx, ref), detections, geometry: batch.geometry, size });
+      count += batch.samples.length;
     }
     if (!batches.length) throw new Int8calError('NO_IMAGES', `No evaluation image could be read from ${o.data}`, { file: o.data });
-    return new AccuracyProbe(task, ctx, batches, reference, pd, threads, count, size);
+    return new AccuracyProbe(task, ctx, batches, reference, pd, threads, count);
   }
 
   /** Inputs of the first two batches: what the one-pass sensitivity estimate runs on. */
@@ -120,7 +122,7 @@ export class AccuracyProbe {
     const scorer = new VariantScorer(this.ctx, false);
     for (const b of this.batches) {
       const out = await engine.run(b.feeds);
-      const detections = this.ctx.detection ? b.geometry.map((g, n) => detectionsOf(out, this.ctx.detection!, n, g, this.size)) : [];
+      const detections = this.ctx.detection ? b.geometry.map((g, n) => detectionsOf(out, this.ctx.detection!, n, g, b.size)) : [];
       await scorer.add(b.reference, out, b.embeddings, b.detections, detections);
     }
     return targetMetricsOf(scorer.outputMetrics(), scorer.detectionMetrics(undefined));
