@@ -209,7 +209,7 @@ function gpuEnvironment(cudaGraph: boolean) {
  * The input size grid heads are guessed at: the preprocessing's, or the model input's static
  * H×W (NCHW) for tensor data and `--resize fit`; 0×0 when unknown (only --detector then).
  */
-function headInputSize(pre: { resize: string; width: number; height: number } | undefined, dims: readonly unknown[]): { width: number; height: number } {
+export function headInputSize(pre: { resize: string; width: number; height: number } | undefined, dims: readonly unknown[]): { width: number; height: number } {
   if (pre && pre.resize !== 'fit') return { width: pre.width, height: pre.height };
   const [h, w] = [dims[2], dims[3]];
   return typeof h === 'number' && typeof w === 'number' ? { width: w, height: h } : { width: 0, height: 0 };

@@ -15,7 +15,7 @@ import { fromJsonMetrics, meetsTarget, parseAccuracyTarget, progressOf, toJsonMe
 import { AccuracyProbe } from './probe.js';
 import { estimateSensitivity, type NodeSensitivity } from './sensitivity.js';
 
-export interface TuneOptions extends Partial<TaskOptions> {
+export interface TuneOptions extends Partial<Omit<TaskOptions, 'input'>> {
   /** Run directory with model.fp32.onnx and calibration.json. */
   run: string;
   /** Evaluation images (the first `tuneImages` are used). */

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Geometry } from '../../../datasets/images/index.js';
 import { evaluationData } from '../evaluate/data.js';
+import { headInputSize } from '../evaluate/index.js';
 import { Int8calError } from '../../core/errors.js';
 import type { Feeds, HostTensor, OptimizationLevel } from '../../engines/engine.js';
 import { OnnxRuntimeEngine } from '../../engines/onnxruntime.js';
@@ -14,7 +15,7 @@ import { referenceEmbeddings, VariantScorer, type ReferenceEmbeddings, type Scor
 import { detectionsOf, resolveTask, type TaskOptions } from '../evaluate/task.js';
 import type { TargetMetric, TargetMetrics } from './accuracy-target.js';
 
-export interface ProbeOptions extends Partial<TaskOptions> {
+export interface ProbeOptions extends Partial<Omit<TaskOptions, 'input'>> {
   run: string;
   data: string;
   /** First N evaluation images (sorted): the subset every candidate model is scored on. */
@@ -73,13 +74,14 @@ export class AccuracyProbe {
     const threads = o.threads ?? defaultOf('threads');
     const run = await readRunJson(runDir, 'run', checkRunManifest, 'calibrate');
     const reference = await OnnxRuntimeEngine.create(runPath(runDir, 'fp32'), { threads, optimization: 'all', sharedCores: true });
+    const input = reference.inputs.find((i) => i.name === run.input)!;
     const { task, detection } = resolveTask(reference.outputs, {
-      task: o.task ?? (defaultOf('task') as Task | 'auto'), boxes: o.boxes, scores: o.scores,
+      task: o.task ?? (defaultOf('task') as Task | 'auto'), detector: o.detector ?? (defaultOf('detector') as 'auto'), classes: o.classes,
+      boxes: o.boxes, scores: o.scores, input: headInputSize(run.preprocessing, input.dims),
       boxFormat: o.boxFormat ?? (defaultOf('boxFormat') as 'xyxy'), scoreThreshold: o.scoreThreshold ?? defaultOf('scoreThreshold'), nmsIou: o.nmsIou ?? defaultOf('nmsIou'),
     });
     const pd = o.pd ? await FeatureNetwork.create({ model: o.pdModel, threads }) : undefined;
     const ctx: ScoringContext = { task, detection, outputs: reference.outputs.map((t) => t.name), pdOutputs: [], pd, mapThreshold: defaultOf('mapThreshold') };
-    const input = reference.inputs.find((i) => i.name === run.input)!;
     const batchSize = typeof input.dims[0] === 'number' ? input.dims[0] : 1;
     // Same samples and batching as evaluate (images or a tensor file), the first `images` only.
     const data = await evaluationData(o.data, run, reference.inputs, { batchSize, fixedBatch: typeof input.dims[0] === 'number', maxImages: o.images, signal: o.signal });
