@@ -6,6 +6,7 @@
         "native/core/byte_io.cc",
         "native/core/histogram.cc",
         "native/core/linear_bins.cc",
+        "native/core/quant_error.cc",
         "native/core/thresholds.cc",
         "native/core/trt_histogram.cc",
         "native/core/value_histogram.cc",
@@ -14,6 +15,7 @@
         "native/napi/addon.cc",
         "native/napi/common.cc",
         "native/napi/histogram_wrap.cc",
+        "native/napi/quant_error_worker.cc",
         "native/napi/threshold_worker.cc"
       ],
       "include_dirs": [

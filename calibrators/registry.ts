@@ -1,5 +1,6 @@
 import { Int8calError } from '../src/core/errors.js';
 import type { AmaxRule, AmaxRuleOptions } from './amax-rule.js';
+import { Auto } from './auto.js';
 import { Entropy2 } from './entropy2.js';
 import { MinMax } from './minmax.js';
 import { Mse } from './mse.js';
@@ -7,6 +8,7 @@ import { Percentile } from './percentile.js';
 
 /** Every calibrator by name: a new one is its file and a line here. */
 const registry = {
+  auto: Auto,
   entropy2: Entropy2,
   minmax: MinMax,
   percentile: Percentile,

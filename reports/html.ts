@@ -8,7 +8,7 @@ import type { Block, Section } from './blocks.js';
 import { escapeHtml, safePngDataUri } from './escape.js';
 import type { Results } from './results-schema.js';
 import { reportSections, type RenderOptions } from './sections/index.js';
-import { histogramChart, scatterChart } from './svg.js';
+import { barChart, histogramChart, scatterChart } from './svg.js';
 import type { Cell, Table } from './view.js';
 
 export type { RenderOptions } from './sections/index.js';
@@ -82,6 +82,7 @@ function blockHtml(b: Block): string {
       return `<div class="summary ${b.overall}">${b.lines.map((l) => `<div class="v-${l.verdict}">${escapeHtml(l.sentence)}</div>`).join('')}</div>`;
     case 'scatter-charts': return `<div class="charts">${b.charts.map(scatterChart).join('')}</div><p class="sub">${escapeHtml(b.note)}</p>`;
     case 'histogram-charts': return `<h3>${escapeHtml(b.title)}</h3><div class="charts">${b.charts.map(histogramChart).join('')}</div>`;
+    case 'bar-chart': return `<div class="charts">${barChart(b.chart)}</div>`;
   }
 }
 

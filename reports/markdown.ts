@@ -43,6 +43,7 @@ function blockMarkdown(b: Block): string[] {
       ]).join('\n')];
     case 'scatter-charts':
     case 'histogram-charts':
+    case 'bar-chart':
       return [];
   }
 }

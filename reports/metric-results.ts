@@ -179,7 +179,10 @@ export interface TensorCalibration {
   amax: number;
   /** amax / 127 as float32 — the number in the TensorRT cache. */
   scale: number;
+  /** The rule that gave amax (with `auto`: the candidate it chose, e.g. "percentile 99.99"). */
   calibrator: string;
+  /** With `--calibrator auto`: every candidate's amax and expected SQNR (why `calibrator` won). */
+  auto?: { candidates: { calibrator: string; amax: number; sqnrDb: number | 'inf' }[] };
   /** Fraction of finite values with |x| > amax (clipped by quantization). */
   fractionClipped: number;
   /** Values seen (finite + NaN + Inf). */

@@ -31,6 +31,29 @@ export interface Results {
   variants: VariantResult[];
   /** From calibration.json (absent when the run has none). */
   calibration?: CalibrationSummary;
+  /** Set by `run`: every variant judged against the accuracy target. */
+  accuracyTarget?: AccuracyTargetVerdicts;
+  /** RUN/tune.json when `tune` ran: its steps and sensitivity ranking. */
+  tune?: TuneReport;
+}
+
+type JsonNumber = number | 'inf' | '-inf';
+
+/** What the report shows of tune.json (src/pipeline/tune writes it). */
+export interface TuneReport {
+  target: { expression: string; source: string };
+  images: number;
+  placements: {
+    placement: string;
+    variant: string;
+    reached: boolean;
+    chosen: number;
+    quantizedNodes: number;
+    evaluations: number;
+    steps: { floatNodes: string[]; phase: string; metrics: Partial<Record<string, JsonNumber>>; meetsTarget: boolean; latencyRatio: number | null; latencyNote?: string }[];
+    sensitivity: { node: string; opType: string; localSqnrDb: number; accumulatedSqnrDb: number; ownLossDb: number; measuredGain?: number }[];
+    fp16?: { metrics: Partial<Record<string, JsonNumber>>; meetsTarget: boolean };
+  }[];
 }
 
 /** Task metrics evaluate knows; `auto` (an option value) guesses one from the outputs. */
@@ -198,8 +221,22 @@ export interface VariantVerdict {
   speed?: SpeedComparison;
 }
 
+/** The pass condition a run is judged by (the user's --accuracy-target, or the task's default). */
+export interface AccuracyTargetVerdicts {
+  expression: string;
+  /** "user" or e.g. "default for task detection". */
+  source: string;
+  variants: { name: string; meets: boolean; metrics: Partial<Record<string, number | 'inf' | '-inf'>> }[];
+}
+
 export interface CalibrationSummary {
   calibrator: string;
+  /** `--calibrator auto`: its rule, tensors won per candidate, and run's check on evaluation images. */
+  auto?: {
+    criterion: string;
+    chosen: Record<string, number>;
+    confirmed?: { metric: string; images: number; kept: string; scores: { calibrator: string; value: JsonNumber; psnr?: JsonNumber }[] };
+  };
   histogram: string;
   /** Every calibrated tensor, in calibration.json order. */
   tensors: CalibratedTensor[];

@@ -155,3 +155,36 @@ export function histogramChart(o: HistogramOptions): string {
   parts.push('</svg>');
   return parts.join('');
 }
+
+export interface BarOptions {
+  title: string;
+  /** One horizontal bar per row, top to bottom; `label` is escaped like every text. */
+  bars: { label: string; value: number }[];
+  xLabel: string;
+  width?: number;
+}
+
+/** Horizontal bar chart (e.g. the most sensitive nodes), labels on the left. */
+export function barChart(o: BarOptions): string {
+  const width = o.width ?? 620;
+  const row = 18;
+  const left = 230;
+  const height = MARGIN.top + o.bars.length * row + MARGIN.bottom;
+  const pw = width - left - MARGIN.right;
+  const max = Math.max(1e-9, ...o.bars.map((b) => b.value));
+  const parts: string[] = [];
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="chart bars" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(o.title)}">`);
+  parts.push(`<title>${escapeHtml(o.title)}</title>`);
+  parts.push(`<text class="chart-title" x="8" y="16">${escapeHtml(o.title)}</text>`);
+  o.bars.forEach((b, i) => {
+    const y = MARGIN.top + i * row;
+    const w = (Math.max(0, b.value) / max) * pw;
+    const label = b.label.length > 34 ? `${b.label.slice(0, 33)}…` : b.label;
+    parts.push(`<text class="tick" x="${left - 6}" y="${y + 13}" text-anchor="end">${escapeHtml(label)}<title>${escapeHtml(b.label)}</title></text>`);
+    parts.push(`<rect class="bar" x="${left}" y="${y + 3}" width="${w.toFixed(1)}" height="${row - 6}"/>`);
+    parts.push(`<text class="tick" x="${(left + w + 4).toFixed(1)}" y="${y + 13}">${escapeHtml(num(b.value, 3))}</text>`);
+  });
+  parts.push(`<text class="axis-label" x="${left + pw / 2}" y="${height - 8}" text-anchor="middle">${escapeHtml(o.xLabel)}</text>`);
+  parts.push('</svg>');
+  return parts.join('');
+}

@@ -56,3 +56,6 @@ export { createAmaxRule, CALIBRATOR_NAMES } from '../calibrators/registry.js';
 export { resolvePreprocessing, type Preprocessing, type PreprocessingOptions } from '../datasets/images/index.js';
 /** Detector heads: the `--detector` names, the shape-based guess, and one image's decoded candidates. */
 export { DETECTORS, chooseDetector, decodeHead, type DetectorChoice, type DetectorName } from './metrics/detection/heads/index.js';
+export { tune, type TuneOptions, type TuneResult, type TuneStep, type PlacementTune } from './pipeline/tune/index.js';
+export { parseAccuracyTarget, defaultAccuracyTarget, type AccuracyTarget } from './pipeline/tune/accuracy-target.js';
+export type { NodeSensitivity } from './pipeline/tune/sensitivity.js';

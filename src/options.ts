@@ -98,8 +98,9 @@ export const OPTIONS = {
   // calibration
   calibrator: {
     flag: '--calibrator <name>',
-    help: 'how amax is chosen from the histograms: entropy2 (TensorRT EntropyCalibration2), minmax, percentile, mse',
-    default: 'entropy2', choices: CALIBRATOR_NAMES,
+    help: 'how amax is chosen from the histograms: auto (per tensor, the best of entropy2, minmax, percentile 99.9/99.99/99.999 and mse by expected SQNR; ' +
+      'run and tune confirm it on the evaluation images), entropy2 (TensorRT EntropyCalibration2; with --histogram trt it matches TensorRT\'s own scales), minmax, percentile, mse',
+    default: 'auto', choices: CALIBRATOR_NAMES,
   },
   percentile: { flag: '--percentile <p>', help: 'percentile for --calibrator percentile', default: 99.99, parse: percentage },
   batchSize: { flag: '--batch-size <n>', help: 'images per calibration batch', default: 8, parse: positiveInt },
@@ -163,7 +164,7 @@ export const OPTIONS = {
     default: false,
   },
   // evaluate
-  variants: { flag: '--variants <list>', help: 'variants to evaluate', default: ['fp32', 'fp16', ...PLACEMENT_NAMES.map((p) => placementOf(p).variant)], parse: list },
+  variants: { flag: '--variants <list>', help: 'variants to evaluate (the -tuned ones are written by tune and skipped when absent)', default: ['fp32', 'fp16', ...PLACEMENT_NAMES.map((p) => placementOf(p).variant), ...PLACEMENT_NAMES.map((p) => placementOf(p).tunedVariant)], parse: list },
   iterations: { flag: '--iterations <n>', help: 'timed runs per variant for latency (after 3 warm-up runs), variants interleaved', default: 20, parse: positiveInt },
   task: {
     flag: '--task <task>',
@@ -197,6 +198,14 @@ export const OPTIONS = {
   pdThreshold: { flag: '--pd-threshold <x>', help: 'PD pass threshold (default: the known network\'s; 12 for InceptionV3 pool features)', parse: finiteNumber },
   failOn: { flag: '--fail-on <gates>', help: 'exit non-zero when a gate fails, e.g. "psnr<30,pd>3,top1<0.95" (for CI)' },
   baseline: { flag: '--baseline <dir>', help: 'an older run directory: every metric shows its change since then' },
+  // tune
+  accuracyTarget: {
+    flag: '--accuracy-target <expr>',
+    help: 'pass condition tune searches for, e.g. "psnr>=30" or "f1>=0.95,cosine>=0.99" (metrics psnr, pd, top1, f1, ap, cosine; >= or <=; all must hold)',
+  },
+  maxEvaluations: { flag: '--max-evaluations <n>', help: 'tune: real evaluations per placement (sensitivity checks + greedy steps)', default: 24, parse: positiveInt },
+  tuneImages: { flag: '--tune-images <n>', help: 'tune: evaluation images every candidate is scored on (the first N, sorted)', default: 8, parse: positiveInt },
+  tuneIterations: { flag: '--tune-iterations <n>', help: 'tune: timed runs per ort-cpu step (interleaved with fp32)', default: 10, parse: positiveInt },
   evalData: { flag: '--eval-data <dir|file>', help: 'folder of evaluation images, distinct from the calibration images (or a .npy/.npz of input tensors)' },
 } satisfies Record<string, OptionDef>;
 

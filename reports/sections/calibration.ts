@@ -1,6 +1,6 @@
 import { percent } from '../format.js';
-import type { Section } from '../blocks.js';
-import type { Results } from '../results-schema.js';
+import type { Block, Section } from '../blocks.js';
+import type { CalibrationSummary, Results } from '../results-schema.js';
 import { calibrationTable } from '../view.js';
 import type { RenderOptions } from './options.js';
 
@@ -15,8 +15,27 @@ export function calibrationSection(results: Results, options: RenderOptions): Se
   return {
     id: 'calibration', title: 'Calibration', blocks: [
       { kind: 'paragraph', text: `${cal.tensors.length} tensors, calibrator ${cal.calibrator}, ${cal.histogram} histograms; most clipping first.` },
+      ...autoBlocks(cal),
       { kind: 'folded-table', table: calibrationTable(cal), shown, foldedLabel: 'more tensors' },
       ...(charts.length ? [{ kind: 'histogram-charts', title: 'Histograms of the most clipped tensors', charts } as const] : []),
     ],
   };
+}
+
+/** What `--calibrator auto` chose per tensor, and run's check of it per model. */
+function autoBlocks(cal: CalibrationSummary): Block[] {
+  if (!cal.auto) return [];
+  const c = cal.auto.confirmed;
+  const blocks: Block[] = [
+    { kind: 'paragraph', text: `auto: ${cal.auto.criterion}.` },
+    { kind: 'table', table: { columns: ['candidate', 'tensors it won'], rows: Object.entries(cal.auto.chosen).map(([k, n]) => [{ text: k }, { text: String(n), numeric: true }]) } },
+  ];
+  if (c) {
+    const shown = (v: number | 'inf' | '-inf' | undefined) => (v === undefined ? '–' : typeof v === 'number' ? v.toFixed(c.metric === 'psnr' ? 2 : 4) : v === 'inf' ? '∞' : '−∞');
+    blocks.push({ kind: 'paragraph', text: `Checked on ${c.images} evaluation images (TensorRT placement, ${c.metric}): kept ${c.kept}.` });
+    blocks.push({ kind: 'table', table: { columns: ['calibrator', c.metric, ...(c.scores.some((s) => s.psnr !== undefined) ? ['psnr'] : [])],
+      rows: c.scores.map((s) => [{ text: `${s.calibrator}${s.calibrator === c.kept ? ' (kept)' : ''}` }, { text: shown(s.value), numeric: true },
+        ...(s.psnr !== undefined ? [{ text: shown(s.psnr), numeric: true }] : [])]) } });
+  }
+  return blocks;
 }

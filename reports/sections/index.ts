@@ -10,6 +10,7 @@ import { latencySection } from './latency.js';
 import type { RenderOptions } from './options.js';
 import { outputsSection } from './outputs.js';
 import { tradeoffSection } from './tradeoff.js';
+import { tuneSection } from './tune.js';
 import { verdictSection } from './verdict.js';
 import { worstImagesSection } from './worst-images.js';
 
@@ -18,6 +19,7 @@ export type { RenderOptions } from './options.js';
 const SECTIONS: readonly ((results: Results, options: RenderOptions) => Section | undefined)[] = [
   verdictSection,
   tradeoffSection,
+  tuneSection,
   outputsSection,
   worstImagesSection,
   latencySection,

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { calibrate } from '../pipeline/calibrate.js';
 import { recalibrate } from '../pipeline/recalibrate.js';
 import { Int8calError } from '../core/errors.js';
-import type { TensorCalibration, TensorFlag } from '../run/schema.js';
+import type { CalibrationResult, TensorCalibration, TensorFlag } from '../run/schema.js';
 import { action, addOptions } from './action.js';
 import { preprocessingFlags } from './preprocessing-flags.js';
 import { cliContext } from './context.js';
@@ -22,7 +22,11 @@ export function registerCalibrate(program: Command): void {
       'writes RUN/run.json, model.fp32.onnx, histograms.bin, calibration.json and calibration.cache (TensorRT)')
     .addHelpText('after', `
 Calibrators (all computed from the same histograms, so --from-histograms can sweep them without inference):
-  entropy2    TensorRT's EntropyCalibration2: the threshold with minimal KL divergence (default)
+  auto        (default) per tensor, whichever of the others (percentile at 99.9, 99.99, 99.999) loses the
+              least signal to int8 (highest expected SQNR from the histogram); calibration.json says
+              which won each tensor and why. run/tune also check it per model on the evaluation images
+  entropy2    TensorRT's EntropyCalibration2: the threshold with minimal KL divergence; with
+              --histogram trt it reproduces TensorRT 10.6's own scales
   minmax      exact max |x|: no clipping, coarser resolution
   percentile  the --percentile of |x|
   mse         minimal mean squared quantization error
@@ -44,7 +48,7 @@ Examples:
     try {
       if (flags.fromHistograms) {
         const calibration = await recalibrate({ ...flags, from: flags.fromHistograms, out: flags.out });
-        ctx.print(flags.json ? calibration : `recomputed ${Object.keys(calibration.tensors).length} tensor scales with ${calibration.calibrator} → ${flags.out}`);
+        ctx.print(flags.json ? calibration : [`recomputed ${Object.keys(calibration.tensors).length} tensor scales with ${calibration.calibrator} → ${flags.out}`, ...autoLines(calibration)].join('\n'));
         return;
       }
       if (!flags.model) throw new Int8calError('MISSING_OPTION', 'calibrate needs --model FILE (or --from-histograms RUN)', { hint: 'the fp32 ONNX model to calibrate' });
@@ -62,6 +66,7 @@ Examples:
       ctx.print(flags.json ? summary.calibration : [
         `calibrated ${Object.keys(summary.calibration.tensors).length} tensors on ${summary.images} images` +
           `${summary.passes > 1 ? ` in ${summary.passes} passes (--max-activation-memory)` : ''} with ${summary.calibration.calibrator}`,
+        ...autoLines(summary.calibration),
         ...summary.skipped.map((s) => `skipped ${s.file}: ${s.reason}`),
         ...flagged.map(([name, t]) => `note: ${name}: ${t.flags.map((f) => FLAG_NOTES[f]?.(t) ?? f).join('; ')}`),
         `wrote ${summary.runDir}`,
@@ -70,4 +75,11 @@ Examples:
       ctx.close();
     }
   }));
+}
+
+/** What auto chose: tensors per candidate, and the rule. */
+export function autoLines(calibration: CalibrationResult): string[] {
+  if (!calibration.auto) return [];
+  const won = Object.entries(calibration.auto.chosen).filter(([, n]) => n > 0).map(([c, n]) => `${c} ${n}`);
+  return [`auto chose per tensor: ${won.join(', ')} (${calibration.auto.criterion})`];
 }

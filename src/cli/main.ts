@@ -8,6 +8,7 @@ import { registerInspect } from './inspect.js';
 import { registerMergeHistograms } from './merge-histograms.js';
 import { registerReport } from './report.js';
 import { registerRun } from './run.js';
+import { registerTune } from './tune.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
@@ -23,6 +24,7 @@ Pipeline:
   int8cal build     --run run/                                int8 Q/DQ + fp16 models
   int8cal evaluate  --run run/ --data ./eval                  fp32 vs fp16 vs int8 on the same images
   int8cal report    --run run/                                HTML + Markdown accuracy report
+  int8cal tune      --run run/ --data ./eval --accuracy-target "psnr>=30"   mixed precision to a target
   int8cal run --model m.onnx --data ./imgs --eval-data ./eval --out run/   all of the above
   int8cal calibrate … --shard i/n --out shardI/; int8cal merge-histograms shard1/ … --out run/   one process per shard`);
 
@@ -32,6 +34,7 @@ registerEvaluate(program);
 registerReport(program);
 registerRun(program);
 registerMergeHistograms(program);
+registerTune(program);
 registerInspect(program);
 
 await program.parseAsync(process.argv);

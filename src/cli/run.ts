@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { runPipeline, type RunOptions } from '../pipeline/run.js';
 import { Int8calError } from '../core/errors.js';
-import { action, addOptions } from './action.js';
+import { EXIT, action, addOptions } from './action.js';
+import { metricsText, tuneFlags } from './tune.js';
 import { cliContext } from './context.js';
 import { evaluateFlags, exitCodeOf, summary } from './evaluate.js';
 import { preprocessingFlags } from './preprocessing-flags.js';
@@ -31,7 +32,7 @@ export function registerRun(program: Command): void {
     .description('calibrate, build, evaluate and report in one go; prints the report\'s path.\n' +
       'Without --model: the bundled sample job (fr_detect on the sample face photos; `npm run datasets` first)');
   addOptions(command, ['model', 'data', 'evalData', 'out', 'input', ...preprocessingFlags, 'calibrator', 'percentile', 'batchSize', 'histogram',
-    'trtVersion', 'cacheHeader', 'maxActivationMemory', 'precisions', 'target', 'exclude', 'perTensorWeights', 'ortWeightBits', 'allowLowCoverage', ...evaluateFlags, 'baseline', 'quiet']);
+    'trtVersion', 'cacheHeader', 'maxActivationMemory', 'precisions', 'target', 'exclude', 'perTensorWeights', 'ortWeightBits', 'allowLowCoverage', ...evaluateFlags, ...tuneFlags, 'baseline', 'quiet']);
   command.action(action(async (flags: Record<string, any>) => {
     const options = { ...(flags.model ? {} : demoOptions()), ...flags } as RunOptions;
     if (!options.model || !options.data || !options.evalData || !options.out) {
@@ -40,8 +41,12 @@ export function registerRun(program: Command): void {
     const ctx = cliContext(flags);
     try {
       const { results, report } = await runPipeline({ ...options, ...ctx.callbacks });
-      ctx.print(`${summary(results)}\nreport: ${report.html}`);
-      return exitCodeOf(results);
+      const target = results.accuracyTarget!;
+      const verdicts = target.variants.map((v) => `${v.name} ${v.meets ? 'meets' : 'misses'} it (${metricsText(v.metrics)})`);
+      ctx.print(`${summary(results)}\naccuracy target ${target.expression} (${target.source}): ${verdicts.join('; ')}\nreport: ${report.html}`);
+      const tuned = results.variants.filter((v) => v.name.endsWith('-tuned'));
+      const missed = options.accuracyTarget && tuned.some((v) => !target.variants.find((t) => t.name === v.name)?.meets);
+      return missed ? EXIT.gateFailed : exitCodeOf(results);
     } finally {
       ctx.close();
     }

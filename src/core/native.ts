@@ -46,6 +46,12 @@ export interface AmaxResult {
   readonly bin: number;
 }
 
+/** quantizationErrors' result: mean squared error per candidate, and the signal's mean square. */
+export interface QuantizationErrors {
+  readonly mse: Float64Array;
+  readonly meanSquare: number;
+}
+
 /** One native histogram object, exactly as the addon exposes it. */
 export interface NativeHistogram {
   readonly mode: HistogramMode;
@@ -67,6 +73,8 @@ export interface NativeBinding {
   /** Folds every pair in one worker, in order. */
   accumulateMany(pairs: Array<[NativeHistogram, Float32Array]>): Promise<void>;
   computeAmax(counts: Float64Array, amax: number, method: ThresholdMethod, param: number): Promise<AmaxResult>;
+  /** Expected int8 error of each candidate amax on a linear histogram over [0, range], on a worker. */
+  quantizationErrors(counts: Float64Array, range: number, amaxes: Float64Array): Promise<QuantizationErrors>;
   /** Same search on the calling thread (entropy < 1 ms, MSE a few ms on 2048 bins). */
   computeAmaxSync(counts: Float64Array, amax: number, method: ThresholdMethod, param: number): AmaxResult;
   /** Present when the addon was compiled with its TensorRT part (see src/core/tensorrt.ts). */
@@ -329,6 +337,27 @@ export function computeAmax(counts: Float64Array, amax: number, method: Threshol
 export function computeAmaxSync(counts: Float64Array, amax: number, method: ThresholdMethod, param?: number): AmaxResult {
   const checked = checkThresholdArgs(counts, amax, method, param);
   return loadNative().computeAmaxSync(counts, amax, method, checked);
+}
+
+/**
+ * The expected symmetric-int8 quantization error (mean of (fq(x) − x)²) of each candidate amax,
+ * for a linear histogram `counts` of |x| over [0, range] (values taken as uniform within a bin),
+ * and the signal's mean square, on a worker thread. SQNR = meanSquare / mse.
+ */
+export function quantizationErrors(counts: Float64Array, range: number, amaxes: readonly number[]): Promise<QuantizationErrors> {
+  if (!(counts instanceof Float64Array) || counts.length === 0) throw invalidParameter('counts', 'a non-empty Float64Array', counts);
+  checkAmax('range', range);
+  amaxes.forEach((a, i) => checkAmax(`amaxes[${i}]`, a));
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i]!;
+    if (!(c >= 0) || c === Infinity) throw invalidParameter(`counts[${i}]`, 'a finite count >= 0', c);
+  }
+  const caller = new Error();
+  return loadNative()
+    .quantizationErrors(counts, range, Float64Array.from(amaxes))
+    .catch((error: unknown) => {
+      throw withCallerStack(error, caller);
+    });
 }
 
 /** Version of the native histogram blob layout this build writes (and the newest it reads). */

@@ -121,7 +121,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     ];
     // Engines are built from these models: an ONNX-only build drops them all (they'd be stale),
     // a TensorRT build rebuilds the ones it was asked for and keeps the others' records.
-    await removeRunFiles(runDir, ['results', 'reportHtml', 'reportMd', ...(engine === 'tensorrt' ? [] : ALL_ENGINE_FILES)]);
+    // Tuned variants were searched from the old int8 models: a rebuild makes them stale too.
+    await removeRunFiles(runDir, ['results', 'reportHtml', 'reportMd', ...(engine === 'tensorrt' ? [] : ALL_ENGINE_FILES),
+      ...(precisions.includes('int8') ? ['int8Tuned', 'int8OrtTuned', 'tune'] as const : [])]);
     const built: BuiltVariant[] = [];
     for (const [done, job] of jobs.entries()) {
       const name = job === 'fp16' ? job : job.variant;

@@ -1,3 +1,4 @@
+import { AUTO_CANDIDATES, AUTO_CRITERION, Auto } from '../../calibrators/auto.js';
 import { formatCache } from '../../calibrators/cache.js';
 import type { AmaxRule } from '../../calibrators/amax-rule.js';
 import type { Calibrator } from './calibrator.js';
@@ -21,13 +22,20 @@ export async function calibrationFromHistograms(
   header: CacheHeader,
 ): Promise<CalibrationResult> {
   const tensors: Record<string, TensorCalibration> = {};
+  const chosen = new Map<string, number>(AUTO_CANDIDATES.map((c) => [c, 0]));
   for (const [name, histogram] of histograms) {
-    const amax = await rule.computeAmax(histogram);
+    const choice = rule instanceof Auto ? await rule.choose(histogram) : undefined;
+    const amax = choice ? choice.amax : await rule.computeAmax(histogram);
     const stats = histogram.stats();
     const linear = stats.range > 0 ? histogram.linear(DEFAULT_LINEAR_BINS, stats.range) : new Float64Array(DEFAULT_LINEAR_BINS);
-    tensors[name] = tensorCalibration(rule.name, amax, stats, linear);
+    tensors[name] = tensorCalibration(choice?.chosen ?? rule.name, amax, stats, linear);
+    if (choice) {
+      tensors[name].auto = { candidates: choice.candidates };
+      chosen.set(choice.chosen, chosen.get(choice.chosen)! + 1);
+    }
   }
-  return { schema: 'int8cal/calibration', version: 1, calibrator: rule.name, histogram: mode, cacheHeader: header, tensors };
+  const auto = rule instanceof Auto ? { auto: { criterion: AUTO_CRITERION, chosen: Object.fromEntries(chosen) } } : {};
+  return { schema: 'int8cal/calibration', version: 1, calibrator: rule.name, histogram: mode, cacheHeader: header, ...auto, tensors };
 }
 
 /**
@@ -35,7 +43,7 @@ export async function calibrationFromHistograms(
  * an older calibration (their models would no longer match).
  */
 export async function writeCalibration(runDir: string, result: CalibrationResult, calibrator?: Calibrator): Promise<void> {
-  await removeRunFiles(runDir, ['fp16', 'int8', 'int8Ort', 'build', 'results', 'reportHtml', 'reportMd']);
+  await removeRunFiles(runDir, ['fp16', 'int8', 'int8Ort', 'int8Tuned', 'int8OrtTuned', 'tune', 'build', 'results', 'reportHtml', 'reportMd']);
   const scales = new Map(Object.entries(result.tensors).map(([name, t]) => [name, t.scale]));
   const cache = new TextEncoder().encode(formatCache({ ...result.cacheHeader, scales }));
   await writeRunJson(runDir, 'calibration', result);

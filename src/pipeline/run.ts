@@ -2,15 +2,24 @@ import { calibrate, type CalibrateOptions } from './calibrate.js';
 import { build, type BuildOptions } from './build.js';
 import { evaluate, type EvaluateOptions } from './evaluate/index.js';
 import { report, type ReportPaths } from './report.js';
+import { tune, type TuneOptions } from './tune/index.js';
+import { defaultAccuracyTarget, meetsTarget, parseAccuracyTarget, toJsonMetrics, type AccuracyTarget } from './tune/accuracy-target.js';
+import { confirmAutoCalibration } from './tune/confirm-calibrator.js';
+import { AccuracyProbe, targetMetricsOf } from './tune/probe.js';
+import { defaultOf } from '../options.js';
+import { writeRunJson } from '../run/files.js';
 import type { Results } from '../../reports/results-schema.js';
 
 export type RunOptions = CalibrateOptions
   & Omit<BuildOptions, 'run' | 'cache'>
   & Omit<EvaluateOptions, 'run' | 'data'>
+  & Pick<TuneOptions, 'maxEvaluations' | 'tuneImages' | 'tuneIterations'>
   & {
     /** Evaluation images (distinct from the calibration images in `data`). */
     evalData: string;
     baseline?: string;
+    /** Pass condition; when given, tune runs after build and its variants are evaluated too. */
+    accuracyTarget?: string;
   };
 
 export interface RunSummary {
@@ -18,10 +27,36 @@ export interface RunSummary {
   report: ReportPaths;
 }
 
-/** calibrate → build → evaluate → report, each stage reading what the previous one wrote. */
+/**
+ * calibrate → (auto: check the calibrator on the evaluation images) → build → (tune, with an
+ * accuracy target) → evaluate → report, each stage reading what the previous one wrote. Every
+ * variant is judged against the target: the user's, or the task's default.
+ */
 export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   await calibrate(options);
-  await build({ ...options, run: options.out });
-  const results = await evaluate({ ...options, run: options.out, data: options.evalData });
-  return { results, report: await report({ run: options.out, baseline: options.baseline }) };
+  const run = options.out;
+  const userTarget = options.accuracyTarget ? parseAccuracyTarget(options.accuracyTarget) : undefined;
+  const probe = await AccuracyProbe.create({ ...options, run, data: options.evalData, images: options.tuneImages ?? defaultOf('tuneImages') });
+  let target: AccuracyTarget;
+  try {
+    target = userTarget ?? defaultAccuracyTarget(probe.task);
+    await confirmAutoCalibration(run, probe, target.conditions.some((c) => c.metric === 'pd') ? defaultAccuracyTarget(probe.task) : target, options.onProgress);
+  } finally {
+    await probe.dispose();
+  }
+  await build({ ...options, run });
+  if (userTarget) await tune({ ...options, run, data: options.evalData, accuracyTarget: userTarget.expression });
+  const evaluated = await evaluate({ ...options, run, data: options.evalData });
+  const results: Results = {
+    ...evaluated,
+    accuracyTarget: {
+      expression: target.expression, source: target.source,
+      variants: evaluated.variants.filter((v) => v.name !== evaluated.reference).map((v) => {
+        const metrics = targetMetricsOf(v.outputs, v.detection);
+        return { name: v.name, meets: meetsTarget(metrics, target), metrics: toJsonMetrics(metrics) };
+      }),
+    },
+  };
+  await writeRunJson(run, 'results', results);
+  return { results, report: await report({ run, baseline: options.baseline }) };
 }

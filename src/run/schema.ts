@@ -49,5 +49,19 @@ export interface CalibrationResult {
   calibrator: string;
   histogram: HistogramMode | 'none';
   cacheHeader: { trtVersion: number; algorithm: string };
+  /** With `--calibrator auto`: how it chose, and how many tensors each candidate won. */
+  auto?: AutoSummary;
   tensors: Record<string, TensorCalibration>;
+}
+
+/** calibration.json's account of an `auto` calibration. */
+export interface AutoSummary {
+  criterion: string;
+  /** Candidate → tensors it won, in candidate order. */
+  chosen: Record<string, number>;
+  /**
+   * Set by `run`/`tune`, which have evaluation images: the per-model check of the per-tensor
+   * choice against each single calibrator on them, and the one kept.
+   */
+  confirmed?: { metric: string; images: number; scores: { calibrator: string; value: number | 'inf' | '-inf'; psnr?: number | 'inf' | '-inf' }[]; kept: string };
 }

@@ -46,7 +46,7 @@ test('a config file sets options by flag name; a flag on the command line overri
 test('unknown keys, bad values and unreadable files are errors naming the file and the key', async () => {
   const cases: [unknown, RegExp][] = [
     [{ 'batch-sise': 2 }, /int8cal\.json: unknown option "batch-sise"/],
-    [{ calibrator: 'kl' }, /"calibrator" must be one of entropy2, minmax, percentile, mse, not "kl"/],
+    [{ calibrator: 'kl' }, /"calibrator" must be one of auto, entropy2, minmax, percentile, mse, not "kl"/],
     [{ 'batch-size': 0 }, /int8cal\.json: Expected a positive integer for --batch-size/],
     [{ 'skip-bad-images': 'yes' }, /"skip-bad-images" must be true or false/],
     [[1, 2], /is not a JSON object of options/],

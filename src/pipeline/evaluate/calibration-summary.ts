@@ -43,7 +43,7 @@ export function summarizeCalibration(
     if (!h || !(h.range > 0) || h.counts.length === 0) continue;
     histograms.push({ tensor: t.name, ...rebin(h, options.bins ?? 256), threshold: t.amax, fractionClipped: t.fractionClipped });
   }
-  return { calibrator: calibration.calibrator, histogram: calibration.histogram, tensors, histograms };
+  return { calibrator: calibration.calibrator, ...(calibration.auto ? { auto: calibration.auto } : {}), histogram: calibration.histogram, tensors, histograms };
 }
 
 /**

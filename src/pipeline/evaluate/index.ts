@@ -17,7 +17,7 @@ import { readRunJson, writeRunJson } from '../../run/files.js';
 import { runPath } from '../../run/layout.js';
 import { lockRun } from '../../run/lock.js';
 import { RESULTS_SCHEMA, RESULTS_VERSION, type Results, type Task, type VariantResult } from '../../../reports/results-schema.js';
-import { calibrationSummary } from './calibration.js';
+import { calibrationSummary, tuneSummary } from './calibration.js';
 import { evaluationData } from './data.js';
 import { environment } from './environment.js';
 import { classFolderLabels } from './class-folders.js';
@@ -188,6 +188,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
       reference: 'fp32',
       variants,
       ...(await calibrationSummary(runDir)),
+      ...(await tuneSummary(runDir)),
     };
     await writeRunJson(runDir, 'results', results);
     return results;
@@ -213,7 +214,7 @@ function gpuEnvironment(cudaGraph: boolean) {
  * The input size grid heads are guessed at: the preprocessing's, or the model input's static
  * H×W (NCHW) for tensor data and `--resize fit`; 0×0 when unknown (only --detector then).
  */
-function headInputSize(pre: { resize: string; width: number; height: number } | undefined, dims: readonly unknown[]): { width: number; height: number } {
+export function headInputSize(pre: { resize: string; width: number; height: number } | undefined, dims: readonly unknown[]): { width: number; height: number } {
   if (pre && pre.resize !== 'fit') return { width: pre.width, height: pre.height };
   const [h, w] = [dims[2], dims[3]];
   return typeof h === 'number' && typeof w === 'number' ? { width: w, height: h } : { width: 0, height: 0 };

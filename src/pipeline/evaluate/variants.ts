@@ -21,12 +21,15 @@ export interface VariantSpec {
   emulated?: true;
   /** Runs as a TensorRT engine on the GPU (RUN/engine.*.plan) instead of ONNX Runtime on the CPU. */
   engine?: 'tensorrt';
+  /** Written only by `tune`: skipped silently when absent unless asked for by name. */
+  optional?: true;
 }
 
 export const VARIANTS: readonly VariantSpec[] = [
   { name: 'fp32', file: 'fp32', precision: 'fp32', optimization: 'all' },
   { name: 'fp16', file: 'fp16', precision: 'fp16', optimization: 'basic', emulated: true },
   ...PLACEMENT_NAMES.map(placementOf).map((p): VariantSpec => ({ name: p.variant, file: p.runFile, precision: 'int8', placement: p.name, optimization: 'all' })),
+  ...PLACEMENT_NAMES.map(placementOf).map((p): VariantSpec => ({ name: p.tunedVariant, file: p.tunedRunFile, precision: 'int8', placement: p.name, optimization: 'all', optional: true })),
   { name: 'trt-fp32', file: 'engineFp32', precision: 'fp32', optimization: 'all', engine: 'tensorrt' },
   { name: 'trt-fp16', file: 'engineFp16', precision: 'fp16', optimization: 'all', engine: 'tensorrt' },
   { name: 'trt-int8', file: 'engineInt8', precision: 'int8', optimization: 'all', engine: 'tensorrt' },
@@ -52,6 +55,7 @@ export async function selectVariants(runDir: string, requested: readonly string[
     const path = runPath(runDir, spec.file);
     const exists = await access(path).then(() => true, () => false);
     if (exists) chosen.push(spec);
+    else if (spec.optional) continue;
     else if (spec.name === 'fp32' || requested) {
       throw new Int8calError('RUN_FILE_MISSING', `${path} is missing`, {
         file: path, hint: spec.name === 'fp32' ? 'run `int8cal calibrate` for this run directory first' : 'run `int8cal build` for this run directory first',

@@ -162,6 +162,8 @@ export const ortCpuPlacement: QdqPlacement = {
   name: 'ort-cpu',
   variant: 'int8-ort',
   runFile: 'int8Ort',
+  tunedVariant: 'int8-ort-tuned',
+  tunedRunFile: 'int8OrtTuned',
   activationType: 'uint8',
   usesOrtWeightBits: true,
   // U8S8 without VNNI (AVX2) sums pairs of products in saturating int16: 7 bits there.

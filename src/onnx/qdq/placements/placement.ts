@@ -16,6 +16,11 @@ export interface QdqPlacement {
   /** The variant it builds, as results name it, and the run file it is written to. */
   readonly variant: string;
   readonly runFile: RunFile;
+  /** The variant and run file `tune` writes for this placement (some nodes kept in float). */
+  readonly tunedVariant: string;
+  readonly tunedRunFile: RunFile;
+  /** Latency of a tuned step when ONNX Runtime CPU can't time what this placement targets. */
+  readonly latencyNote?: string;
   readonly activationType: ActivationParams['type'];
   /** Whether `--ort-weight-bits` applies (recorded in build.json when it does). */
   readonly usesOrtWeightBits: boolean;

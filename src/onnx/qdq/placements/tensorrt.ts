@@ -76,6 +76,10 @@ export const tensorRtPlacement: QdqPlacement = {
   name: 'tensorrt',
   variant: 'int8',
   runFile: 'int8',
+  tunedVariant: 'int8-tuned',
+  tunedRunFile: 'int8Tuned',
+  // ONNX Runtime runs this placement as float with fake quantization: its CPU time means nothing.
+  latencyNote: 'n/a (TensorRT engine needed)',
   activationType: 'int8',
   usesOrtWeightBits: false,
   weightLevels: () => 127,

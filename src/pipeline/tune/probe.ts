@@ -1,0 +1,148 @@
+import { resolve } from 'node:path';
+import type { Geometry } from '../../../datasets/images/index.js';
+import { evaluationData } from '../evaluate/data.js';
+import { headInputSize } from '../evaluate/index.js';
+import { Int8calError } from '../../core/errors.js';
+import type { Feeds, HostTensor, OptimizationLevel } from '../../engines/engine.js';
+import { OnnxRuntimeEngine } from '../../engines/onnxruntime.js';
+import { FeatureNetwork, fromDecibels, interleavedTiming, isImageLike, latencyStats, type Detection } from '../../metrics/index.js';
+import { defaultOf } from '../../options.js';
+import { checkRunManifest } from '../../run/check.js';
+import { readRunJson } from '../../run/files.js';
+import { runPath } from '../../run/layout.js';
+import type { DetectionMetrics, OutputMetrics, Task } from '../../../reports/results-schema.js';
+import { referenceEmbeddings, VariantScorer, type ReferenceEmbeddings, type ScoringContext } from '../evaluate/scoring.js';
+import { detectionsOf, resolveTask, type TaskOptions } from '../evaluate/task.js';
+import type { TargetMetric, TargetMetrics } from './accuracy-target.js';
+
+export interface ProbeOptions extends Partial<Omit<TaskOptions, 'input'>> {
+  run: string;
+  data: string;
+  /** First N evaluation images (sorted): the subset every candidate model is scored on. */
+  images: number;
+  threads?: number;
+  /** Load the PD feature network (only when a target names pd: it costs an embedding per image). */
+  pd?: boolean;
+  pdModel?: string;
+  signal?: AbortSignal;
+}
+
+interface ProbeBatch {
+  feeds: Feeds;
+  reference: Record<string, HostTensor>;
+  embeddings: ReferenceEmbeddings;
+  detections: Detection[][];
+  geometry: Geometry[];
+  /** Network input size of this batch (per batch: `--resize fit` varies it). */
+  size: { width: number; height: number };
+}
+
+/** The worst-over-outputs metrics a target can name, from evaluate's per-output results. */
+export function targetMetricsOf(outputs: readonly OutputMetrics[], detection?: DetectionMetrics): TargetMetrics {
+  const m: TargetMetrics = {};
+  // Integer outputs carry exact agreement instead of PSNR/cosine: they don't enter these.
+  const psnr = outputs.flatMap((o) => (o.psnr ? [fromDecibels(o.psnr.value)] : []));
+  if (psnr.length) m.psnr = Math.min(...psnr);
+  const cosine = outputs.flatMap((o) => (o.similarity ? [o.similarity.cosine.min] : []));
+  if (cosine.length) m.cosine = Math.min(...cosine);
+  const pd = outputs.flatMap((o) => (o.pd ? [o.pd.value] : []));
+  if (pd.length) m.pd = Math.max(...pd);
+  const top1 = outputs.flatMap((o) => (o.classification ? [o.classification.value] : []));
+  if (top1.length) m.top1 = Math.min(...top1);
+  if (detection?.f1) m.f1 = detection.f1.value;
+  if (detection?.ap?.value != null) m.ap = detection.ap.value;
+  return m;
+}
+
+/**
+ * Scores candidate models against fp32 on a fixed subset of the evaluation images: the fp32
+ * outputs (and their detections/embeddings) are computed once, and every candidate reuses them.
+ * Used by tune (sensitivity, greedy steps) and by run's check of `--calibrator auto`.
+ */
+export class AccuracyProbe {
+  private constructor(
+    readonly task: Task,
+    private readonly ctx: ScoringContext,
+    private readonly batches: ProbeBatch[],
+    private readonly reference: OnnxRuntimeEngine,
+    private readonly pd: FeatureNetwork | undefined,
+    private readonly threads: number,
+    readonly imageCount: number,
+  ) {}
+
+  static async create(o: ProbeOptions): Promise<AccuracyProbe> {
+    const runDir = resolve(o.run);
+    const threads = o.threads ?? defaultOf('threads');
+    const run = await readRunJson(runDir, 'run', checkRunManifest, 'calibrate');
+    const reference = await OnnxRuntimeEngine.create(runPath(runDir, 'fp32'), { threads, optimization: 'all', sharedCores: true });
+    const input = reference.inputs.find((i) => i.name === run.input)!;
+    const { task, detection } = resolveTask(reference.outputs, {
+      task: o.task ?? (defaultOf('task') as Task | 'auto'), detector: o.detector ?? (defaultOf('detector') as 'auto'), classes: o.classes,
+      boxes: o.boxes, scores: o.scores, input: headInputSize(run.preprocessing, input.dims),
+      boxFormat: o.boxFormat ?? (defaultOf('boxFormat') as 'xyxy'), scoreThreshold: o.scoreThreshold ?? defaultOf('scoreThreshold'), nmsIou: o.nmsIou ?? defaultOf('nmsIou'),
+    });
+    const pd = o.pd ? await FeatureNetwork.create({ model: o.pdModel, threads }) : undefined;
+    const ctx: ScoringContext = { task, detection, outputs: reference.outputs.map((t) => t.name), pdOutputs: [], pd, mapThreshold: defaultOf('mapThreshold') };
+    const batchSize = typeof input.dims[0] === 'number' ? input.dims[0] : 1;
+    // Same samples and batching as evaluate (images or a tensor file), the first `images` only.
+    const data = await evaluationData(o.data, run, reference.inputs, { batchSize, fixedBatch: typeof input.dims[0] === 'number', maxImages: o.images, signal: o.signal });
+    const batches: ProbeBatch[] = [];
+    let count = 0;
+    for await (const batch of data.batches()) {
+      const feeds = batch.feeds;
+      const size = run.preprocessing && run.preprocessing.resize !== 'fit' ? run.preprocessing : { width: batch.geometry[0]!.resizedWidth, height: batch.geometry[0]!.resizedHeight };
+      const ref = await reference.run(feeds);
+      if (batches.length === 0) ctx.pdOutputs = pd ? ctx.outputs.filter((name) => isImageLike(ref[name]!.dims)) : [];
+      const detections = detection ? batch.geometry.map((g, n) => detectionsOf(ref, detection, n, g, size)) : [];
+      batches.push({ feeds, reference: ref, embeddings: await referenceEmbeddings(ctx, ref), detections, geometry: batch.geometry, size });
+      count += batch.samples.length;
+    }
+    if (!batches.length) throw new Int8calError('NO_IMAGES', `No evaluation image could be read from ${o.data}`, { file: o.data });
+    return new AccuracyProbe(task, ctx, batches, reference, pd, threads, count);
+  }
+
+  /** Inputs of the first two batches: what the one-pass sensitivity estimate runs on. */
+  get feedsForEstimate(): Feeds[] {
+    return this.batches.slice(0, 2).map((b) => b.feeds);
+  }
+
+  /** The metrics this task gives (what a target may name). */
+  get metrics(): TargetMetric[] {
+    const m: TargetMetric[] = ['psnr', 'cosine'];
+    if (this.task === 'classification') m.push('top1');
+    if (this.task === 'detection') m.push('f1');
+    if (this.pd) m.push('pd');
+    return m;
+  }
+
+  /** Opens a session on a candidate model (bytes or a path); dispose it with `close`. */
+  open(model: string | Uint8Array, optimization: OptimizationLevel = 'all'): Promise<OnnxRuntimeEngine> {
+    return OnnxRuntimeEngine.create(model, { threads: this.threads, optimization, sharedCores: true });
+  }
+
+  /** Scores one candidate session on the subset. */
+  async score(engine: OnnxRuntimeEngine): Promise<TargetMetrics> {
+    const scorer = new VariantScorer(this.ctx, false);
+    for (const b of this.batches) {
+      const out = await engine.run(b.feeds);
+      const detections = this.ctx.detection ? b.geometry.map((g, n) => detectionsOf(out, this.ctx.detection!, n, g, b.size)) : [];
+      await scorer.add(b.reference, out, b.embeddings, b.detections, detections);
+    }
+    return targetMetricsOf(scorer.outputMetrics(), scorer.detectionMetrics(undefined));
+  }
+
+  /** p50 latency of a candidate ÷ fp32's, timed interleaved on the first batch. */
+  async latencyRatio(engine: OnnxRuntimeEngine, iterations: number): Promise<number> {
+    const feeds = this.batches[0]!.feeds;
+    const timings = await interleavedTiming([
+      { name: 'fp32', run: () => this.reference.run(feeds) },
+      { name: 'candidate', run: () => engine.run(feeds) },
+    ], { iterations, warmup: 2 });
+    return latencyStats(timings.candidate!).p50 / latencyStats(timings.fp32!).p50;
+  }
+
+  async dispose(): Promise<void> {
+    await this.reference.dispose();
+    await this.pd?.dispose();
+  }
+}
