@@ -11,6 +11,7 @@ export type RunOptions = CalibrateOptions
     /** Evaluation images (distinct from the calibration images in `data`). */
     evalData: string;
     baseline?: string;
+    baselineForce?: boolean;
   };
 
 export interface RunSummary {
@@ -23,5 +24,5 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   await calibrate(options);
   await build({ ...options, run: options.out });
   const results = await evaluate({ ...options, run: options.out, data: options.evalData });
-  return { results, report: await report({ run: options.out, baseline: options.baseline }) };
+  return { results, report: await report({ run: options.out, baseline: options.baseline, baselineForce: options.baselineForce }) };
 }
