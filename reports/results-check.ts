@@ -43,7 +43,7 @@ const output = record({
   probabilityMap: optional(record({ value: num, binarizeAt: num, threshold: optional(num), verdict })),
 });
 const detection = record({
-  boxes: str, scores: str, boxFormat: oneOf('xyxy', 'cxcywh'), scoreThreshold: num, nmsIou: num,
+  boxes: optional(str), scores: optional(str), boxFormat: oneOf('xyxy', 'cxcywh'), scoreThreshold: num, nmsIou: num,
   f1: optional(record({ value: nullable(num), truePositives: count, falsePositives: count, falseNegatives: count, perImage: array(num), undefinedReason: optional(str), threshold: optional(num), verdict })),
   ap: optional(record({ value: nullable(num), groundTruth: count, detections: count, truePositives: count })),
 });
