@@ -18,12 +18,17 @@ export interface CalibrationCache {
 const HEADER = /^TRT-(\d+)-([A-Za-z0-9_]+)$/;
 const HEX = /^[0-9a-fA-F]{1,8}$/;
 
-export function formatCache(cache: CalibrationCache): string {
-  if (!/^[A-Za-z0-9_]+$/.test(cache.algorithm)) {
-    throw new Int8calError('CACHE_HEADER', `Cache algorithm "${cache.algorithm}" must be letters, digits or _`, {
+/** The algorithm of a cache header must be letters, digits or _ (checked before any work, and when writing). */
+export function checkCacheAlgorithm(algorithm: string): void {
+  if (!/^[A-Za-z0-9_]+$/.test(algorithm)) {
+    throw new Int8calError('CACHE_HEADER', `Cache algorithm "${algorithm}" must be letters, digits or _`, {
       hint: 'use e.g. --cache-header EntropyCalibration2',
     });
   }
+}
+
+export function formatCache(cache: CalibrationCache): string {
+  checkCacheAlgorithm(cache.algorithm);
   const lines = [`TRT-${cache.trtVersion}-${cache.algorithm}`];
   for (const [name, scale] of cache.scales) {
     if (/[\r\n]/.test(name)) {

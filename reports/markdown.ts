@@ -54,6 +54,7 @@ export function renderMarkdown(results: Results, options: RenderOptions = {}): s
   const para = (s: string): void => void out.push(escapeMarkdown(s), '');
   para(`${results.variants.length} variants on ${results.evaluation.images.length} images · ${results.createdAt} · run ${results.run}`);
   if (baseline) para(`Compared with baseline run ${baseline.run} (${baseline.createdAt}); figures in parentheses are the change since then (▲ better, ▼ worse).`);
+  if (baseline) for (const note of options.baselineNotes ?? []) para(note);
   for (const section of reportSections(results, options)) {
     const blocks = section.blocks.flatMap(blockMarkdown).filter(Boolean);
     if (blocks.length) out.push(`## ${escapeMarkdown(section.title)}`, '', ...blocks.flatMap((b) => [b, '']));

@@ -160,8 +160,10 @@ export interface MatchCounts {
 
 export interface DetectionMatchResult extends MatchCounts {
   metric: 'detection-f1';
-  /** Pooled F1 vs fp32. */
-  value: number;
+  /** Pooled F1 vs fp32; null when the reference detected nothing at all (see `undefinedReason`). */
+  value: number | null;
+  /** Why F1 is undefined, e.g. "the reference detected nothing in 4 image(s)". */
+  undefinedReason?: string;
   precision: number;
   recall: number;
   iouThreshold: number;

@@ -9,11 +9,18 @@ import type { ApResult, ClassificationResult, DetectorChoice, Top1AccuracyResult
 import type { Decibels } from './decibels.js';
 
 export const RESULTS_SCHEMA = 'int8cal/results';
-export const RESULTS_VERSION = 1;
+/**
+ * 2: evaluation.imageSha256 and outputs (what a baseline must share), F1 null when undefined,
+ * checks with value null for gates that could not be evaluated, evaluation.skipped. Readers
+ * migrate every older version (reports/results-check.ts).
+ */
+export const RESULTS_VERSION = 2;
 
 export interface Results {
   schema: typeof RESULTS_SCHEMA;
   version: typeof RESULTS_VERSION;
+  /** Set when read from an older results.json (the version it had). */
+  migratedFrom?: number;
   /** ISO 8601, when the evaluation finished. */
   createdAt: string;
   /** The run directory, as given. */
@@ -65,6 +72,10 @@ export interface EvaluationSettings {
   data: string;
   /** Images evaluated (paths relative to `data`), in order; per-image arrays follow this order. */
   images: string[];
+  /** sha256 of each image's bytes, in `images` order (absent in version 1). */
+  imageSha256?: string[];
+  /** The model outputs compared, in order (absent in version 1). */
+  outputs?: string[];
   task: Task;
   /** Detection: the head decoder, its outputs and why (guessed from the shapes or given). */
   detector?: DetectorChoice;
@@ -79,6 +90,8 @@ export interface EvaluationSettings {
   pd?: { network: string; model: string; tensor: string; threshold?: number; thresholdSource?: string };
   /** `--fail-on` gates, as given and as parsed. */
   gates: Gate[];
+  /** Default variants not evaluated (not built): with gates, the gates fail on them (they could not be checked). */
+  skipped?: { variant: string; reason: string }[];
 }
 
 /** One `--fail-on` condition, e.g. "psnr<30": the variant fails when `metric op value` holds. */
@@ -192,7 +205,8 @@ export interface VerdictCheck {
   metric: string;
   /** The output checked (absent for variant-wide metrics such as detection F1). */
   output?: string;
-  value: number | Decibels;
+  /** null: the metric could not be evaluated (undefined, or the variant lacks it); the check fails and `note` says why. */
+  value: number | Decibels | null;
   threshold: number;
   /** min: pass when value ≥ threshold; max: pass when ≤ (> / < when `strict`, from a gate written with <= or >=). */
   direction: Direction;
@@ -258,7 +272,7 @@ export interface TensorHistogram {
   fractionClipped: number;
 }
 
-/** Whether a parsed JSON value claims to be results (the full check belongs to the reader). */
+/** Whether a parsed JSON value claims to be current results (the full check: results-check.ts). */
 export function isResults(value: unknown): value is Results {
   const v = value as Partial<Results> | null;
   return typeof v === 'object' && v !== null && v.schema === RESULTS_SCHEMA && v.version === RESULTS_VERSION && Array.isArray(v.variants);

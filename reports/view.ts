@@ -55,7 +55,8 @@ export function worstPsnrText(v: VariantResult): string {
 
 /** One failed or passed check in words: "cosine of y 0.998 (needs ≥ 0.999)", "y has 12 NaN/Inf values …". */
 export function checkText(c: VerdictCheck): string {
-  if (c.metric === 'non-finite') return `${c.output ?? 'an output'} has ${num(fromDecibels(c.value))} NaN/Inf values where the reference has other values`;
+  if (c.metric === 'non-finite') return `${c.output ?? 'an output'} has ${num(c.value === null ? null : fromDecibels(c.value))} NaN/Inf values where the reference has other values`;
+  if (c.value === null) return `${c.metric}${c.output ? ` of ${c.output}` : ''} ${c.note ?? 'cannot be evaluated'}`;
   const value = c.metric === 'psnr' ? db(c.value) : num(fromDecibels(c.value));
   return `${c.metric}${c.output ? ` of ${c.output}` : ''} ${value}${c.note ? ` with ${c.note}` : ''} (needs ${passSymbol(c.direction, c.strict)} ${num(c.threshold)})`;
 }
@@ -80,7 +81,7 @@ function taskSummary(v: VariantResult): string {
   const map = v.outputs.find((o) => o.probabilityMap)?.probabilityMap;
   if (map) parts.push(`map IoU ${num(map.value, 3)}`);
   for (const o of v.outputs) if (o.agreement) parts.push(agreementText(o.agreement));
-  if (v.detection?.f1) parts.push(`F1 ${num(v.detection.f1.value, 3)}`);
+  if (v.detection?.f1) parts.push(`F1 ${v.detection.f1.value === null ? 'undefined' : num(v.detection.f1.value, 3)}`);
   if (v.detection?.ap) parts.push(`AP ${num(v.detection.ap.value, 3)}`);
   return parts.join(', ') || DASH;
 }
@@ -128,7 +129,7 @@ export function checksTable(results: Results): Table {
   const rows = results.variants.flatMap((v) => v.verdict.checks.map((c): Cell[] => [
     text(v.name),
     text(c.output ? `${c.metric} of ${c.output}` : c.metric),
-    numeric((c.metric === 'psnr' ? db(c.value) : typeof c.value === 'number' ? num(c.value) : db(c.value)) + (c.note ? ` (${c.note})` : '')),
+    numeric((c.value === null ? 'undefined' : c.metric === 'psnr' ? db(c.value) : typeof c.value === 'number' ? num(c.value) : db(c.value)) + (c.note ? ` (${c.note})` : '')),
     numeric(`${passSymbol(c.direction, c.strict)} ${num(c.threshold)}`),
     { text: c.verdict.toUpperCase(), verdict: c.verdict },
     text(c.source),
@@ -203,7 +204,7 @@ export function detectionTable(results: Results, baseline?: Results): Table | un
     const b = findVariant(baseline, v.name)?.detection;
     return [
       text(v.name),
-      numeric(d.f1 ? num(d.f1.value, 4) : DASH, d.f1 && b?.f1 ? delta(d.f1.value, b.f1.value, 'min') : undefined),
+      numeric(d.f1 ? (d.f1.value === null ? `undefined (${d.f1.undefinedReason})` : num(d.f1.value, 4)) : DASH, d.f1?.value != null && b?.f1?.value != null ? delta(d.f1.value, b.f1.value, 'min') : undefined),
       numeric(d.f1 ? `${d.f1.truePositives} / ${d.f1.falsePositives} / ${d.f1.falseNegatives}` : DASH),
       numeric(d.ap ? num(d.ap.value, 4) : DASH, d.ap?.value != null && b?.ap?.value != null ? delta(d.ap.value, b.ap.value, 'min') : undefined),
       text(decodingText(d)),

@@ -24,7 +24,7 @@ export interface OptionDef<T = unknown> {
   parse?: (raw: string, name: string) => T;
 }
 
-const positiveInt = (raw: string, name: string): number => {
+export const positiveInt = (raw: string, name: string): number => {
   const value = Number(raw);
   if (!Number.isInteger(value) || value <= 0) throw invalidParameter(name, 'a positive integer', raw);
   return value;
@@ -39,9 +39,15 @@ const finiteNumber = (raw: string, name: string): number => {
   if (raw.trim() === '' || !Number.isFinite(value)) throw invalidParameter(name, 'a number', raw);
   return value;
 };
-const percentage = (raw: string, name: string): number => {
+export const percentage = (raw: string, name: string): number => {
   const value = finiteNumber(raw, name);
   if (value <= 0 || value > 100) throw invalidParameter(name, 'a percentage in (0, 100]', raw);
+  return value;
+};
+/** A probability, score or IoU: a number in [0, 1]. */
+export const unitInterval = (raw: string, name: string): number => {
+  const value = finiteNumber(raw, name);
+  if (value < 0 || value > 1) throw invalidParameter(name, 'a number in [0, 1]', raw);
   return value;
 };
 const weightBits = (raw: string, name: string): number => {
@@ -181,8 +187,8 @@ export const OPTIONS = {
   boxes: { flag: '--boxes <name>', help: 'detection: output holding the boxes (default: an output named "boxes")' },
   scores: { flag: '--scores <name>', help: 'detection: output holding the class scores (default: an output named "scores")' },
   boxFormat: { flag: '--box-format <format>', help: 'detection: box encoding', default: 'xyxy', choices: BOX_FORMATS },
-  scoreThreshold: { flag: '--score-threshold <t>', help: 'detection: minimum score of a detection', default: 0.5, parse: finiteNumber },
-  nmsIou: { flag: '--nms-iou <u>', help: 'detection: NMS suppresses boxes overlapping a better one by more than this IoU', default: 0.45, parse: finiteNumber },
+  scoreThreshold: { flag: '--score-threshold <t>', help: 'detection: minimum score of a detection', default: 0.5, parse: unitInterval },
+  nmsIou: { flag: '--nms-iou <u>', help: 'detection: NMS suppresses boxes overlapping a better one by more than this IoU', default: 0.45, parse: unitInterval },
   groundTruth: {
     flag: '--ground-truth <file>',
     help: 'detection: boxes for AP — COCO JSON, a folder of YOLO .txt labels (class cx cy w h, normalized), or JSON {"image.jpg": [{"x1","y1","x2","y2"}]} in source pixels',
@@ -192,7 +198,7 @@ export const OPTIONS = {
     help: 'classification: the evaluation images sit in one folder per class (integer names = class indices, else sorted names = 0, 1, …): top-1 accuracy against them',
     default: false,
   },
-  mapThreshold: { flag: '--map-threshold <t>', help: 'map: probability at which maps are binarized for IoU', default: 0.5, parse: finiteNumber },
+  mapThreshold: { flag: '--map-threshold <t>', help: 'map: probability at which maps are binarized for IoU', default: 0.5, parse: unitInterval },
   pdModel: { flag: '--pd-model <file>', help: 'feature network for perceptual distance (default: fr_expression.onnx of the samples, pooled features)' },
   pdTensor: { flag: '--pd-tensor <name>', help: 'feature tensor of the PD network (e.g. InceptionV3 pool features)' },
   pdThreshold: { flag: '--pd-threshold <x>', help: 'PD pass threshold (default: the known network\'s; 12 for InceptionV3 pool features)', parse: finiteNumber },
@@ -206,6 +212,7 @@ export const OPTIONS = {
   maxEvaluations: { flag: '--max-evaluations <n>', help: 'tune: real evaluations per placement (sensitivity checks + greedy steps)', default: 24, parse: positiveInt },
   tuneImages: { flag: '--tune-images <n>', help: 'tune: evaluation images every candidate is scored on (the first N, sorted)', default: 8, parse: positiveInt },
   tuneIterations: { flag: '--tune-iterations <n>', help: 'tune: timed runs per ort-cpu step (interleaved with fp32)', default: 10, parse: positiveInt },
+  baselineForce: { flag: '--baseline-force', help: 'compare with a --baseline evaluated on other images, preprocessing or outputs (labelled in the report)', default: false },
   evalData: { flag: '--eval-data <dir|file>', help: 'folder of evaluation images, distinct from the calibration images (or a .npy/.npz of input tensors)' },
 } satisfies Record<string, OptionDef>;
 

@@ -82,7 +82,7 @@ export async function decodeImage(file: string, spec: Preprocessing, options: De
   });
   const input = { limitInputPixels: maxPixels, failOn: 'error', pages: 1, page: 0 } as const;
   // The header is read without the pixel limit, so an oversized image gets the message below.
-  const meta = await runSharp(file, () => sharp(bytes, { ...input, limitInputPixels: false }).metadata());
+  const meta = await runSharp(file, () => sharp(bytes, { ...input, limitInputPixels: false }).metadata(), bytes);
   if (!meta.width || !meta.height) throw decodeError(file, 'the file gives no image size');
   if (meta.width * meta.height > maxPixels) {
     const mp = (n: number): string => `${(n / 1e6).toFixed(1)} megapixels`;
@@ -108,7 +108,7 @@ export async function decodeImage(file: string, spec: Preprocessing, options: De
       .toColourspace(gray ? 'b-w' : 'srgb')
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
-  });
+  }, bytes);
   if (info.width !== geometry.resizedWidth || info.height !== geometry.resizedHeight || info.channels !== decodedChannels) {
     throw decodeError(file, `decoded to ${info.width}x${info.height}x${info.channels}, expected ${geometry.resizedWidth}x${geometry.resizedHeight}x${decodedChannels}`);
   }
@@ -228,7 +228,7 @@ function fileErrorReason(error: unknown): string {
  * the whole process, so a decode running at the same time can wipe a failing decode's message
  * (sharp then says "Unknown error"): such failures are retried a few times for the real reason.
  */
-async function runSharp<T>(file: string, call: () => Promise<T>): Promise<T> {
+async function runSharp<T>(file: string, call: () => Promise<T>, bytes?: Uint8Array): Promise<T> {
   let reason = '';
   let cause: unknown;
   for (let attempt = 0; attempt < SHARP_ATTEMPTS; attempt++) {
@@ -240,7 +240,20 @@ async function runSharp<T>(file: string, call: () => Promise<T>): Promise<T> {
       if (reason !== UNKNOWN) break;
     }
   }
+  // A truncated JPEG fails on whichever libvips path reads first ("premature end", "corrupt
+  // header" with no reason…): named from the bytes, the message doesn't depend on which.
+  if (bytes && isTruncatedJpeg(bytes)) throw decodeError(file, TRUNCATED_JPEG, cause);
   throw decodeError(file, reason === UNKNOWN ? 'the decoder failed without saying why' : reason, cause);
+}
+
+export const TRUNCATED_JPEG = 'premature end of JPEG data: the file is truncated (no end-of-image marker)';
+
+/** A JPEG (SOI marker) without its end-of-image marker FFD9 near the end: cut short. */
+export function isTruncatedJpeg(bytes: Uint8Array): boolean {
+  if (bytes.length < 2 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return false;
+  let end = bytes.length;
+  while (end > 2 && (bytes[end - 1] === 0x00 || bytes[end - 1] === 0x0a || bytes[end - 1] === 0x0d || bytes[end - 1] === 0x20)) end--;
+  return !(bytes[end - 2] === 0xff && bytes[end - 1] === 0xd9);
 }
 
 const SHARP_ATTEMPTS = 4;

@@ -6,6 +6,8 @@ import { EXIT } from './exit-codes.js';
 import { runSupervised, SUPERVISED_ENV, supervisedRunDir } from './supervise.js';
 
 export { EXIT };
+import { watchParent } from './parent-watch.js';
+import { printable } from './printable.js';
 
 /** Exit codes: 1 = user error (bad input), 2 = a gate failed, 3 = a bug, 130 = interrupted. */
 
@@ -54,15 +56,20 @@ export function action<A extends unknown[]>(body: (...args: A) => Promise<number
       const ignored = applyConfigFile(args[args.length - 2] as Record<string, unknown>, args[args.length - 1] as Command);
       if (ignored.length && process.env[SUPERVISED_ENV] !== '1') process.stderr.write(`int8cal: warning: the config file's ${ignored.join(', ')} do not apply to this command (ignored)\n`);
       const runDir = supervisedRunDir(args);
+      if (process.env[SUPERVISED_ENV] === '1') watchParent();
       process.exitCode = runDir !== undefined ? await runSupervised(runDir) : (await body(...args)) ?? 0;
     } catch (error) {
+      const json = (args[args.length - 2] as { json?: unknown } | undefined)?.json === true;
       if (error instanceof Int8calError) {
-        process.stderr.write(`\nint8cal: error: ${error.describe()}\n`);
+        process.stderr.write(`\nint8cal: error: ${printable(error.describe())}\n`);
         process.exitCode = error.code === 'INTERRUPTED' ? EXIT.interrupted : EXIT.userError;
+        if (json) process.stdout.write(`${JSON.stringify({ error: { code: error.code, message: error.message, ...error.subject } }, null, 2)}\n`);
       } else {
-        process.stderr.write(`\nint8cal: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
+        process.stderr.write(`\nint8cal: internal error: ${printable((error as Error)?.stack ?? String(error))}\n`);
         process.exitCode = EXIT.internal;
+        if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'INTERNAL', message: (error as Error)?.message ?? String(error) } }, null, 2)}\n`);
       }
     }
   };
 }
+

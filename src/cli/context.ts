@@ -1,5 +1,6 @@
 import { Int8calError } from '../core/errors.js';
 import type { ProgressCallback, WarningCallback } from '../core/progress.js';
+import { printable } from './printable.js';
 import { progressBar } from './progress-bar.js';
 import { SUPERVISED_ENV } from './supervise.js';
 
@@ -27,14 +28,14 @@ export function cliContext(flags: { quiet?: boolean; json?: boolean }) {
   process.on('SIGTERM', onSignal);
   const onWarning: WarningCallback = (message) => {
     bar.done();
-    process.stderr.write(`int8cal: warning: ${message}\n`);
+    process.stderr.write(`int8cal: warning: ${printable(message)}\n`);
   };
   const onProgress: ProgressCallback = (event) => bar.update(event);
   return {
     callbacks: { onProgress, onWarning, signal: controller.signal },
     print(value: unknown) {
       bar.done();
-      process.stdout.write(typeof value === 'string' ? `${value}\n` : `${JSON.stringify(value, null, 2)}\n`);
+      process.stdout.write(typeof value === 'string' ? `${printable(value)}\n` : `${JSON.stringify(value, null, 2)}\n`);
     },
     close() {
       bar.done();

@@ -4,6 +4,8 @@ import { evaluate } from '../pipeline/evaluate/index.js';
 import type { Results } from '../../reports/results-schema.js';
 import { fromDecibels } from '../metrics/psnr.js';
 import { speedPhrase } from '../../reports/format.js';
+import { failedGateChecks } from '../pipeline/gates.js';
+import { checkText } from '../../reports/view.js';
 import { EXIT, action, addOptions } from './action.js';
 import { cliContext } from './context.js';
 
@@ -38,9 +40,17 @@ Examples:
   }));
 }
 
-/** Exit code for CI: non-zero exactly when a --fail-on gate failed. */
+/** Exit code for CI: non-zero exactly when a --fail-on gate failed or could not be evaluated. */
 export function exitCodeOf(results: Results): number {
-  return results.variants.some((v) => v.verdict.checks.some((c) => c.verdict === 'fail' && c.source.startsWith('--fail-on'))) ? EXIT.gateFailed : 0;
+  return gateFailures(results).length ? EXIT.gateFailed : 0;
+}
+
+/** Why the gates failed, one line each: failed checks, and variants the gates could not be checked on. */
+export function gateFailures(results: Results): string[] {
+  const failed = failedGateChecks(results.variants).map(({ variant, check }) => `${variant}: ${checkText(check)} [${check.source}]`);
+  const gates = results.evaluation.gates.map((g) => g.expression).join(',');
+  const skipped = gates ? (results.evaluation.skipped ?? []).map((s) => `${s.variant}: --fail-on ${gates} could not be evaluated: ${s.reason}`) : [];
+  return [...failed, ...skipped];
 }
 
 /** The worst PSNR over a variant's outputs, e.g. "PSNR 31.2 dB", "PSNR −∞ (1234 NaN/Inf)". */
@@ -69,5 +79,6 @@ export function summary(results: Results): string {
   });
   const d = results.evaluation.detector;
   const head = d ? [`detector ${d.detector} (${d.guessed ? 'guessed from the output shapes' : '--detector'}): ${d.reason}`] : [];
-  return [...head, ...lines, `wrote ${results.run}/results.json`].join('\n');
+  const gates = gateFailures(results).map((line) => `gate failed: ${line}`);
+  return [...head, ...lines, ...gates, `wrote ${results.run}/results.json`].join('\n');
 }

@@ -7,8 +7,8 @@ export function registerReport(program: Command): void {
     .command('report')
     .description('render RUN/results.json as RUN/report.html (self-contained: open it offline in any browser) and RUN/report.md;\n' +
       'with --baseline, every metric shows its change since that older run (accuracy tracking)');
-  addOptions(command, ['run', 'baseline'], ['run']);
-  command.action(action(async (flags: { run: string; baseline?: string }) => {
+  addOptions(command, ['run', 'baseline', 'baselineForce'], ['run']);
+  command.action(action(async (flags: { run: string; baseline?: string; baselineForce?: boolean }) => {
     const paths = await report(flags);
     process.stdout.write(`${paths.html}\n${paths.markdown}\n`);
   }));

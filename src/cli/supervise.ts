@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { InternalError } from '../core/errors.js';
 import { EXIT } from './exit-codes.js';
 import { isAtomicTempFile } from '../core/atomic.js';
+import { PARENT_ENV } from './parent-watch.js';
 import { RUN_FILES, runPath } from '../run/layout.js';
 
 /**
@@ -37,7 +38,7 @@ export async function runSupervised(runDir: string): Promise<number> {
   const child = spawn(process.execPath, [...execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
     // The child's own temp folders (model preparation) go in scratch, removed even after a kill.
-    env: { ...process.env, [SUPERVISED_ENV]: '1', TMPDIR: scratch },
+    env: { ...process.env, [SUPERVISED_ENV]: '1', [PARENT_ENV]: String(process.pid), TMPDIR: scratch },
   });
   let received: NodeJS.Signals | undefined;
   let killed = false;

@@ -10,6 +10,19 @@ const tempPathFor = (path: string): string => join(dirname(path), `.${basename(p
 export const isAtomicTempFile = (name: string): boolean => /^\..+\.[0-9a-f]{8}\.tmp$/.test(name);
 
 /**
+ * Fault injection for tests (a full disk without mounting a tmpfs): when this variable names a
+ * file (comma-separated base names, or `*`), writing it fails half-way with ENOSPC, as a full
+ * disk would. Never set outside tests.
+ */
+export const FAIL_WRITE_ENV = 'INT8CAL_TEST_FAIL_WRITE';
+
+function injectedFailure(path: string): NodeJS.ErrnoException | undefined {
+  const names = process.env[FAIL_WRITE_ENV]?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
+  if (!names.includes(basename(path)) && !names.includes('*')) return undefined;
+  return Object.assign(new Error(`ENOSPC: no space left on device, write (simulated by ${FAIL_WRITE_ENV})`), { code: 'ENOSPC' });
+}
+
+/**
  * Writes `data` to `path` through a temp file in the same directory and a rename, so a
  * crash or Ctrl-C never leaves a half-written file under the final name.
  */
@@ -18,6 +31,11 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
   try {
     const handle = await open(temp, 'wx');
     try {
+      const injected = injectedFailure(path);
+      if (injected) {
+        await handle.writeFile(typeof data === 'string' ? data.slice(0, data.length / 2) : data.subarray(0, data.length / 2));
+        throw injected;
+      }
       await handle.writeFile(data);
       await handle.sync();
     } finally {
@@ -38,6 +56,8 @@ export async function copyFileAtomic(from: string, to: string): Promise<void> {
   const temp = tempPathFor(to);
   try {
     await copyFile(from, temp);
+    const injected = injectedFailure(to);
+    if (injected) throw injected;
     await rename(temp, to);
   } catch (error) {
     await rm(temp, { force: true });

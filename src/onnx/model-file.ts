@@ -1,7 +1,8 @@
-import { readFile, open } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, relative } from 'node:path';
 import { Int8calError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomic.js';
+import { readRegularFile } from '../core/read-regular.js';
 import { onnx, type ModelProto, type TensorProto } from './proto.js';
 
 const EXTERNAL = onnx.TensorProto.DataLocation.EXTERNAL;
@@ -38,12 +39,10 @@ export function encodeModel(model: ModelProto): Uint8Array {
 export async function loadModel(path: string): Promise<ModelProto> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(path);
+    bytes = await readRegularFile(path, 'model', 'check the path to the .onnx file');
   } catch (error) {
-    throw new Int8calError('MODEL_LOAD', `Cannot read model ${path}: ${(error as Error).message}`, {
-      file: path,
-      hint: 'check the path to the .onnx file',
-    }, { cause: error });
+    if (error instanceof Int8calError && error.code === 'FILE_READ') throw new Int8calError('MODEL_LOAD', error.message, error.subject, { cause: error });
+    throw error;
   }
   const model = decodeModel(bytes, path);
   for (const tensor of model.graph?.initializer ?? []) {

@@ -16,6 +16,9 @@ import { lockRun } from '../run/lock.js';
 import type { TrtBuildMode, TrtScales } from '../core/tensorrt.js';
 import type { EngineKind } from '../engines/registry.js';
 import { buildTensorRt, tensorRtPreflight, type TensorRtBuildJson } from './build-tensorrt.js';
+import { filesOf, finishStage, requireTrusted, startStage, TrustCheck } from '../run/manifest.js';
+
+const runFileNamed = (name: string): RunFile => (Object.keys(RUN_FILES) as RunFile[]).find((k) => RUN_FILES[k] === name)!;
 
 import { BUILD_PRECISIONS, type BuildPrecision } from '../onnx/precisions.js';
 import { PLACEMENT_NAMES } from '../onnx/qdq/index.js';
@@ -98,7 +101,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const precisions = checkList('precisions', options.precisions ?? defaultOf('precisions'), BUILD_PRECISIONS);
   const targets = checkList('targets', options.targets ?? defaultOf('target'), PLACEMENT_NAMES);
   const exclude = [...(options.exclude ?? [])];
-  parseExcludes(exclude);
+  const patterns = parseExcludes(exclude);
   const perTensorWeights = options.perTensorWeights ?? defaultOf('perTensorWeights');
   const ortWeightBits = (options.ortWeightBits ?? defaultOf('ortWeightBits')) as 7 | 8;
   const runDir = resolve(options.run);
@@ -108,12 +111,21 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   if (engine === 'tensorrt') tensorRtPreflight();
   const lock = await lockRun(runDir);
   try {
+    const trust = new TrustCheck(runDir);
+    await requireTrusted(runDir, options.cache === undefined ? ['fp32', 'calibration'] : ['fp32'], trust);
+    const kept = await trustedBuildFiles(runDir, trust);
+    const withCalibration = !(await trust.check('calibration'));
+    await startStage(runDir, 'build');
+    await removeRunFiles(runDir, filesOf('build').filter((f) => !kept.includes(f)));
     const fp32Path = runPath(runDir, 'fp32');
     const fp32 = await loadModel(fp32Path).catch((error: unknown) => {
       throw new Int8calError('RUN_FILE_MISSING', `Cannot load the run's fp32 model ${fp32Path}`, {
         file: fp32Path, hint: 'run `int8cal calibrate` for this run directory first',
       }, { cause: error });
     });
+    for (const p of patterns) {
+      if (!(fp32.graph?.node ?? []).some((node) => p.matches(node))) options.onWarning?.(`--exclude ${p.source} matches no node of ${fp32Path} (node names and op types are the prepared model's)`);
+    }
     const scales = await readScales(runDir, options.cache, options.onWarning);
     const jobs = [
       ...(precisions.includes('fp16') ? ['fp16' as const] : []),
@@ -157,6 +169,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       ...(tensorrt ? { tensorrt: { ...tensorrt, engines: { ...(previous?.tensorrt?.engines ?? {}), ...tensorrt.engines } } } : {}),
     };
     await writeRunJson(runDir, 'build', buildJson);
+    const outputs = new Set<RunFile>([...kept.filter((f) => f !== 'build'), ...built.map((b) => runFileNamed(b.file)), 'build']);
+    await finishStage(runDir, 'build', [...outputs], withCalibration ? ['fp32', 'calibration'] : ['fp32']);
     return { runDir, built, buildJson };
   } finally {
     await lock.release();
@@ -206,6 +220,14 @@ async function readScales(runDir: string, cache: string | undefined, onWarning?:
   const fromCache = await calibrationFromCache(await readCacheFile(cache), cache, tensors, fp32, onWarning);
   const amax = new Map(Object.entries(fromCache.tensors).map(([name, t]) => [name, t.amax]));
   return { amax, describe: { source: 'cache', file: resolve(cache), calibrator: fromCache.cacheHeader.algorithm } };
+}
+
+/** Files of an earlier build that a completed build vouches for (the others are removed). */
+async function trustedBuildFiles(runDir: string, trust: TrustCheck): Promise<RunFile[]> {
+  const files = filesOf('build');
+  const verdicts = await Promise.all(files.map((f) => trust.check(f)));
+  const kept: RunFile[] = files.filter((_, i) => !verdicts[i]);
+  return kept.includes('build') ? kept : [];
 }
 
 /** The build.json of an earlier build of this run (its other variants are kept), if any. */

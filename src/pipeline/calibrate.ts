@@ -8,13 +8,18 @@ import { TensorBatchSource } from './tensor-source.js';
 import { writeHistogramFile } from '../run/histogram-file.js';
 import { createAmaxRule } from '../../calibrators/registry.js';
 import { BatchCalibrator, type BatchSource } from './calibrator.js';
-import { Int8calError } from '../core/errors.js';
+import { Int8calError, invalidParameter } from '../core/errors.js';
 import { encodeModel } from '../onnx/model-file.js';
 import { loadModel, saveModel } from '../onnx/model-file.js';
 import { graphInputs, type TensorInfo } from '../onnx/graph.js';
-import { defaultOf } from '../options.js';
+import { defaultOf, percentage, positiveInt } from '../options.js';
 import type { ProgressCallback, WarningCallback } from '../core/progress.js';
-import { DEFAULT_LINEAR_BINS, type HistogramMode } from '../core/native.js';
+import { DEFAULT_LINEAR_BINS, type HistogramMode, HISTOGRAM_MODES } from '../core/native.js';
+import { checkCacheAlgorithm } from '../../calibrators/cache.js';
+import { CALIBRATOR_NAMES, type CalibratorName } from '../../calibrators/registry.js';
+import { finishStage, sha256File, startStage } from '../run/manifest.js';
+import { capThreads } from '../engines/threads.js';
+import type { RunFile } from '../run/layout.js';
 import { runPath } from '../run/layout.js';
 import { lockRun } from '../run/lock.js';
 import { removeRunFiles, writeRunJson } from '../run/files.js';
@@ -81,13 +86,15 @@ export interface CalibrateSummary {
  */
 export async function calibrate(options: CalibrateOptions): Promise<CalibrateSummary> {
   const o = withDefaults(options);
+  checkCalibrateOptions(options, o);
   const runDir = resolve(o.out);
   checkShardable(o.shard, o.histogram, o.cache);
   const lock = await lockRun(runDir);
   try {
-    const source = await readFile(o.model).catch(() => null);
+    await startStage(runDir, 'calibrate');
     const original = await loadModel(o.model);
-    const threads = o.threads;
+    const source = await readFile(o.model).catch(() => null);
+    const threads = capThreads(o.threads, o.onWarning);
     const prepared = await prepareModel(original, threads, o.onWarning, o.model);
     const modelInputs = graphInputs(prepared.graph!);
     const { direct, input, fed, preprocessing } = feeding(o, modelInputs, metadataOf(original.metadataProps));
@@ -107,9 +114,11 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrateSum
     if (o.cache) {
       const reused = await new BatchCalibrator({ batchSize: o.batchSize, rule, cachePath: o.cache }).readCalibrationCache();
       const calibration = await calibrationFromCache(reused!, o.cache, tensors, o.model, o.onWarning);
+      await removeRunFiles(runDir, ['histograms']);
       await saveModel(prepared, runPath(runDir, 'fp32'));
       await writeCalibration(runDir, calibration);
       await writeRunJson(runDir, 'run', manifest([], '', { cache: o.cache }));
+      await finishStage(runDir, 'calibrate', ['run', 'fp32', 'calibration', 'cache'], []);
       return { runDir, calibration, images: 0, passes: 0, chunk: 0, skipped: [] };
     }
 
@@ -137,10 +146,12 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrateSum
       await removeRunFiles(runDir, ['calibration', 'cache', 'fp16', 'int8', 'int8Ort', 'build', 'results', 'reportHtml', 'reportMd']);
       const m = manifest(used, data.path);
       await writeRunJson(runDir, 'run', { ...m, calibration: { ...m.calibration, shard: data.shard } });
+      await finishStage(runDir, 'calibrate', ['run', 'fp32', 'histograms'], []);
       return { ...summary, shard: data.shard };
     }
     await writeCalibration(runDir, calibration, calibrator);
     await writeRunJson(runDir, 'run', direct ? manifest([], data.path, { samples: used.length }) : manifest(used, data.path));
+    await finishStage(runDir, 'calibrate', CALIBRATE_OUTPUTS, []);
     return summary;
   } finally {
     await lock.release();
@@ -181,6 +192,7 @@ async function imageData(o: Defaulted, input: string, preprocessing: Preprocessi
   if (!o.data) throw new Int8calError('MISSING_OPTION', 'Calibration needs images: give --data DIR (or --cache FILE)', { hint: 'point --data at a folder of images like the ones the model sees in use, or at a .npy/.npz of input tensors' });
   const data = resolve(o.data);
   const files = (await listImages(data, { onWarning: o.onWarning })).slice(0, o.maxImages ?? Infinity);
+  await warnDuplicates(files, data, o.onWarning);
   if (files.length < batchSize) {
     throw new Int8calError('TOO_FEW_IMAGES', `${data} has ${files.length} image(s), fewer than one batch of ${batchSize}`, {
       file: data, hint: 'add images (hundreds are typical) or lower --batch-size',
@@ -229,6 +241,42 @@ class CountingSource implements BatchSource {
 }
 
 type Defaulted = ReturnType<typeof withDefaults>;
+
+/** Byte-identical calibration images add nothing: say so (a folder of copies calibrates on one image). */
+async function warnDuplicates(files: readonly string[], data: string, onWarning?: WarningCallback): Promise<void> {
+  const seen = new Map<string, string>();
+  const copies: string[] = [];
+  for (const file of files) {
+    const sha = await sha256File(file);
+    if (sha === undefined) continue;
+    const first = seen.get(sha);
+    if (first) copies.push(`${relative(data, file)} = ${relative(data, first)}`);
+    else seen.set(sha, file);
+  }
+  if (copies.length) onWarning?.(`${copies.length} of the ${files.length} calibration images are byte-identical copies of others (${copies.slice(0, 3).join(', ')}${copies.length > 3 ? ', …' : ''}): they add no information`);
+}
+
+/** What a calibration from images writes (run/manifest.ts). */
+export const CALIBRATE_OUTPUTS: readonly RunFile[] = ['run', 'fp32', 'histograms', 'calibration', 'cache'];
+
+/** Every option is checked before any work: a bad one must not cost an inference pass, nor replace a file. */
+function checkCalibrateOptions(given: CalibrateOptions, o: ReturnType<typeof withDefaults>): void {
+  if (o.cache && (o.data || o.source) && !o.shard) {
+    throw new Int8calError('CONFLICTING_OPTIONS', '--cache and --data both given: the scales would come from the cache and the images be ignored', { hint: 'give --cache FILE to reuse a cache, or --data DIR to calibrate on images, not both' });
+  }
+  if (!o.cache && !o.data && !o.source) throw new Int8calError('MISSING_OPTION', 'Calibration needs images: give --data DIR (or --cache FILE)', { hint: 'point --data at a folder of images like the ones the model sees in use' });
+  if (!CALIBRATOR_NAMES.includes(o.calibrator as CalibratorName)) {
+    throw new Int8calError('UNKNOWN_CALIBRATOR', `Unknown calibrator "${o.calibrator}"`, { hint: `choose one of ${CALIBRATOR_NAMES.join(', ')}` });
+  }
+  if (given.percentile !== undefined && o.calibrator !== 'percentile') {
+    throw new Int8calError('CONFLICTING_OPTIONS', `--percentile ${given.percentile} applies only to --calibrator percentile (the calibrator is ${o.calibrator})`, { hint: 'add --calibrator percentile, or drop --percentile' });
+  }
+  percentage(String(o.percentile), '--percentile');
+  positiveInt(String(o.trtVersion), '--trt-version');
+  positiveInt(String(o.batchSize), '--batch-size');
+  checkCacheAlgorithm(o.cacheHeader);
+  if (!HISTOGRAM_MODES.includes(o.histogram)) throw invalidParameter('--histogram', `one of ${HISTOGRAM_MODES.join(', ')}`, o.histogram);
+}
 
 function withDefaults(o: CalibrateOptions) {
   return {

@@ -7,6 +7,10 @@
  * numbers say (cosine, |Δ| and PD are computed over what is left): every check of that output
  * fails, with a note saying why, and a `non-finite` check is added, so the verdict is "fail"
  * even when no threshold applies.
+ *
+ * A gate that cannot be evaluated fails: on a metric that is undefined (F1 when the reference
+ * detected nothing, AP without ground truth) and on a metric the variant does not have at all,
+ * with a note saying why (value null).
  */
 import { Int8calError } from '../core/errors.js';
 import type { Gate, OutputMetrics, VariantResult, VariantVerdict, VerdictCheck } from '../../reports/results-schema.js';
@@ -24,9 +28,19 @@ const OUTPUT_METRICS: Record<string, (o: OutputMetrics) => number | Decibels | u
   top1: (o) => o.classification?.value,
   'map-iou': (o) => o.probabilityMap?.value,
 };
-const VARIANT_METRICS: Record<string, (v: VariantResult) => number | undefined> = {
-  f1: (v) => v.detection?.f1?.value,
-  ap: (v) => v.detection?.ap?.value ?? undefined,
+/** A variant-wide metric: its value, null with the reason when undefined, undefined when it doesn't apply. */
+type VariantReading = number | { undefinedReason: string } | undefined;
+const VARIANT_METRICS: Record<string, (v: VariantResult) => VariantReading> = {
+  f1: (v) => {
+    const f1 = v.detection?.f1;
+    if (!f1) return undefined;
+    return f1.value ?? { undefinedReason: f1.undefinedReason ?? 'F1 is undefined' };
+  },
+  ap: (v) => {
+    const ap = v.detection?.ap;
+    if (!ap) return undefined;
+    return ap.value ?? { undefinedReason: 'AP is undefined: the ground truth has no boxes for the images evaluated' };
+  },
   accuracy: (v) => v.accuracy?.value,
   speedup: (v) => v.verdict.speedup,
 };
@@ -47,6 +61,15 @@ export function parseGates(text: string): Gate[] {
   });
 }
 
+/** A gate that could not be evaluated: a failed check, value null, saying why. */
+function unevaluatedCheck(gate: Gate, note: string): VerdictCheck {
+  return {
+    metric: gate.metric, value: null, threshold: gate.value, direction: gate.op.startsWith('<') ? 'min' : 'max',
+    ...(gate.op.length === 2 ? { strict: true as const } : {}),
+    verdict: 'fail', source: `--fail-on ${gate.expression}`, note,
+  };
+}
+
 /** The check for one value: the gate "m < v" fails when the value is below v, so it passes when ≥ v. */
 function gateCheck(gate: Gate, value: number | Decibels, output?: string): VerdictCheck {
   const x = typeof value === 'number' ? value : fromDecibels(value);
@@ -61,6 +84,11 @@ function gateCheck(gate: Gate, value: number | Decibels, output?: string): Verdi
     verdict: fails || Number.isNaN(x) ? 'fail' : 'pass',
     source: `--fail-on ${gate.expression}`,
   };
+}
+
+/** Gate failures of whole results: failed `--fail-on` checks. Non-empty → exit 2. */
+export function failedGateChecks(variants: readonly VariantResult[]): { variant: string; check: VerdictCheck }[] {
+  return variants.flatMap((v) => v.verdict.checks.filter((c) => c.verdict === 'fail' && c.source.startsWith('--fail-on')).map((check) => ({ variant: v.name, check })));
 }
 
 /** Where the `non-finite` check comes from: element pairs NaN/±Inf on one side only (PSNR's `nonFinite`). */
@@ -106,9 +134,13 @@ export function variantVerdict(variant: Omit<VariantResult, 'verdict'>, gates: r
       }
     } else {
       const value = VARIANT_METRICS[gate.metric]!(withSpeed);
-      if (value !== undefined) checks.push(gateCheck(gate, value));
+      if (typeof value === 'number') checks.push(gateCheck(gate, value));
+      else if (value) checks.push(unevaluatedCheck(gate, `undefined: ${value.undefinedReason}`));
     }
-    if (checks.length === before) unmatched.push(gate);
+    if (checks.length === before) {
+      unmatched.push(gate);
+      checks.push(unevaluatedCheck(gate, `cannot be evaluated: variant ${variant.name} has no ${gate.metric}`));
+    }
   }
   for (const o of variant.outputs) {
     for (const r of [o.pd, o.psnr, o.similarity, o.classification, o.probabilityMap]) {
@@ -120,7 +152,9 @@ export function variantVerdict(variant: Omit<VariantResult, 'verdict'>, gates: r
     }
   }
   const f1 = variant.detection?.f1;
-  if (f1?.threshold !== undefined && f1.verdict) checks.push({ metric: 'f1', value: f1.value, threshold: f1.threshold, direction: 'min', verdict: f1.verdict, source: 'f1 threshold' });
+  if (f1?.threshold !== undefined && f1.verdict) {
+    checks.push({ metric: 'f1', value: f1.value, threshold: f1.threshold, direction: 'min', verdict: f1.verdict, source: 'f1 threshold', ...(f1.undefinedReason ? { note: `undefined: ${f1.undefinedReason}` } : {}) });
+  }
   const all = failBrokenOutputs(checks, variant.outputs);
   const verdict = all.length === 0 ? 'none' : all.some((c) => c.verdict === 'fail') ? 'fail' : 'pass';
   return { verdict, checks: all, speedup, unmatched };

@@ -10,6 +10,7 @@ import { checkShardManifest } from '../run/check.js';
 import { readRunJson, writeRunJson } from '../run/files.js';
 import { runPath } from '../run/layout.js';
 import { lockRun } from '../run/lock.js';
+import { finishStage, requireTrusted, startStage } from '../run/manifest.js';
 import type { CalibrationResult, RunManifest } from '../run/schema.js';
 import { calibrationFromHistograms, writeCalibration } from './calibration-output.js';
 
@@ -40,6 +41,8 @@ export async function mergeHistograms(options: MergeHistogramsOptions): Promise<
   if (options.runs.length === 0) throw new Int8calError('MISSING_OPTION', 'merge-histograms needs the shard runs', { hint: 'int8cal merge-histograms SHARD1 SHARD2 … --out RUN' });
   const shards = await Promise.all(options.runs.map(async (r): Promise<ShardRun> => {
     const dir = resolve(r);
+    // A shard's files must be those its calibrate --shard completed (run/manifest.ts).
+    await requireTrusted(dir, ['run', 'fp32', 'histograms']);
     return { dir, manifest: await readRunJson(dir, 'run', checkShardManifest, 'calibrate --shard i/n') };
   }));
   shards.sort((a, b) => a.manifest.calibration.shard.index - b.manifest.calibration.shard.index);
@@ -48,6 +51,7 @@ export async function mergeHistograms(options: MergeHistogramsOptions): Promise<
   const out = resolve(options.out);
   const lock = await lockRun(out);
   try {
+    await startStage(out, 'calibrate');
     const merged = await readHistogramFile(runPath(shards[0]!.dir, 'histograms'));
     for (const shard of shards.slice(1)) addInto(merged, await readHistogramFile(runPath(shard.dir, 'histograms')), shard.dir);
     const first = shards[0]!.manifest;
@@ -60,6 +64,7 @@ export async function mergeHistograms(options: MergeHistogramsOptions): Promise<
     const { shard: _, ...calibrationOptions } = first.calibration;
     const images = shards.flatMap((s) => s.manifest.calibration.images);
     await writeRunJson(out, 'run', { ...first, calibration: { ...calibrationOptions, images } });
+    await finishStage(out, 'calibrate', ['run', 'fp32', 'histograms', 'calibration', 'cache'], []);
     return { runDir: out, calibration, images: images.length, shards: shards.length };
   } finally {
     await lock.release();

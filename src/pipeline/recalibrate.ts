@@ -1,4 +1,7 @@
 import { copyFileAtomic } from '../core/atomic.js';
+import { checkCacheAlgorithm } from '../../calibrators/cache.js';
+import { Int8calError } from '../core/errors.js';
+import { finishStage, requireTrusted, startStage } from '../run/manifest.js';
 import { resolve } from 'node:path';
 import { readHistogramFile } from '../run/histogram-file.js';
 import { createAmaxRule } from '../../calibrators/registry.js';
@@ -30,10 +33,16 @@ export async function recalibrate(options: RecalibrateOptions): Promise<Calibrat
   const out = resolve(options.out);
   const calibratorName = options.calibrator ?? defaultOf('calibrator');
   const percentile = options.percentile ?? defaultOf('percentile');
+  if (options.percentile !== undefined && calibratorName !== 'percentile') {
+    throw new Int8calError('CONFLICTING_OPTIONS', `--percentile ${options.percentile} applies only to --calibrator percentile (the calibrator is ${calibratorName})`, { hint: 'add --calibrator percentile, or drop --percentile' });
+  }
+  checkCacheAlgorithm(options.cacheHeader ?? defaultOf('cacheHeader'));
+  await requireTrusted(from, ['run', 'fp32', 'histograms']);
   const run = await readRunJson(from, 'run', checkRunManifest, 'calibrate');
   const set = await readHistogramFile(runPath(from, 'histograms'));
   const lock = await lockRun(out);
   try {
+    await startStage(out, 'calibrate');
     const rule = createAmaxRule(calibratorName, { percentile });
     const header = { trtVersion: options.trtVersion ?? defaultOf('trtVersion'), algorithm: options.cacheHeader ?? defaultOf('cacheHeader') };
     const calibration = await calibrationFromHistograms(set.tensors, rule, set.mode, header);
@@ -43,6 +52,7 @@ export async function recalibrate(options: RecalibrateOptions): Promise<Calibrat
     }
     await writeCalibration(out, calibration);
     await writeRunJson(out, 'run', { ...run, calibration: { ...run.calibration, calibrator: calibratorName, percentile } });
+    await finishStage(out, 'calibrate', ['run', 'fp32', 'histograms', 'calibration', 'cache'], []);
     return calibration;
   } finally {
     await lock.release();

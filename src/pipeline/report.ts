@@ -4,7 +4,11 @@ import { writeFileAtomic } from '../core/atomic.js';
 import { readRunJson, refuseShardRun } from '../run/files.js';
 import { checkRunManifest } from '../run/check.js';
 import { runPath } from '../run/layout.js';
-import { isResults, RESULTS_VERSION, type Results } from '../../reports/results-schema.js';
+import { lockRun } from '../run/lock.js';
+import { finishStage, requireTrusted, startStage } from '../run/manifest.js';
+import type { Results } from '../../reports/results-schema.js';
+import { checkResults } from '../../reports/results-check.js';
+import { compareBaseline } from '../../reports/baseline.js';
 import { renderHtml } from '../../reports/html.js';
 import { renderMarkdown } from '../../reports/markdown.js';
 
@@ -12,6 +16,8 @@ export interface ReportOptions {
   run: string;
   /** An older run directory: every metric shows its change since that run. */
   baseline?: string;
+  /** Compare with a baseline whose images, preprocessing or outputs differ (labelled). */
+  baselineForce?: boolean;
 }
 
 export interface ReportPaths {
@@ -23,23 +29,32 @@ export interface ReportPaths {
 export async function report(options: ReportOptions): Promise<ReportPaths> {
   const runDir = resolve(options.run);
   await refuseShardRun(runDir, checkRunManifest);
+  await requireTrusted(runDir, ['results']);
   const results = await readResults(runDir);
   const baseline = options.baseline ? await readResults(resolve(options.baseline)) : undefined;
+  const comparison = baseline && compareBaseline(results, baseline, options.baselineForce);
+  if (comparison?.differences.length && !options.baselineForce) {
+    const path = runPath(resolve(options.baseline!), 'results');
+    throw new Int8calError('BASELINE_MISMATCH', `Cannot compare with baseline ${path}: ${comparison.differences.join('; ')}`, {
+      file: path, hint: 'evaluate both runs on the same images with the same preprocessing, or pass --baseline-force to compare anyway (labelled)',
+    });
+  }
+  const renderOptions = { baseline, baselineNotes: comparison?.labels ?? [] };
   const html = runPath(runDir, 'reportHtml');
   const markdown = runPath(runDir, 'reportMd');
-  await writeFileAtomic(html, renderHtml(results, { baseline }));
-  await writeFileAtomic(markdown, renderMarkdown(results, { baseline }));
+  const lock = await lockRun(runDir);
+  try {
+    await startStage(runDir, 'report');
+    await writeFileAtomic(html, renderHtml(results, renderOptions));
+    await writeFileAtomic(markdown, renderMarkdown(results, renderOptions));
+    await finishStage(runDir, 'report', ['reportHtml', 'reportMd'], ['results']);
+  } finally {
+    await lock.release();
+  }
   return { html, markdown };
 }
 
+/** RUN/results.json, checked field by field and migrated to the current version. */
 export function readResults(runDir: string): Promise<Results> {
-  return readRunJson(runDir, 'results', (value, path) => {
-    if (!isResults(value)) {
-      const version = (value as { version?: unknown } | null)?.version;
-      throw new Int8calError('RUN_FILE_VERSION', `${path} is not int8cal results version ${RESULTS_VERSION} (found version ${String(version)})`, {
-        file: path, hint: 'run `int8cal evaluate` again with this int8cal',
-      });
-    }
-    return value;
-  }, 'evaluate');
+  return readRunJson(runDir, 'results', checkResults, 'evaluate');
 }

@@ -8,6 +8,7 @@ import { confirmAutoCalibration } from './tune/confirm-calibrator.js';
 import { AccuracyProbe, targetMetricsOf } from './tune/probe.js';
 import { defaultOf } from '../options.js';
 import { writeRunJson } from '../run/files.js';
+import { amendStage } from '../run/manifest.js';
 import type { Results } from '../../reports/results-schema.js';
 
 export type RunOptions = CalibrateOptions
@@ -20,6 +21,7 @@ export type RunOptions = CalibrateOptions
     baseline?: string;
     /** Pass condition; when given, tune runs after build and its variants are evaluated too. */
     accuracyTarget?: string;
+    baselineForce?: boolean;
   };
 
 export interface RunSummary {
@@ -58,5 +60,6 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     },
   };
   await writeRunJson(run, 'results', results);
-  return { results, report: await report({ run, baseline: options.baseline }) };
+  await amendStage(run, 'evaluate');
+  return { results, report: await report({ run, baseline: options.baseline, baselineForce: options.baselineForce }) };
 }

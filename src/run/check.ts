@@ -1,5 +1,9 @@
 import { Int8calError } from '../core/errors.js';
+import { checkPreprocessing } from '../../datasets/images/index.js';
 import type { CalibrationResult, RunManifest, ShardInfo } from './schema.js';
+
+const corrupt = (path: string, what: string, extra: { tensor?: string } = {}): Int8calError =>
+  new Int8calError('RUN_FILE_CORRUPT', `${path}: ${what}`, { file: path, ...extra, hint: 'the file was damaged or edited: rerun the stage that wrote it (`int8cal calibrate`)' });
 
 function expectSchema(value: unknown, path: string, schema: string, version: number): Record<string, unknown> {
   const record = value as Record<string, unknown> | null;
@@ -20,7 +24,26 @@ function checkAnyManifest(value: unknown, path: string): RunManifest {
   if (typeof record.input !== 'string' || !fed || typeof record.calibration !== 'object' || !record.calibration) {
     throw new Int8calError('RUN_FILE_CORRUPT', `${path} lacks the input or preprocessing`, { file: path });
   }
-  return record as unknown as RunManifest;
+  // Read back as strictly as the flags that made it (2 means for 3 channels fed NaN inputs).
+  let preprocessing = record.preprocessing;
+  if (typeof preprocessing === 'object' && preprocessing !== null) {
+    const p = preprocessing as Record<string, unknown>;
+    for (const key of ['mean', 'std'] as const) {
+      if (!Array.isArray(p[key]) || (p[key] as unknown[]).length !== 3) throw corrupt(path, `preprocessing.${key} must hold 3 numbers (one per channel), found ${JSON.stringify(p[key])}`);
+    }
+    try {
+      preprocessing = checkPreprocessing(p);
+    } catch (error) {
+      throw corrupt(path, `preprocessing: ${(error as Error).message}`);
+    }
+  }
+  const model = record.model as Record<string, unknown> | undefined;
+  if (typeof model?.source !== 'string' || typeof model.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(model.sha256)) throw corrupt(path, 'model must name its source and sha256');
+  const c = record.calibration as Record<string, unknown>;
+  if (typeof c.calibrator !== 'string' || !(Number.isInteger(c.batchSize) && (c.batchSize as number) > 0) || !Array.isArray(c.images) || !c.images.every((f) => typeof f === 'string')) {
+    throw corrupt(path, 'calibration must hold calibrator, batchSize and images');
+  }
+  return { ...(record as unknown as RunManifest), ...(preprocessing === undefined ? {} : { preprocessing }) } as RunManifest;
 }
 
 /** run.json of a complete run; a shard run (partial histograms) is refused. */
@@ -54,9 +77,15 @@ export function checkCalibration(value: unknown, path: string): CalibrationResul
   const tensors = record.tensors as Record<string, { amax?: unknown; scale?: unknown; min?: unknown; max?: unknown }> | undefined;
   if (!tensors || typeof tensors !== 'object') throw new Int8calError('RUN_FILE_CORRUPT', `${path} has no tensors`, { file: path });
   for (const [name, t] of Object.entries(tensors)) {
-    if (typeof t.amax !== 'number' || typeof t.scale !== 'number' || !(t.scale > 0) || !Number.isFinite(t.scale)) {
+    if (typeof t.amax !== 'number' || typeof t.scale !== 'number' || !(t.scale > 0) || !Number.isFinite(t.scale) || !(t.amax >= 0) || !Number.isFinite(t.amax)) {
       throw new Int8calError('RUN_FILE_CORRUPT', `${path}: tensor ${name} has no valid amax/scale`, { file: path, tensor: name });
     }
+    // scale = amax / 127 as float32 (the smallest positive scale for an all-zero tensor): anything else was edited.
+    const expected = t.amax > 0 ? Math.fround(t.amax / 127) : undefined;
+    if (expected !== undefined && Math.abs(t.scale - expected) > 1e-6 * expected) {
+      throw corrupt(path, `tensor ${name} has scale ${t.scale}, but its amax ${t.amax} gives ${expected}`, { tensor: name });
+    }
+    if (expected === undefined && t.scale > 1e-30) throw corrupt(path, `tensor ${name} has amax 0 but scale ${t.scale}`, { tensor: name });
     const signed = t.min !== undefined || t.max !== undefined;
     if (signed && !(typeof t.min === 'number' && typeof t.max === 'number' && t.min <= 0 && t.max >= 0 && Number.isFinite(t.min - t.max))) {
       throw new Int8calError('RUN_FILE_CORRUPT', `${path}: tensor ${name} has an invalid min/max (need finite min ≤ 0 ≤ max)`, { file: path, tensor: name });

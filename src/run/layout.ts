@@ -23,6 +23,8 @@ export const RUN_FILES = {
   results: 'results.json',
   reportHtml: 'report.html',
   reportMd: 'report.md',
+  /** Which files each stage wrote, and from what (run/manifest.ts). */
+  manifest: 'manifest.json',
   lock: '.int8cal.lock',
 } as const;
 

@@ -1,5 +1,8 @@
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { Int8calError } from '../core/errors.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isAtomicTempFile } from '../core/atomic.js';
 import { runPath } from './layout.js';
 
 /** A held run-directory lock; release it when the stage ends (also on errors). */
@@ -49,7 +52,10 @@ export async function lockRun(runDir: string): Promise<RunLock> {
           file: path, hint: 'wait for it to finish, or use another --out directory',
         });
       }
-      await rm(path, { force: true }); // stale: its owner is gone
+      // Stale: its owner is gone (killed), and with it any temp file of a write it had under way.
+      const names = await readdir(runDir).catch(() => [] as string[]);
+      await Promise.all(names.filter(isAtomicTempFile).map((name) => rm(join(runDir, name), { force: true })));
+      await rm(path, { force: true });
     }
   }
   throw new Int8calError('RUN_LOCKED', `Could not take the lock of ${runDir}`, { file: path, hint: 'another int8cal process keeps taking it' });
@@ -58,8 +64,13 @@ export async function lockRun(runDir: string): Promise<RunLock> {
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A zombie (killed, not yet reaped by a parent that doesn't reap) no longer runs: its lock is stale.
+  try {
+    return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT' || existsSync('/proc/self/stat') === false; // gone just now, or no /proc (not Linux): as kill(pid, 0) said
   }
 }

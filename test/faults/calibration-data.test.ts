@@ -3,6 +3,8 @@
  * histograms.bin truncated or from a newer int8cal, all-zero and NaN/Inf activations.
  * The codecs' own unit tests are in test/calibrators/; here each case goes through the CLI.
  */
+import { finishStage } from '../../src/run/manifest.js';
+import { CALIBRATE_OUTPUTS } from '../../src/pipeline/calibrate.js';
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -115,6 +117,10 @@ test('histograms.bin truncated or from a newer int8cal: --from-histograms refuse
     await calibrate({ model: relu, data, out: from, maxImages: 2, batchSize: 2, preset: 'unit' });
     const file = join(from, 'histograms.bin');
     await writeFile(file, content);
+    // Edited after calibrate wrote it: stale, refused as such.
+    assertUserError(await cli(['calibrate', '--from-histograms', from, '--out', nextRun()]), [`${file}: histograms.bin was changed after \`int8cal calibrate\` wrote it`, 'rerun `int8cal calibrate`']);
+    // Vouched anyway (as if the manifest were damaged with it): the file's own check still refuses it.
+    await finishStage(from, 'calibrate', CALIBRATE_OUTPUTS, []);
     const out = nextRun();
     assertUserError(await cli(['calibrate', '--from-histograms', from, '--out', out, '--calibrator', 'minmax']), [file, ...mentions]);
     assert.deepEqual(await assertCleanRunDir(out), [], name);

@@ -2,7 +2,10 @@
  * Fault matrix, output not writable or disk full: a clear error naming the file, and nothing
  * half-written — every write is a temp file + rename, and a failed one removes its temp file.
  * The disk is a tiny tmpfs (mounting needs root: the tests that need it are skipped, saying
- * why, where mount is not permitted). A path under a regular file needs no mount.
+ * why, where mount is not permitted — except under CI=true, where a skipped fault test is a
+ * failure). The same failures are also made without a mount, by the atomic-write module's test
+ * hook (INT8CAL_TEST_FAIL_WRITE: the write fails half-way with ENOSPC), so they are always
+ * covered. A path under a regular file needs no mount.
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +16,7 @@ import { promisify } from 'node:util';
 import { calibrate } from '../../src/pipeline/calibrate.js';
 import { DataType } from '../../src/onnx/proto.js';
 import { RUN_FILES } from '../../src/run/layout.js';
+import { FAIL_WRITE_ENV } from '../../src/core/atomic.js';
 import { assertCleanRunDir, assertUserError, cli, tempFolder } from '../support/faults-cli.js';
 import { reluSpec, writeModel } from '../support/faults-models.js';
 import { samples } from '../support/paths.js';
@@ -52,8 +56,12 @@ async function tmpfs(name: string, size: string): Promise<{ dir: string } | { sk
 }
 
 const probe = await tmpfs('probe', '64k');
-const noMount = 'skip' in probe ? probe.skip : undefined;
-if (noMount) console.log(`# disk-full tests skipped: ${noMount}`);
+const cannotMount = 'skip' in probe ? probe.skip : undefined;
+if (cannotMount && process.env.CI === 'true') {
+  test('CI=true: the disk-full fault tests must run, not be skipped', () => assert.fail(`they would be skipped: ${cannotMount}`));
+}
+const noMount = process.env.CI === 'true' ? undefined : cannotMount;
+if (noMount) console.log(`# disk-full tests on a tmpfs skipped (the write-hook tests still run): ${noMount}`);
 
 /** Fills the file system of `dir` until `leaveBlocks` blocks are free. */
 async function fill(dir: string, leaveBlocks: number): Promise<void> {
@@ -132,7 +140,8 @@ test('disk full when evaluate writes results.json, and when report writes report
   assert.equal((await cli(evaluate)).code, 0);
   const evaluated = await assertCleanRunDir(run);
   await fill(disk.dir, 0);
-  assertUserError(await cli(['report', '--run', run]), [`Could not write ${join(run, RUN_FILES.reportHtml)}`, /no space left/i]);
+  // report takes the run's lock too (so it never reads results.json while evaluate writes it): on a full disk, that fails first.
+  assertUserError(await cli(['report', '--run', run]), [`Cannot write in run directory ${run}`, /no space left/i]);
   assert.deepEqual(await assertCleanRunDir(run), evaluated);
 });
 
@@ -150,4 +159,32 @@ test('a read-only file system: calibrate and evaluate refuse with a clear error,
   assertUserError(await cli(['evaluate', '--run', done, '--data', data, '--max-images', '2']), [`Cannot write in run directory ${done}`, /read-only/i]);
   assert.deepEqual(await assertCleanRunDir(done), files);
   assert.deepEqual(await assertCleanRunDir(existing), []);
+});
+
+/** The same command with the atomic-write test hook failing writes of `file` half-way (ENOSPC). */
+const failingWrite = (file: string) => ({ env: { ...process.env, [FAIL_WRITE_ENV]: file } });
+
+test('write hook (no mount): the first write fails — WRITE_FAILED naming the file, nothing written', async () => {
+  const out = join(work, 'hook-first');
+  assertUserError(await cli(calibrateArgs(relu, out), failingWrite(RUN_FILES.fp32)), [`Could not write ${join(out, RUN_FILES.fp32)}: ENOSPC`, 'disk is not full']);
+  assert.deepEqual(await assertCleanRunDir(out), []);
+});
+
+test('write hook (no mount): histograms.bin fails mid-run — the model written is complete, nothing else, nothing vouched', async () => {
+  const out = join(work, 'hook-mid');
+  assertUserError(await cli(calibrateArgs(relu, out), failingWrite(RUN_FILES.histograms)), [`Could not write ${join(out, RUN_FILES.histograms)}: ENOSPC`]);
+  assert.deepEqual(await assertCleanRunDir(out), [RUN_FILES.fp32]);
+});
+
+test('write hook (no mount): results.json and report.html fail — nothing half-written, the earlier files kept', async () => {
+  const run = join(work, 'hook-eval');
+  assert.equal((await cli(calibrateArgs(relu, run))).code, 0);
+  const calibrated = await assertCleanRunDir(run);
+  const evaluate = ['evaluate', '--run', run, '--data', data, '--variants', 'fp32', '--max-images', '2', '--iterations', '1'];
+  assertUserError(await cli(evaluate, failingWrite(RUN_FILES.results)), [`Could not write ${join(run, RUN_FILES.results)}: ENOSPC`]);
+  assert.deepEqual(await assertCleanRunDir(run), calibrated);
+  assert.equal((await cli(evaluate)).code, 0);
+  const evaluated = await assertCleanRunDir(run);
+  assertUserError(await cli(['report', '--run', run], failingWrite(RUN_FILES.reportHtml)), [`Could not write ${join(run, RUN_FILES.reportHtml)}: ENOSPC`]);
+  assert.deepEqual(await assertCleanRunDir(run), evaluated);
 });

@@ -56,7 +56,7 @@ test('odd but valid images all calibrate: 16-bit, grayscale, CMYK, alpha, animat
   const summary = await calibrate({ ...base, data: dir, out });
   assert.equal(summary.images, 9);
   assert.deepEqual(summary.skipped, []);
-  assert.deepEqual(await assertCleanRunDir(out), ['calibration.cache', 'calibration.json', 'histograms.bin', 'model.fp32.onnx', 'run.json']);
+  assert.deepEqual(await assertCleanRunDir(out), ['calibration.cache', 'calibration.json', 'histograms.bin', 'manifest.json', 'model.fp32.onnx', 'run.json']);
 });
 
 test('bad images fail by default, naming the file; --skip-bad-images skips and lists them', async () => {
@@ -114,7 +114,7 @@ test('CLI: a truncated JPEG (samples/bad) exits 1 naming it; --skip-bad-images c
   assertNoCrash(skipped);
   assert.match(skipped.stdout, new RegExp(`skipped ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .*premature end`, 'i'));
   assert.match(skipped.stdout, /calibrated \d+ tensors on 2 images/);
-  assert.equal((await assertCleanRunDir(out)).length, 5);
+  assert.equal((await assertCleanRunDir(out)).length, 6);
 });
 
 test('CLI: an empty folder, a folder without images, fewer images than one batch', async () => {

@@ -43,7 +43,8 @@ async function interrupt(args: string[], runDir: string, signal: NodeJS.Signals,
   const started = startCli(args, { timeoutMs: 120_000 });
   await waitFor(join(runDir, RUN_FILES.lock), 60_000);
   const workStarted = Date.now();
-  const lockOwner = Number.parseInt(await readFile(join(runDir, RUN_FILES.lock), 'utf8'), 10);
+  let lockOwner = NaN;
+  while (Number.isNaN(lockOwner)) lockOwner = Number.parseInt(await readFile(join(runDir, RUN_FILES.lock), 'utf8'), 10); // the pid is written just after the file is created
   await meanwhile(lockOwner);
   await sleep(Math.max(0, 1500 - (Date.now() - workStarted)));
   const signalled = Date.now();
@@ -76,7 +77,7 @@ test('SIGINT during calibration: stops within seconds, exit 130, nothing half-wr
   const rerun = await cli([...args.slice(0, -4), '--size', '160x160', '--resize', 'stretch', '--max-images', '4', '--batch-size', '2']);
   assert.equal(rerun.code, 0, rerun.stderr);
   assertNoCrash(rerun);
-  assert.deepEqual(await assertCleanRunDir(run), ['calibration.cache', 'calibration.json', 'histograms.bin', 'model.fp32.onnx', 'run.json']);
+  assert.deepEqual(await assertCleanRunDir(run), ['calibration.cache', 'calibration.json', 'histograms.bin', 'manifest.json', 'model.fp32.onnx', 'run.json']);
 });
 
 test('SIGTERM during evaluation: stops within seconds, exit 130, the run keeps its complete files; a rerun completes', async () => {

@@ -78,7 +78,7 @@ test('greedy matching and F1 against fp32 at IoU 0.5', () => {
   const r = acc.result();
   close(r.precision, 2 / 3);
   close(r.recall, 2 / 3);
-  close(r.value, 2 / 3);
+  close(r.value!, 2 / 3);
   assert.deepEqual(r.perImage.map((v) => Math.round(v * 1000) / 1000), [0.667, 1]);
   assert.equal(r.verdict, 'fail');
   // a higher-scoring prediction takes the shared reference box first
@@ -86,6 +86,21 @@ test('greedy matching and F1 against fp32 at IoU 0.5', () => {
   assert.deepEqual(shared.matches, [-1, 0]);
   // labels must agree
   assert.equal(greedyMatch([det(0, 0, 10, 10, 1, 0)], [det(0, 0, 10, 10, 1, 1)]).truePositives, 0);
+});
+
+test('F1 is undefined (null, with the reason) when the reference detected nothing; a threshold on it fails', () => {
+  const acc = detectionMatch({ minF1: 0.99 });
+  acc.add([], []);
+  acc.add([], []);
+  const r = acc.result();
+  assert.equal(r.value, null);
+  assert.equal(r.undefinedReason, 'the reference detected nothing in 2 image(s)');
+  assert.equal(r.verdict, 'fail');
+  // the test inventing boxes where the reference has none: still nothing to measure against
+  const invented = detectionMatch();
+  invented.add([], [det(0, 0, 10, 10, 0.9)]);
+  assert.equal(invented.result().value, null);
+  assert.equal(invented.result().falsePositives, 1);
 });
 
 test('AP (VOC all-points) on hand-made detections', () => {

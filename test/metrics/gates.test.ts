@@ -48,10 +48,13 @@ test('a variant fails exactly when a gate or a metric threshold fails', () => {
   const far = variantVerdict({ ...base, outputs: [output('a', [1], [1], 4)] }, [], 10);
   assert.equal(far.verdict, 'fail');
   assert.match(far.checks[0]!.source, /net threshold: test table/);
-  // no gate, no threshold: no verdict; a gate with nothing to check is reported
+  // no gate, no threshold: no verdict
+  assert.equal(variantVerdict({ ...base, outputs: [output('b', [1], [1])] }, [], 10).verdict, 'none');
+  // a gate with nothing to check cannot be evaluated: it fails, saying why
   const none = variantVerdict({ ...base, outputs: [output('b', [1], [1])] }, parseGates('top1<0.9'), 10);
-  assert.equal(none.verdict, 'none');
+  assert.equal(none.verdict, 'fail');
   assert.deepEqual(none.unmatched.map((g) => g.metric), ['top1']);
+  assert.deepEqual(none.checks.map((c) => [c.metric, c.value, c.verdict, c.note]), [['top1', null, 'fail', 'cannot be evaluated: variant int8 has no top1']]);
   // "<=" gates are strict passes: psnr ∞ passes, exactly the value fails
   const exact = variantVerdict({ ...base, outputs: [output('c', [1], [1])] }, parseGates('psnr<=1e9'), 10);
   assert.equal(exact.checks[0]!.verdict, 'pass');

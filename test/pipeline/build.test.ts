@@ -1,3 +1,4 @@
+import { finishStage } from '../../src/run/manifest.js';
 import assert from 'node:assert/strict';
 import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -46,6 +47,8 @@ async function makeRun(name: string): Promise<string> {
   await mkdir(run, { recursive: true });
   await saveModel(fp32, runPath(run, 'fp32'));
   await writeFile(runPath(run, 'calibration'), JSON.stringify(calibration(amax)));
+  // Vouched as a completed calibrate (run/manifest.ts), as calibrate itself would.
+  await finishStage(run, 'calibrate', ['fp32', 'calibration'], []);
   return run;
 }
 

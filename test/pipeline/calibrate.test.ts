@@ -23,7 +23,7 @@ test('calibrates the PaddleOCR detector end to end on text photos', async () => 
   const out = join(work, 'det');
   const summary = await calibrate({ ...detOptions, data: samples('text', 'calibration'), out, batchSize: 2 });
   assert.equal(summary.images, 6);
-  assert.deepEqual((await readdir(out)).sort(), ['calibration.cache', 'calibration.json', 'histograms.bin', 'model.fp32.onnx', 'run.json']);
+  assert.deepEqual((await readdir(out)).sort(), ['calibration.cache', 'calibration.json', 'histograms.bin', 'manifest.json', 'model.fp32.onnx', 'run.json']);
   const calibration = JSON.parse(await readFile(join(out, 'calibration.json'), 'utf8'));
   const tensors = Object.entries(calibration.tensors) as [string, { amax: number; scale: number; absMax: number }][];
   assert.ok(tensors.length > 100, `expected every activation, got ${tensors.length}`);

@@ -14,6 +14,7 @@ import { calibrate } from '../../src/pipeline/calibrate.js';
 import { evaluate } from '../../src/pipeline/evaluate/index.js';
 import { summary } from '../../src/cli/evaluate.js';
 import { runPath } from '../../src/run/layout.js';
+import { finishStage } from '../../src/run/manifest.js';
 import { renderHtml, renderMarkdown } from '../../reports/index.js';
 import type { OutputMetrics, Results, VariantResult } from '../../reports/results-schema.js';
 import { samples } from '../support/paths.js';
@@ -59,6 +60,8 @@ test.before(async () => {
   await writeTinyModel(runPath(run, 'int8'), darkNanSpec);
   // A healthy variant for contrast: fp32 itself as "fp16".
   await copyFile(runPath(run, 'fp32'), runPath(run, 'fp16'));
+  // Vouched as a build of this run would vouch its models (run/manifest.ts).
+  await finishStage(run, 'build', ['int8', 'fp16'], ['fp32', 'calibration']);
   results = await evaluate({ run, data, variants: ['fp32', 'fp16', 'int8'], maxImages: 6, batchSize: 1, iterations: 1 });
 });
 

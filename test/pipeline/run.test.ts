@@ -6,7 +6,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -36,7 +36,7 @@ test('the sample job (fr_detect): all variants, results.json + report.html + rep
   assert.ok(!files.some((f) => f.endsWith('.tmp')), 'no temp files left');
   for (const name of ['int8', 'int8-ort', 'fp16']) {
     const f1 = variant(results, name).detection!.f1!.value;
-    assert.ok(f1 >= 0.9, `${name} detection F1 vs fp32 ${f1}`);
+    assert.ok(f1 !== null && f1 >= 0.9, `${name} detection F1 vs fp32 ${f1}`);
   }
   const ap = variant(results, 'fp32').detection!.ap!;
   assert.ok(ap.groundTruth > 20 && ap.value! > 0.5, `fp32 AP against dlib's boxes: ${ap.value} over ${ap.groundTruth} faces`);
@@ -76,14 +76,26 @@ test('fr_expression: int8 top-1 agrees with fp32 on ≥ 90 % of the 55 LFW crops
   }
 });
 
-test('--fail-on exits 2 exactly when a gate fails; --baseline shows the change since an older run', async () => {
+test('--fail-on exits 2 exactly when a gate fails; --baseline shows the change since an older run of the same evaluation, and refuses another', async () => {
   const run = join(work, 'demo');
   const evalData = demoOptions().evalData!;
+  // The baseline: this run's results before a re-evaluation (a baseline needs only results.json).
+  const before = join(work, 'demo-before');
+  await mkdir(before, { recursive: true });
+  await copyFile(join(run, 'results.json'), join(before, 'results.json'));
   const evaluate = (gates: string) => exec('node', [cli, 'evaluate', '--run', run, '--data', evalData, '--iterations', '2', '--fail-on', gates, '--quiet']);
   await evaluate('psnr<5,f1<0.5');
   await assert.rejects(evaluate('psnr<1000'), (e: { code: number; stdout: string }) => e.code === 2 && /failed: psnr/.test(e.stdout));
-  await exec('node', [cli, 'report', '--run', run, '--baseline', join(work, 'det')]);
+  await exec('node', [cli, 'report', '--run', run, '--baseline', before]);
   const md = await readFile(join(run, 'report.md'), 'utf8');
-  assert.match(md, /Compared with baseline run .*det/);
-  assert.match(md, /[▲▼]/);
+  assert.match(md, /Compared with baseline run .*demo/);
+  assert.doesNotMatch(md, /another model|--baseline-force/);
+  // PaddleOCR det: other images, preprocessing and outputs — refused, naming what differs; forced: labelled.
+  const other = join(work, 'det');
+  await assert.rejects(exec('node', [cli, 'report', '--run', run, '--baseline', other]), (e: { code: number; stderr: string }) =>
+    e.code === 1 && /Cannot compare with baseline .*det.*results\.json: evaluation images: .*; preprocessing: .*; outputs: .* vs sigmoid_0\.tmp_0/.test(e.stderr) && /--baseline-force/.test(e.stderr));
+  await exec('node', [cli, 'report', '--run', run, '--baseline', other, '--baseline-force']);
+  const forced = await readFile(join(run, 'report.md'), 'utf8');
+  assert.match(forced, /another model/);
+  assert.match(forced, /Compared anyway \(--baseline-force\)/);
 });

@@ -41,7 +41,7 @@ test('n shards merged equal the unsharded run byte for byte (n = 1, 2, 3)', asyn
       const out = join(work, `n${count}-shard${index}`);
       const summary = await calibrate({ ...options, out, shard: { index, count } });
       assert.deepEqual(summary.shard, { index, count, totalImages: 7 });
-      assert.deepEqual((await readdir(out)).sort(), ['histograms.bin', 'model.fp32.onnx', 'run.json'], 'a shard writes no scales');
+      assert.deepEqual((await readdir(out)).sort(), ['histograms.bin', 'manifest.json', 'model.fp32.onnx', 'run.json'], 'a shard writes no scales');
       shards.push(out);
     }
     const merged = join(work, `n${count}-merged`);

@@ -8,7 +8,7 @@ import { SimilarityAccumulator } from '../../src/metrics/similarity.js';
 import type { CalibrationResult } from '../../src/run/schema.js';
 import { summarizeCalibration } from '../../src/pipeline/evaluate/calibration-summary.js';
 import { thumbnailPair } from '../../src/pipeline/evaluate/thumbnails.js';
-import type { OutputMetrics, Results, VariantResult } from '../../reports/results-schema.js';
+import { RESULTS_VERSION, type OutputMetrics, type Results, type VariantResult } from '../../reports/results-schema.js';
 import { parseGates, variantVerdict } from '../../src/pipeline/gates.js';
 
 export const EVIL_TENSOR = '<script>alert(1)</script>';
@@ -109,7 +109,7 @@ export async function resultsFixture(scale = 1, run = '/tmp/runs/demo'): Promise
   ];
   return {
     schema: 'int8cal/results',
-    version: 1,
+    version: RESULTS_VERSION,
     createdAt: '2025-01-02T03:04:05.000Z',
     run,
     model: { source: `/models/${EVIL_TENSOR}.onnx`, sha256: 'ab'.repeat(32) },

@@ -118,3 +118,28 @@ export function externalDataSpec(location: string): ModelSpec {
     outputs: ['y'],
   };
 }
+
+const int64s = (name: string, values: number[]): TensorProto => ({ name, dataType: DataType.INT64, dims: [values.length], int64Data: values });
+
+/**
+ * A detector that never detects: `boxes` [N, 192, 4] from the pixels, `scores` [N, 192, 2]
+ * (background, face) all zero — nothing reaches any score threshold.
+ */
+export const blindDetectorSpec = (): ModelSpec => ({
+  initializers: [int64s('shape4', [0, -1, 4]), int64s('start', [0]), int64s('end', [2]), int64s('axis', [2]), scalar('zero', 0)],
+  nodes: [
+    { name: 'boxes_reshape', opType: 'Reshape', input: ['x', 'shape4'], output: ['boxes'] },
+    { name: 'pair', opType: 'Slice', input: ['boxes', 'start', 'end', 'axis'], output: ['pair'] },
+    { name: 'blind', opType: 'Mul', input: ['pair', 'zero'], output: ['scores'] },
+  ],
+  outputs: ['boxes', 'scores'],
+});
+
+/** An int64 output (ArgMax over channels) next to a float one. */
+export const integerOutputSpec = (): ModelSpec => ({
+  nodes: [
+    { name: 'relu', opType: 'Relu', input: ['x'], output: ['y'] },
+    { name: 'argmax', opType: 'ArgMax', input: ['y'], output: ['label'], attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] },
+  ],
+  outputs: ['y', 'label'],
+});

@@ -2,8 +2,8 @@
  * Detection agreement with fp32: the fp32 detections (after NMS) are the "truth", the test
  * variant's are the predictions. Greedy matching: test boxes in descending score, each takes
  * the unmatched fp32 box of the same label with the highest IoU, if that IoU ≥ the threshold.
- * Counts are pooled over images → precision, recall, F1. No boxes on either side is perfect
- * agreement (F1 1).
+ * Counts are pooled over images → precision, recall, F1. When fp32 detects nothing in any
+ * image, F1 has nothing to measure: it is undefined (value null, with the reason), never 1.
  */
 import { InternalError } from '../../core/errors.js';
 import { checked } from '../../../reports/verdict.js';
@@ -70,6 +70,15 @@ export class DetectionMatchAccumulator {
   result(): DetectionMatchResult {
     if (this.#perImage.length === 0) throw new InternalError('detection F1 of no images');
     const s = f1Score(this.#counts);
+    const reference = this.#counts.truePositives + this.#counts.falseNegatives;
+    if (reference === 0) {
+      return {
+        metric: 'detection-f1', value: null, precision: s.precision, recall: s.recall, ...this.#counts,
+        undefinedReason: `the reference detected nothing in ${this.#perImage.length} image(s)`,
+        iouThreshold: this.options.iouThreshold ?? MATCH_IOU, perImage: [...this.#perImage],
+        ...(this.options.minF1 === undefined ? {} : { threshold: this.options.minF1, verdict: 'fail' as const }),
+      };
+    }
     return {
       metric: 'detection-f1',
       value: s.f1,

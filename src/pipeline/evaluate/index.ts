@@ -10,11 +10,13 @@ import { parseGates, variantVerdict } from '../gates.js';
 import { TensorRtEngine } from '../../engines/tensorrt.js';
 import { loadTensorRt, requireGpu } from '../../core/tensorrt.js';
 import type { EngineKind } from '../../engines/registry.js';
-import { defaultOf } from '../../options.js';
+import { defaultOf, unitInterval } from '../../options.js';
 import type { ProgressCallback, WarningCallback } from '../../core/progress.js';
 import { checkRunManifest } from '../../run/check.js';
-import { readRunJson, writeRunJson } from '../../run/files.js';
-import { runPath } from '../../run/layout.js';
+import { readRunJson, removeRunFiles, writeRunJson } from '../../run/files.js';
+import { runPath, type RunFile } from '../../run/layout.js';
+import { finishStage, requireTrusted, sha256File, startStage, TrustCheck } from '../../run/manifest.js';
+import { access } from 'node:fs/promises';
 import { lockRun } from '../../run/lock.js';
 import { RESULTS_SCHEMA, RESULTS_VERSION, type Results, type Task, type VariantResult } from '../../../reports/results-schema.js';
 import { calibrationSummary, tuneSummary } from './calibration.js';
@@ -26,6 +28,8 @@ import { referenceEmbeddings, VariantScorer, type ScoringContext } from './scori
 import { detectionChoiceOf, detectionsOf, resolveTask } from './task.js';
 import { GPU_REFERENCE, GPU_VARIANTS, readCoverage, selectVariants, VARIANTS, type VariantSpec } from './variants.js';
 import { worstImagesOf } from './worst-images.js';
+import { ReferenceCheck } from './reference-check.js';
+import { capThreads } from '../../engines/threads.js';
 
 export interface EvaluateOptions {
   run: string;
@@ -72,20 +76,29 @@ const WARMUP = 3;
  * (PSNR, cosine, max |Δ|, PD, task metrics), times them interleaved, and writes results.json.
  */
 export async function evaluate(options: EvaluateOptions): Promise<Results> {
+  checkUnitInterval(options);
   const runDir = resolve(options.run);
   const data = resolve(options.data);
   const gates = parseGates(options.failOn ?? '');
-  const threads = options.threads ?? defaultOf('threads');
+  const threads = capThreads(options.threads ?? defaultOf('threads'), options.onWarning);
+  const trust = new TrustCheck(runDir);
+  await requireTrusted(runDir, ['run', 'fp32'], trust);
   const run = await readRunJson(runDir, 'run', checkRunManifest, 'calibrate');
   const cpu = VARIANTS.filter((v) => !v.engine).map((v) => v.name);
   const requested = options.engine === 'tensorrt' ? [...new Set([...(options.variants ?? cpu), ...GPU_VARIANTS])] : options.variants;
-  const specs = await selectVariants(runDir, requested, options.onWarning);
+  const skippedVariants: { variant: string; reason: string }[] = [];
+  const specs = await selectVariants(runDir, requested, options.onWarning, skippedVariants);
+  const calibrated = await access(runPath(runDir, 'calibration')).then(() => true, () => false);
+  const inputs: RunFile[] = ['run', ...specs.map((s) => s.file), ...(calibrated ? ['calibration' as const, ...(await trust.check('histograms') ? [] : ['histograms' as const])] : [])];
+  await requireTrusted(runDir, inputs, trust);
   const gpu = specs.some((s) => s.engine === 'tensorrt') ? gpuEnvironment(options.cudaGraph ?? false) : undefined;
   const groundTruthOf = options.groundTruth ? await readGroundTruth(resolve(options.groundTruth)) : undefined;
   const lock = await lockRun(runDir);
   const engines = new Map<string, Engine>();
   let pd: FeatureNetwork | undefined;
   try {
+    await startStage(runDir, 'evaluate');
+    await removeRunFiles(runDir, ['results', 'reportHtml', 'reportMd']);
     for (const spec of specs) {
       engines.set(spec.name, spec.engine === 'tensorrt'
         ? await createEngine('tensorrt', runPath(runDir, spec.file))
@@ -113,6 +126,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
     const used: string[] = [];
     /** Decoded size of each used image (YOLO txt labels are normalized to it). */
     const sizes: { width: number; height: number }[] = [];
+    const referenceCheck = new ReferenceCheck();
     let timingFeeds: Feeds | undefined;
     for await (const batch of samples.batches()) {
       options.signal?.throwIfAborted();
@@ -120,6 +134,11 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
       const size = run.preprocessing && run.preprocessing.resize !== 'fit' ? run.preprocessing : { width: batch.geometry[0]!.resizedWidth, height: batch.geometry[0]!.resizedHeight };
       timingFeeds ??= feeds;
       const ref = await reference.run(feeds);
+      referenceCheck.add(ref, batch.samples);
+      if (referenceCheck.failed) {
+        used.push(...batch.samples);
+        continue;
+      }
       if (used.length === 0) ctx.pdOutputs = pd ? ctx.outputs.filter((name) => isImageLike(ref[name]!.dims) && !isIntegerData(ref[name]!.data)) : [];
       const embeddings = await referenceEmbeddings(ctx, ref);
       const refDetections = detectionsPerImage(ref, batch.geometry, size);
@@ -131,6 +150,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
       sizes.push(...batch.geometry.map((g) => ({ width: g.srcWidth, height: g.srcHeight })));
       options.onProgress?.({ stage: 'evaluate', done: used.length, total: samples.total, unit: 'images' });
     }
+    referenceCheck.check(runPath(runDir, 'fp32'), samples.label);
     if (!timingFeeds) throw new Int8calError('NO_IMAGES', `No batch of ${batchSize} image(s) could be read from ${data}`, { file: data, hint: 'add images or lower --batch-size' });
 
     options.onProgress?.({ stage: 'latency', done: 0, total: specs.length, unit: 'variants' });
@@ -167,8 +187,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
         ...(folders ? { accuracy: top1Accuracy(scorer.predictions, folders.labels) } : {}),
         worstImages: spec.name === 'fp32' ? [] : await worstImagesOf(outputs, used, samples, run, engines.get('fp32')!, engines.get(spec.name)!),
       };
-      const { unmatched, ...verdict } = variantVerdict(base, gates, spec.engine && gpuReferenceP50 !== undefined ? gpuReferenceP50 : referenceP50);
-      for (const gate of unmatched) if (spec.name !== 'fp32') options.onWarning?.(`--fail-on ${gate.expression} applies to nothing in variant ${spec.name}`);
+      const { unmatched: _, ...verdict } = variantVerdict(base, gates, spec.engine && gpuReferenceP50 !== undefined ? gpuReferenceP50 : referenceP50);
       const covered = coverage.get(spec.name);
       const measured = { ...verdict, speed: compareSpeed(spec.engine && gpuReferenceLatency ? gpuReferenceLatency : referenceLatency, base.latency) };
       const shown = spec.name === 'fp32' ? { verdict: 'none' as const, checks: [], speedup: 1 } : covered && isLowCoverage(covered) ? { ...measured, verdict: 'not-quantized' as const } : measured;
@@ -178,11 +197,12 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
       schema: RESULTS_SCHEMA, version: RESULTS_VERSION, createdAt: new Date().toISOString(), run: runDir,
       model: run.model, input: run.input, preprocessing: run.preprocessing ? describePreprocessing(run.preprocessing) : `tensors given directly (${(run.inputs ?? [run.input]).join(', ')})`,
       evaluation: {
-        data, images: used.map(samples.label), task, ...(detection ? { detector: detectionChoiceOf(detection) } : {}),
+        data, images: used.map(samples.label), ...(samples.images ? { imageSha256: await Promise.all(used.map(async (f) => (await sha256File(f)) ?? '')) } : {}), outputs: [...ctx.outputs], task, ...(detection ? { detector: detectionChoiceOf(detection) } : {}),
         ...(groundTruthOf ? { groundTruth: { file: resolve(options.groundTruth!), format: groundTruthOf.format } } : {}),
         ...(folders ? { classFolders: { classes: folders.classes, numbering: folders.numbering } } : {}), batchSize, iterations: options.iterations ?? defaultOf('iterations'), warmup: WARMUP,
         ...(pd ? { pd: { network: pd.id, model: pd.file, tensor: pd.tensor, ...(pd.threshold !== undefined ? { threshold: pd.threshold } : {}), ...(pd.thresholdSource ? { thresholdSource: pd.thresholdSource } : {}) } } : {}),
         gates,
+        ...(skippedVariants.length ? { skipped: skippedVariants } : {}),
       },
       environment: { ...environment(threads), ...(gpu ? { gpu } : {}) },
       reference: 'fp32',
@@ -191,6 +211,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
       ...(await tuneSummary(runDir)),
     };
     await writeRunJson(runDir, 'results', results);
+    await finishStage(runDir, 'evaluate', ['results'], inputs);
     return results;
 
     function detectionsPerImage(outputs: Record<string, HostTensor>, geometry: Geometry[], size: { width: number; height: number }): Detection[][] {
@@ -232,3 +253,9 @@ async function loadPdNetwork(o: EvaluateOptions, threads: number): Promise<Featu
 }
 
 export type { VariantSpec };
+
+/** Scores, IoUs and probabilities are in [0, 1], checked like the flags before any work. */
+function checkUnitInterval(o: EvaluateOptions): void {
+  const values = { '--score-threshold': o.scoreThreshold, '--nms-iou': o.nmsIou, '--map-threshold': o.mapThreshold };
+  for (const [flag, value] of Object.entries(values)) if (value !== undefined) unitInterval(String(value), flag);
+}

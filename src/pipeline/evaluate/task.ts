@@ -48,6 +48,13 @@ const reasonsText = (none: NoDetector): string => Object.entries(none.reasons).m
  * classification for a single [N, K] output, map for a single 1-channel image-like output.
  */
 export function resolveTask(outputs: readonly TensorInfo[], o: TaskOptions): ResolvedTask {
+  for (const [flag, name] of [['--boxes', o.boxes], ['--scores', o.scores]] as const) {
+    if (name !== undefined && !outputs.some((t) => t.name === name)) {
+      throw new Int8calError('TASK_OUTPUTS', `${flag} ${name}: the model has no output ${JSON.stringify(name)}`, {
+        tensor: name, hint: `outputs: ${outputs.map((t) => t.name).join(', ')}`,
+      });
+    }
+  }
   if (o.task !== 'auto' && o.task !== 'detection') return { task: o.task };
   const explicit = o.detector !== 'auto' ? o.detector : (o.boxes || o.scores) ? 'boxes-scores' : undefined;
   const choice = chooseDetector(outputs, headContext(o), explicit);

@@ -44,7 +44,7 @@ export const GPU_REFERENCE = 'trt-fp32';
  * The variants to evaluate, fp32 (the reference) first. Explicitly requested variants must
  * exist; by default those the run hasn't built are skipped with a warning.
  */
-export async function selectVariants(runDir: string, requested: readonly string[] | undefined, onWarning?: (m: string) => void): Promise<VariantSpec[]> {
+export async function selectVariants(runDir: string, requested: readonly string[] | undefined, onWarning?: (m: string) => void, skipped: { variant: string; reason: string }[] = []): Promise<VariantSpec[]> {
   const names = requested ?? VARIANTS.filter((v) => !v.engine).map((v) => v.name);
   const unknown = names.filter((n) => !VARIANTS.some((v) => v.name === n));
   if (unknown.length) {
@@ -60,7 +60,10 @@ export async function selectVariants(runDir: string, requested: readonly string[
       throw new Int8calError('RUN_FILE_MISSING', `${path} is missing`, {
         file: path, hint: spec.name === 'fp32' ? 'run `int8cal calibrate` for this run directory first' : 'run `int8cal build` for this run directory first',
       });
-    } else onWarning?.(`${RUN_FILES[spec.file]} is not built; skipping variant ${spec.name}`);
+    } else {
+      skipped.push({ variant: spec.name, reason: `${RUN_FILES[spec.file]} is not built` });
+      onWarning?.(`${RUN_FILES[spec.file]} is not built; skipping variant ${spec.name}`);
+    }
   }
   return chosen;
 }

@@ -1,3 +1,4 @@
+import { numericOutputs } from './reference-check.js';
 import { readBatches } from '../../../datasets/images/index.js';
 import type { Engine } from '../../engines/engine.js';
 import { fromDecibels, imageAt, isImageLike, worstImages, type NumericData } from '../../metrics/index.js';
@@ -31,7 +32,7 @@ export async function worstImagesOf(outputs: readonly OutputMetrics[], files: re
       const batch = (await readBatches([files[i]!], preprocessing!, { batchSize: 1 }).next()).value;
       if (batch && 'data' in batch) {
         const feeds = { [run.input]: { type: 'float32', data: batch.data, dims: batch.dims } };
-        const [r, t] = [(await reference.run(feeds, [o.name]))[o.name]!, (await test.run(feeds, [o.name]))[o.name]!];
+        const [r, t] = [numericOutputs(await reference.run(feeds, [o.name]))[o.name]!, numericOutputs(await test.run(feeds, [o.name]))[o.name]!];
         entry.thumbnails = await thumbnailPair(imageAt(r.data as NumericData, r.dims, 0), imageAt(t.data as NumericData, t.dims, 0));
       }
     }

@@ -7,6 +7,7 @@ import type { ProgressCallback } from '../../core/progress.js';
 import { checkCalibration } from '../../run/check.js';
 import { readRunJson } from '../../run/files.js';
 import { runPath } from '../../run/layout.js';
+import { amendStage } from '../../run/manifest.js';
 import type { CalibrationResult } from '../../run/schema.js';
 import { calibrationFromHistograms, writeCalibration } from '../calibration-output.js';
 import { progressOf, type AccuracyTarget, type TargetMetrics } from './accuracy-target.js';
@@ -48,6 +49,7 @@ export async function confirmAutoCalibration(runDir: string, probe: AccuracyProb
   };
   const result: CalibrationResult = { ...kept.calibration, calibrator: 'auto', auto: { ...current.auto, confirmed } };
   await writeCalibration(runDir, result);
+  await amendStage(runDir, 'calibrate');
   return result;
 }
 

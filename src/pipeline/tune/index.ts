@@ -8,6 +8,7 @@ import { defaultOf } from '../../options.js';
 import type { ProgressCallback, WarningCallback } from '../../core/progress.js';
 import { checkCalibration } from '../../run/check.js';
 import { readRunJson, writeRunJson } from '../../run/files.js';
+import { finishStage, requireTrusted, startStage } from '../../run/manifest.js';
 import { runPath } from '../../run/layout.js';
 import { lockRun } from '../../run/lock.js';
 import type { TaskOptions } from '../evaluate/task.js';
@@ -101,6 +102,8 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
         hint: `metrics here: ${probe.metrics.join(', ')}`,
       });
     }
+    await requireTrusted(runDir, ['fp32', 'calibration', 'build']);
+    await startStage(runDir, 'tune');
     const fp32 = await loadModel(runPath(runDir, 'fp32'));
     const calibration = await readRunJson(runDir, 'calibration', checkCalibration, 'calibrate');
     const amax = new Map(Object.entries(calibration.tensors).map(([n, t]) => [n, t.amax]));
@@ -111,6 +114,8 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     for (const placement of targets) placements.push(await tunePlacement(ctx, placement, runDir));
     const result: TuneResult = { schema: 'int8cal/tune', version: 1, target, images: probe.imageCount, task: probe.task, placements };
     await writeRunJson(runDir, 'tune', result);
+    const written = placements.map((p) => placementOf(p.placement).tunedRunFile);
+    await finishStage(runDir, 'tune', ['tune', ...written], ['fp32', 'calibration', 'build']);
     return result;
   } finally {
     await probe.dispose();

@@ -49,7 +49,8 @@ export function targetMetricsOf(outputs: readonly OutputMetrics[], detection?: D
   if (pd.length) m.pd = Math.max(...pd);
   const top1 = outputs.flatMap((o) => (o.classification ? [o.classification.value] : []));
   if (top1.length) m.top1 = Math.min(...top1);
-  if (detection?.f1) m.f1 = detection.f1.value;
+  // F1 is undefined (null) when the reference detects nothing: such a target can't be met, not met by accident.
+  if (detection?.f1 && detection.f1.value !== null) m.f1 = detection.f1.value;
   if (detection?.ap?.value != null) m.ap = detection.ap.value;
   return m;
 }
