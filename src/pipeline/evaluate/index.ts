@@ -13,6 +13,7 @@ import type { EngineKind } from '../../engines/registry.js';
 import { defaultOf, unitInterval } from '../../options.js';
 import type { ProgressCallback, WarningCallback } from '../../core/progress.js';
 import { checkRunManifest } from '../../run/check.js';
+import type { RunManifest } from '../../run/schema.js';
 import { readRunJson, removeRunFiles, writeRunJson } from '../../run/files.js';
 import { runPath, type RunFile } from '../../run/layout.js';
 import { finishStage, requireTrusted, sha256File, startStage, TrustCheck } from '../../run/manifest.js';
@@ -99,105 +100,24 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
   try {
     await startStage(runDir, 'evaluate');
     await removeRunFiles(runDir, ['results', 'reportHtml', 'reportMd']);
-    for (const spec of specs) {
-      engines.set(spec.name, spec.engine === 'tensorrt'
-        ? await createEngine('tensorrt', runPath(runDir, spec.file))
-        : await createEngine('onnxruntime', runPath(runDir, spec.file), { threads, optimization: spec.optimization, sharedCores: true }));
-    }
-    const reference = engines.get('fp32')!;
-    const input = reference.inputs.find((i) => i.name === run.input)!;
-    const batchDim = input.dims[0];
-    const batchSize = run.preprocessing?.resize === 'fit' ? 1 : typeof batchDim === 'number' ? batchDim : options.batchSize ?? run.calibration.batchSize;
-    const samples = await evaluationData(data, run, reference.inputs, {
-      batchSize, fixedBatch: typeof batchDim === 'number', maxImages: options.maxImages, skipBadImages: options.skipBadImages, onWarning: options.onWarning, signal: options.signal,
-    });
-    if (groundTruthOf && !samples.images) throw new Int8calError('EVAL_DATA_KIND', '--ground-truth needs evaluation images, not tensors', { file: data, hint: 'give --data an image folder, or drop --ground-truth' });
-    if (options.classFolders && !samples.images) throw new Int8calError('EVAL_DATA_KIND', '--class-folders needs evaluation images, not tensors', { file: data, hint: 'give --data a folder of class folders of images' });
-    const { task, detection, ambiguous } = resolveTask(reference.outputs, {
-      task: options.task ?? (defaultOf('task') as Task | 'auto'), detector: options.detector ?? (defaultOf('detector') as 'auto'), classes: options.classes,
-      boxes: options.boxes, scores: options.scores, input: headInputSize(run.preprocessing, input.dims),
-      boxFormat: options.boxFormat ?? (defaultOf('boxFormat') as 'xyxy'), scoreThreshold: options.scoreThreshold ?? defaultOf('scoreThreshold'),
-      nmsIou: options.nmsIou ?? defaultOf('nmsIou'),
-    });
-    if (ambiguous) options.onWarning?.(ambiguous);
+    for (const spec of specs) engines.set(spec.name, await openVariant(runDir, spec, threads));
     pd = await loadPdNetwork(options, threads);
-    const ctx: ScoringContext = { task, detection, outputs: reference.outputs.map((o) => o.name), pdOutputs: [], pd, mapThreshold: options.mapThreshold ?? defaultOf('mapThreshold') };
-    const scorers = new Map(specs.map((s) => [s.name, new VariantScorer(ctx, s.name === 'fp32')]));
-    const used: string[] = [];
-    /** Decoded size of each used image (YOLO txt labels are normalized to it). */
-    const sizes: { width: number; height: number }[] = [];
-    const referenceCheck = new ReferenceCheck();
-    let timingFeeds: Feeds | undefined;
-    for await (const batch of samples.batches()) {
-      options.signal?.throwIfAborted();
-      const feeds = batch.feeds;
-      const size = run.preprocessing && run.preprocessing.resize !== 'fit' ? run.preprocessing : { width: batch.geometry[0]!.resizedWidth, height: batch.geometry[0]!.resizedHeight };
-      timingFeeds ??= feeds;
-      const ref = await reference.run(feeds);
-      referenceCheck.add(ref, batch.samples);
-      if (referenceCheck.failed) {
-        used.push(...batch.samples);
-        continue;
-      }
-      if (used.length === 0) ctx.pdOutputs = pd ? ctx.outputs.filter((name) => isImageLike(ref[name]!.dims) && !isIntegerData(ref[name]!.data)) : [];
-      const embeddings = await referenceEmbeddings(ctx, ref);
-      const refDetections = detectionsPerImage(ref, batch.geometry, size);
-      for (const spec of specs) {
-        const out = spec.name === 'fp32' ? ref : await engines.get(spec.name)!.run(feeds);
-        await scorers.get(spec.name)!.add(ref, out, embeddings, refDetections, spec.name === 'fp32' ? refDetections : detectionsPerImage(out, batch.geometry, size));
-      }
-      used.push(...batch.samples);
-      sizes.push(...batch.geometry.map((g) => ({ width: g.srcWidth, height: g.srcHeight })));
-      options.onProgress?.({ stage: 'evaluate', done: used.length, total: samples.total, unit: 'images' });
-    }
-    referenceCheck.check(runPath(runDir, 'fp32'), samples.label);
-    if (!timingFeeds) throw new Int8calError('NO_IMAGES', `No batch of ${batchSize} image(s) could be read from ${data}`, { file: data, hint: 'add images or lower --batch-size' });
-
-    options.onProgress?.({ stage: 'latency', done: 0, total: specs.length, unit: 'variants' });
-    const feeds = timingFeeds;
-    const iterations = options.iterations ?? defaultOf('iterations');
-    const timings = await interleavedTiming(specs.filter((s) => !s.engine).map((s) => ({ name: s.name, run: () => engines.get(s.name)!.run(feeds) })), {
-      iterations, warmup: WARMUP,
-    });
-    // GPU variants: CUDA events around each enqueue on the engine's own stream (not wall clock).
-    for (const spec of specs.filter((s) => s.engine === 'tensorrt')) {
-      const engine = engines.get(spec.name) as TensorRtEngine;
-      await engine.run(feeds);
-      timings[spec.name] = engine.time({ warmup: WARMUP * 10, iterations, cudaGraph: options.cudaGraph ?? false });
-    }
-    const groundTruth = groundTruthOf && used.map((f, i) => groundTruthOf.boxesOf(f, sizes[i]!));
+    const scored = await scoreImages({ options, run, data, specs, engines, pd, hasGroundTruth: Boolean(groundTruthOf) });
+    const { used, samples, ctx, batchSize } = scored;
+    const timings = await timeVariants(specs, engines, scored.timingFeeds, options.iterations ?? defaultOf('iterations'), options.cudaGraph ?? false, options.onProgress);
+    const groundTruth = groundTruthOf && used.map((f, i) => groundTruthOf.boxesOf(f, scored.sizes[i]!));
     const folders = options.classFolders ? classFolderLabels(data, used) : undefined;
-    if (folders && task !== 'classification') throw new Int8calError('CLASS_FOLDERS', `--class-folders needs a classifier (the task is ${task})`, { hint: 'pass --task classification for a model with one [N, K] output' });
-    const referenceLatency = latencyStats(timings.fp32!, batchSize);
-    const referenceP50 = referenceLatency.p50;
-    const gpuReferenceLatency = timings[GPU_REFERENCE] ? latencyStats(timings[GPU_REFERENCE]!, batchSize) : undefined;
-    const gpuReferenceP50 = gpuReferenceLatency?.p50;
-    const coverage = await readCoverage(runDir);
-    const variants: VariantResult[] = [];
-    for (const spec of specs) {
-      const scorer = scorers.get(spec.name)!;
-      const outputs = scorer.outputMetrics();
-      const base = {
-        name: spec.name, modelFile: runPath('', spec.file), precision: spec.precision,
-        ...(spec.placement ? { placement: spec.placement } : {}),
-        ...(spec.engine ? { device: 'gpu' as const } : {}),
-        latency: { ...latencyStats(timings[spec.name]!, batchSize), ...(spec.emulated ? { emulated: true as const } : {}) },
-        outputs,
-        ...(detection ? { detection: scorer.detectionMetrics(groundTruth as GroundTruthBox[][] | undefined) } : {}),
-        ...(folders ? { accuracy: top1Accuracy(scorer.predictions, folders.labels) } : {}),
-        worstImages: spec.name === 'fp32' ? [] : await worstImagesOf(outputs, used, samples, run, engines.get('fp32')!, engines.get(spec.name)!),
-      };
-      const { unmatched: _, ...verdict } = variantVerdict(base, gates, spec.engine && gpuReferenceP50 !== undefined ? gpuReferenceP50 : referenceP50);
-      const covered = coverage.get(spec.name);
-      const measured = { ...verdict, speed: compareSpeed(spec.engine && gpuReferenceLatency ? gpuReferenceLatency : referenceLatency, base.latency) };
-      const shown = spec.name === 'fp32' ? { verdict: 'none' as const, checks: [], speedup: 1 } : covered && isLowCoverage(covered) ? { ...measured, verdict: 'not-quantized' as const } : measured;
-      variants.push({ ...base, verdict: shown, ...(covered ? { coverage: covered } : {}) });
-    }
+    if (folders && ctx.task !== 'classification') throw new Int8calError('CLASS_FOLDERS', `--class-folders needs a classifier (the task is ${ctx.task})`, { hint: 'pass --task classification for a model with one [N, K] output' });
+    const variants = await variantResults({
+      runDir, run, specs, engines, scorers: scored.scorers, timings, batchSize, gates, used, samples,
+      groundTruth: groundTruth as GroundTruthBox[][] | undefined, folderLabels: folders?.labels, detection: ctx.detection !== undefined,
+    });
     const results: Results = {
       schema: RESULTS_SCHEMA, version: RESULTS_VERSION, createdAt: new Date().toISOString(), run: runDir,
       model: run.model, input: run.input, preprocessing: run.preprocessing ? describePreprocessing(run.preprocessing) : `tensors given directly (${(run.inputs ?? [run.input]).join(', ')})`,
       evaluation: {
-        data, images: used.map(samples.label), ...(samples.images ? { imageSha256: await Promise.all(used.map(async (f) => (await sha256File(f)) ?? '')) } : {}), outputs: [...ctx.outputs], task, ...(detection ? { detector: detectionChoiceOf(detection) } : {}),
+        data, images: used.map(samples.label), ...(samples.images ? { imageSha256: await Promise.all(used.map(async (f) => (await sha256File(f)) ?? '')) } : {}),
+        outputs: [...ctx.outputs], task: ctx.task, ...(ctx.detection ? { detector: detectionChoiceOf(ctx.detection) } : {}),
         ...(groundTruthOf ? { groundTruth: { file: resolve(options.groundTruth!), format: groundTruthOf.format } } : {}),
         ...(folders ? { classFolders: { classes: folders.classes, numbering: folders.numbering } } : {}), batchSize, iterations: options.iterations ?? defaultOf('iterations'), warmup: WARMUP,
         ...(pd ? { pd: { network: pd.id, model: pd.file, tensor: pd.tensor, ...(pd.threshold !== undefined ? { threshold: pd.threshold } : {}), ...(pd.thresholdSource ? { thresholdSource: pd.thresholdSource } : {}) } } : {}),
@@ -213,15 +133,141 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
     await writeRunJson(runDir, 'results', results);
     await finishStage(runDir, 'evaluate', ['results'], inputs);
     return results;
-
-    function detectionsPerImage(outputs: Record<string, HostTensor>, geometry: Geometry[], size: { width: number; height: number }): Detection[][] {
-      return detection ? geometry.map((g, n) => detectionsOf(outputs, detection, n, g, size)) : [];
-    }
   } finally {
     for (const engine of engines.values()) await engine.dispose();
     await pd?.dispose();
     await lock.release();
   }
+}
+
+function openVariant(runDir: string, spec: VariantSpec, threads: number): Promise<Engine> {
+  return spec.engine === 'tensorrt'
+    ? createEngine('tensorrt', runPath(runDir, spec.file))
+    : createEngine('onnxruntime', runPath(runDir, spec.file), { threads, optimization: spec.optimization, sharedCores: true });
+}
+
+interface ScoreImagesArgs {
+  options: EvaluateOptions;
+  run: RunManifest;
+  data: string;
+  specs: readonly VariantSpec[];
+  engines: ReadonlyMap<string, Engine>;
+  pd: FeatureNetwork | undefined;
+  hasGroundTruth: boolean;
+}
+
+/** Streams the evaluation batches through every variant: each image's outputs are scored, then dropped. */
+async function scoreImages({ options, run, data, specs, engines, pd, hasGroundTruth }: ScoreImagesArgs) {
+  const reference = engines.get('fp32')!;
+  const input = reference.inputs.find((i) => i.name === run.input)!;
+  const batchDim = input.dims[0];
+  const batchSize = run.preprocessing?.resize === 'fit' ? 1 : typeof batchDim === 'number' ? batchDim : options.batchSize ?? run.calibration.batchSize;
+  const samples = await evaluationData(data, run, reference.inputs, {
+    batchSize, fixedBatch: typeof batchDim === 'number', maxImages: options.maxImages, skipBadImages: options.skipBadImages, onWarning: options.onWarning, signal: options.signal,
+  });
+  if (hasGroundTruth && !samples.images) throw new Int8calError('EVAL_DATA_KIND', '--ground-truth needs evaluation images, not tensors', { file: data, hint: 'give --data an image folder, or drop --ground-truth' });
+  if (options.classFolders && !samples.images) throw new Int8calError('EVAL_DATA_KIND', '--class-folders needs evaluation images, not tensors', { file: data, hint: 'give --data a folder of class folders of images' });
+  const { task, detection, ambiguous } = resolveTask(reference.outputs, {
+    task: options.task ?? (defaultOf('task') as Task | 'auto'), detector: options.detector ?? (defaultOf('detector') as 'auto'), classes: options.classes,
+    boxes: options.boxes, scores: options.scores, input: headInputSize(run.preprocessing, input.dims),
+    boxFormat: options.boxFormat ?? (defaultOf('boxFormat') as 'xyxy'), scoreThreshold: options.scoreThreshold ?? defaultOf('scoreThreshold'),
+    nmsIou: options.nmsIou ?? defaultOf('nmsIou'),
+  });
+  if (ambiguous) options.onWarning?.(ambiguous);
+  const ctx: ScoringContext = { task, detection, outputs: reference.outputs.map((o) => o.name), pdOutputs: [], pd, mapThreshold: options.mapThreshold ?? defaultOf('mapThreshold') };
+  const scorers = new Map(specs.map((s) => [s.name, new VariantScorer(ctx, s.name === 'fp32')]));
+  const detectionsPerImage = (outputs: Record<string, HostTensor>, geometry: Geometry[], size: { width: number; height: number }): Detection[][] =>
+    detection ? geometry.map((g, n) => detectionsOf(outputs, detection, n, g, size)) : [];
+  const used: string[] = [];
+  /** Decoded size of each used image (YOLO txt labels are normalized to it). */
+  const sizes: { width: number; height: number }[] = [];
+  const referenceCheck = new ReferenceCheck();
+  let timingFeeds: Feeds | undefined;
+  for await (const batch of samples.batches()) {
+    options.signal?.throwIfAborted();
+    const feeds = batch.feeds;
+    const size = run.preprocessing && run.preprocessing.resize !== 'fit' ? run.preprocessing : { width: batch.geometry[0]!.resizedWidth, height: batch.geometry[0]!.resizedHeight };
+    timingFeeds ??= feeds;
+    const ref = await reference.run(feeds);
+    referenceCheck.add(ref, batch.samples);
+    if (referenceCheck.failed) {
+      used.push(...batch.samples);
+      continue;
+    }
+    if (used.length === 0) ctx.pdOutputs = pd ? ctx.outputs.filter((name) => isImageLike(ref[name]!.dims) && !isIntegerData(ref[name]!.data)) : [];
+    const embeddings = await referenceEmbeddings(ctx, ref);
+    const refDetections = detectionsPerImage(ref, batch.geometry, size);
+    for (const spec of specs) {
+      const out = spec.name === 'fp32' ? ref : await engines.get(spec.name)!.run(feeds);
+      await scorers.get(spec.name)!.add(ref, out, embeddings, refDetections, spec.name === 'fp32' ? refDetections : detectionsPerImage(out, batch.geometry, size));
+    }
+    used.push(...batch.samples);
+    sizes.push(...batch.geometry.map((g) => ({ width: g.srcWidth, height: g.srcHeight })));
+    options.onProgress?.({ stage: 'evaluate', done: used.length, total: samples.total, unit: 'images' });
+  }
+  referenceCheck.check(runPath(resolve(options.run), 'fp32'), samples.label);
+  if (!timingFeeds) throw new Int8calError('NO_IMAGES', `No batch of ${batchSize} image(s) could be read from ${data}`, { file: data, hint: 'add images or lower --batch-size' });
+  return { used, sizes, samples, ctx, scorers, batchSize, timingFeeds };
+}
+
+/** Latency of every variant on the same batch: CPU variants interleaved, GPU ones by CUDA events. */
+async function timeVariants(specs: readonly VariantSpec[], engines: ReadonlyMap<string, Engine>, feeds: Feeds, iterations: number, cudaGraph: boolean, onProgress?: ProgressCallback) {
+  onProgress?.({ stage: 'latency', done: 0, total: specs.length, unit: 'variants' });
+  const timings = await interleavedTiming(specs.filter((s) => !s.engine).map((s) => ({ name: s.name, run: () => engines.get(s.name)!.run(feeds) })), {
+    iterations, warmup: WARMUP,
+  });
+  // GPU variants: CUDA events around each enqueue on the engine's own stream (not wall clock).
+  for (const spec of specs.filter((s) => s.engine === 'tensorrt')) {
+    const engine = engines.get(spec.name) as TensorRtEngine;
+    await engine.run(feeds);
+    timings[spec.name] = engine.time({ warmup: WARMUP * 10, iterations, cudaGraph });
+  }
+  return timings;
+}
+
+interface VariantResultsArgs {
+  runDir: string;
+  run: RunManifest;
+  specs: readonly VariantSpec[];
+  engines: ReadonlyMap<string, Engine>;
+  scorers: ReadonlyMap<string, VariantScorer>;
+  timings: Awaited<ReturnType<typeof timeVariants>>;
+  batchSize: number;
+  gates: ReturnType<typeof parseGates>;
+  used: string[];
+  samples: Awaited<ReturnType<typeof scoreImages>>['samples'];
+  groundTruth: GroundTruthBox[][] | undefined;
+  folderLabels: number[] | undefined;
+  detection: boolean;
+}
+
+/** Each variant's metrics, latency and verdict (GPU variants against trt-fp32, CPU ones against fp32). */
+async function variantResults(a: VariantResultsArgs): Promise<VariantResult[]> {
+  const referenceLatency = latencyStats(a.timings.fp32!, a.batchSize);
+  const gpuReferenceLatency = a.timings[GPU_REFERENCE] ? latencyStats(a.timings[GPU_REFERENCE]!, a.batchSize) : undefined;
+  const coverage = await readCoverage(a.runDir);
+  const variants: VariantResult[] = [];
+  for (const spec of a.specs) {
+    const scorer = a.scorers.get(spec.name)!;
+    const outputs = scorer.outputMetrics();
+    const base = {
+      name: spec.name, modelFile: runPath('', spec.file), precision: spec.precision,
+      ...(spec.placement ? { placement: spec.placement } : {}),
+      ...(spec.engine ? { device: 'gpu' as const } : {}),
+      latency: { ...latencyStats(a.timings[spec.name]!, a.batchSize), ...(spec.emulated ? { emulated: true as const } : {}) },
+      outputs,
+      ...(a.detection ? { detection: scorer.detectionMetrics(a.groundTruth) } : {}),
+      ...(a.folderLabels ? { accuracy: top1Accuracy(scorer.predictions, a.folderLabels) } : {}),
+      worstImages: spec.name === 'fp32' ? [] : await worstImagesOf(outputs, a.used, a.samples, a.run, a.engines.get('fp32')!, a.engines.get(spec.name)!),
+    };
+    const against = spec.engine && gpuReferenceLatency ? gpuReferenceLatency : referenceLatency;
+    const { unmatched: _, ...verdict } = variantVerdict(base, a.gates, against.p50);
+    const covered = coverage.get(spec.name);
+    const measured = { ...verdict, speed: compareSpeed(against, base.latency) };
+    const shown = spec.name === 'fp32' ? { verdict: 'none' as const, checks: [], speedup: 1 } : covered && isLowCoverage(covered) ? { ...measured, verdict: 'not-quantized' as const } : measured;
+    variants.push({ ...base, verdict: shown, ...(covered ? { coverage: covered } : {}) });
+  }
+  return variants;
 }
 
 /** GPU, driver and TensorRT versions of the GPU variants (throws the no-GPU error first). */
