@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { checkCalibration, checkRunManifest } from '../../src/run/check.js';
 import { FAIL_WRITE_ENV } from '../../src/core/atomic.js';
 import { RUN_FILES } from '../../src/run/layout.js';
+import { defaultOf } from '../../src/options.js';
 import { assertCleanRunDir, assertNoCrash, assertUserError, cli, tempFolder } from '../support/faults-cli.js';
 import { blindDetectorSpec, nanSpec, reluSpec, writeModel } from '../support/faults-models.js';
 import { assertRerun, calibrationData, completeRun, evaluationData, snapshot, stageArgs, vouchedStages } from '../support/faults-run.js';
@@ -91,7 +92,7 @@ test('a re-run of calibrate that fails half-way (a write fails): the directory s
 test('every calibrate option is checked before any work: a bad --cache-header, --percentile without percentile, --cache with --data leave the run as it was', async () => {
   const before = await snapshot(complete);
   assertUserError(await cli([...calibrateArgs(complete), '--cache-header', 'bad-header!']), ['Cache algorithm "bad-header!" must be letters, digits or _', 'hint: use e.g. --cache-header EntropyCalibration2']);
-  assertUserError(await cli([...calibrateArgs(complete), '--percentile', '50']), ['--percentile 50 applies only to --calibrator percentile (the calibrator is entropy2)']);
+  assertUserError(await cli([...calibrateArgs(complete), '--percentile', '50']), [`--percentile 50 applies only to --calibrator percentile (the calibrator is ${defaultOf('calibrator')})`]);
   assertUserError(await cli([...calibrateArgs(complete), '--cache', join(complete, RUN_FILES.cache)]), ['--cache and --data both given: the scales would come from the cache and the images be ignored']);
   assert.deepEqual(await snapshot(complete), before);
 });
