@@ -14,20 +14,13 @@
 #include "thresholds.h"
 #include "trt_histogram.h"
 
+#include "check.h"
+
 using namespace int8cal;
 
 namespace {
 
-int failures = 0;
-#define CHECK(cond, ...)                  \
-  do {                                    \
-    if (!(cond)) {                        \
-      ++failures;                         \
-      std::printf("FAIL %s: ", #cond);    \
-      std::printf(__VA_ARGS__);           \
-      std::printf("\n");                  \
-    }                                     \
-  } while (0)
+using int8cal_test::failures;
 
 /** The reference loop, literally: build P and Q, normalise, sum p log(p/q), NaN wins. */
 size_t naiveEntropyBins(std::vector<double> h) {

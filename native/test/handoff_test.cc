@@ -19,6 +19,8 @@
 
 #include "batch_handoff.h"
 
+#include "check.h"
+
 using namespace int8cal;
 using namespace std::chrono_literals;
 
@@ -37,16 +39,7 @@ void operator delete(void* p, size_t) noexcept { operator delete(p); }
 
 namespace {
 
-int failures = 0;
-#define CHECK(cond, ...)               \
-  do {                                 \
-    if (!(cond)) {                     \
-      ++failures;                      \
-      std::printf("FAIL %s: ", #cond); \
-      std::printf(__VA_ARGS__);        \
-      std::printf("\n");               \
-    }                                  \
-  } while (0)
+using int8cal_test::failures;
 
 /** The "JS thread": a queue of posted calls, drained by pump() on the main thread. */
 class EventLoop {
