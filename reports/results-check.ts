@@ -36,8 +36,10 @@ const summary = record({ count: count, mean: num, min: num, p5: num, max: num })
 const latency = record({ count: count, mean: num, min: num, p50: num, p90: num, p99: num, max: num, imagesPerSecond: num });
 const output = record({
   name: str, dims: array(count),
-  psnr: record({ value: decibels, mse: num, peak: num, nonFinite: count, perImage: array(decibels), threshold: optional(num), verdict }),
-  similarity: record({ cosine: summary, maxAbs: num, meanAbs: num, nonFinite: count, perImage: array(num) }),
+  // Float outputs carry PSNR and similarity; integer outputs (labels, indices) exact agreement instead.
+  psnr: optional(record({ value: decibels, mse: num, peak: num, nonFinite: count, perImage: array(decibels), threshold: optional(num), verdict })),
+  similarity: optional(record({ cosine: summary, maxAbs: num, meanAbs: num, nonFinite: count, perImage: array(num) })),
+  agreement: optional(record({ value: num, equal: count, total: count, unit: oneOf('pixels', 'elements'), perImage: array(num) })),
   pd: optional(record({ value: num, network: str, tensor: str, brokenImages: count, perImage: array(nullable(num)), threshold: optional(num), verdict })),
   classification: optional(record({ value: num, agreed: count, total: count, threshold: optional(num), verdict })),
   probabilityMap: optional(record({ value: num, binarizeAt: num, threshold: optional(num), verdict })),
@@ -51,7 +53,7 @@ const check = record({
   metric: str, output: optional(str), value: nullable(decibels), threshold: num, direction: oneOf('min', 'max'), verdict: oneOf('pass', 'fail'), source: str, note: optional(str),
 });
 const variant = record({
-  name: str, modelFile: str, precision: oneOf('fp32', 'fp16', 'int8'), latency, outputs: array(output), detection: optional(detection),
+  name: str, modelFile: str, precision: oneOf('fp32', 'fp16', 'int8'), device: optional(oneOf('gpu')), latency, outputs: array(output), detection: optional(detection),
   worstImages: array(record({ file: str, output: str, psnr: decibels })),
   verdict: record({ verdict: oneOf('pass', 'fail', 'none', 'not-quantized'), checks: array(check), speedup: num }),
 });
