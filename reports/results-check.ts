@@ -34,7 +34,14 @@ const record = (fields: Record<string, Check>): Check => (v, at) => {
 const verdict = optional(oneOf('pass', 'fail'));
 const summary = record({ count: count, mean: num, min: num, p5: num, max: num });
 const latency = record({ count: count, mean: num, min: num, p50: num, p90: num, p99: num, max: num, imagesPerSecond: num });
-const output = record({
+/** A metric result results.json's contract has no field for (a newer metric): the shape every result has. */
+const otherMetric = record({ metric: str, value: nullable(num) });
+const SHAPED_FIELDS = new Set(['name', 'dims', 'psnr', 'similarity', 'agreement', 'pd', 'classification', 'probabilityMap']);
+const otherMetrics: Check = (v, at) => {
+  for (const [key, r] of Object.entries(v as Record<string, unknown>)) if (!SHAPED_FIELDS.has(key)) otherMetric(r, `${at}.${key}`);
+};
+const both = (a: Check, b: Check): Check => (v, at) => { a(v, at); b(v, at); };
+const output = both(record({
   name: str, dims: array(count),
   // Float outputs carry PSNR and similarity; integer outputs (labels, indices) exact agreement instead.
   psnr: optional(record({ value: decibels, mse: num, peak: num, nonFinite: count, perImage: array(decibels), threshold: optional(num), verdict })),
@@ -43,7 +50,7 @@ const output = record({
   pd: optional(record({ value: num, network: str, tensor: str, brokenImages: count, perImage: array(nullable(num)), threshold: optional(num), verdict })),
   classification: optional(record({ value: num, agreed: count, total: count, threshold: optional(num), verdict })),
   probabilityMap: optional(record({ value: num, binarizeAt: num, threshold: optional(num), verdict })),
-});
+}), otherMetrics);
 const detection = record({
   boxes: optional(str), scores: optional(str), boxFormat: oneOf('xyxy', 'cxcywh'), scoreThreshold: num, nmsIou: num,
   f1: optional(record({ value: nullable(num), truePositives: count, falsePositives: count, falseNegatives: count, perImage: array(num), undefinedReason: optional(str), threshold: optional(num), verdict })),

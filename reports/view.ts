@@ -156,6 +156,17 @@ export function agreementText(a: NonNullable<OutputMetrics['agreement']>): strin
   return `${a.unit === 'pixels' ? 'pixel' : 'exact'} agreement ${percent(a.value, 3)} (${a.equal}/${a.total})`;
 }
 
+/** Fields the output table shows in their own columns or words. */
+const SHOWN_FIELDS = new Set(['name', 'dims', 'psnr', 'similarity', 'agreement', 'pd', 'classification', 'probabilityMap']);
+
+/** Any other metric result (one the report has no column for yet) as "ssim 0.981". */
+function otherMetricsText(o: OutputMetrics): string[] {
+  return Object.entries(o).flatMap(([field, r]) => {
+    if (SHOWN_FIELDS.has(field) || typeof r !== 'object' || r === null || typeof r.metric !== 'string') return [];
+    return [`${r.metric} ${typeof r.value === 'number' ? num(r.value) : 'undefined'}`];
+  });
+}
+
 /** Per-output metrics of one variant. */
 export function outputTable(v: VariantResult, baseline?: Results): Table {
   const b = findVariant(baseline, v.name);
@@ -166,6 +177,7 @@ export function outputTable(v: VariantResult, baseline?: Results): Table {
       o.classification && `top-1 agreement ${percent(o.classification.value, 3)} (${o.classification.agreed}/${o.classification.total})`,
       o.probabilityMap && `IoU@${o.probabilityMap.binarizeAt} ${num(o.probabilityMap.value, 4)}`,
       o.agreement && agreementText(o.agreement),
+      ...otherMetricsText(o),
     ].filter(Boolean).join(', ');
     if (!o.psnr || !o.similarity) {
       // An integer output: exact agreement is its only metric (PSNR of labels means nothing).

@@ -6,6 +6,8 @@
 import { InternalError } from '../core/errors.js';
 import type { AgreementResult } from '../../reports/metric-results.js';
 
+import type { OutputMetric } from './output-metric.js';
+
 export type { AgreementResult };
 
 export type IntegerData = BigInt64Array | Int32Array | Int8Array | Uint8Array | Uint16Array;
@@ -45,3 +47,14 @@ export function agreement(rank: number): AgreementAccumulator {
     },
   };
 }
+
+/** Exact agreement of every integer output (its only metric). */
+export const agreementMetric: OutputMetric = {
+  field: 'agreement',
+  applies: (o) => o.integer,
+  create: (o) => {
+    const acc = agreement(o.dims.length);
+    return { add: (b) => acc.addBatch(b.reference.data as IntegerData, b.test.data as IntegerData, b.images), result: () => acc.result() };
+  },
+  gates: { agreement: (r: AgreementResult) => r.value },
+};

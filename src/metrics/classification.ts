@@ -7,6 +7,7 @@ import { InternalError } from '../core/errors.js';
 import type { NumericData } from './data.js';
 import { checked } from '../../reports/verdict.js';
 import type { ClassificationResult, Top1AccuracyResult } from '../../reports/metric-results.js';
+import type { OutputMetric } from './output-metric.js';
 export type { ClassificationResult, Top1AccuracyResult };
 
 export function argmax(data: NumericData, start = 0, end = data.length): number {
@@ -57,3 +58,14 @@ export function top1Accuracy(predicted: readonly number[], labels: readonly numb
   const correct = predicted.filter((p, i) => p === labels[i]).length;
   return { metric: 'top1-accuracy', value: correct / labels.length, correct, total: labels.length };
 }
+
+/** Top-1 agreement of a classifier's [N, K] scores. */
+export const classificationMetric: OutputMetric = {
+  field: 'classification',
+  applies: (o, ctx) => ctx.task === 'classification' && !o.integer && o.dims.length === 2,
+  create: () => {
+    const acc = classification();
+    return { add: (b) => acc.add(b.reference.data as NumericData, b.test.data as NumericData, b.images), result: () => acc.result() };
+  },
+  gates: { top1: (r: ClassificationResult) => r.value },
+};

@@ -12,3 +12,5 @@ export * from './latency.js';
 export * from './speed.js';
 export * from './detection/index.js';
 export * from './agreement.js';
+export * from './output-metric.js';
+export * from './output-metrics.js';

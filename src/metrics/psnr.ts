@@ -15,6 +15,7 @@ import { nonFiniteMismatch, splitImages, type NumericData } from './data.js';
 import { checked } from '../../reports/verdict.js';
 import { fromDecibels, toDecibels, type Decibels } from '../../reports/decibels.js';
 import type { PsnrResult } from '../../reports/metric-results.js';
+import type { OutputMetric } from './output-metric.js';
 export type { PsnrResult };
 
 export { fromDecibels, toDecibels, type Decibels };
@@ -105,6 +106,17 @@ export class PsnrAccumulator {
 
 /** Polygraphy-style factory: a fresh accumulator per output. */
 export const psnr = (options: PsnrOptions = {}): PsnrAccumulator => new PsnrAccumulator(options);
+
+/** PSNR of every float output (labels and indices have no magnitude to compare). */
+export const psnrMetric: OutputMetric = {
+  field: 'psnr',
+  applies: (o) => !o.integer,
+  create: () => {
+    const acc = psnr();
+    return { add: (b) => acc.addBatch(b.reference.data as NumericData, b.test.data as NumericData, b.images), result: () => acc.result() };
+  },
+  gates: { psnr: (r: PsnrResult) => r.value },
+};
 
 /** PSNR of a single pair (peak = max |ref| of that pair). */
 export function psnrOf(ref: NumericData, test: NumericData): Decibels {

@@ -11,6 +11,7 @@ import { summarize } from './stats.js';
 import { nonFiniteMismatch, splitImages, type NumericData } from './data.js';
 import { checked } from '../../reports/verdict.js';
 import type { SimilarityResult } from '../../reports/metric-results.js';
+import type { OutputMetric } from './output-metric.js';
 export type { SimilarityResult };
 
 /** Cosine of two vectors; 1 when both are all zero (identical), 0 when only one is. */
@@ -103,3 +104,19 @@ export class SimilarityAccumulator {
 }
 
 export const similarity = (options: SimilarityOptions = {}): SimilarityAccumulator => new SimilarityAccumulator(options);
+
+/** Cosine and |Δ| of every float output. */
+export const similarityMetric: OutputMetric = {
+  field: 'similarity',
+  applies: (o) => !o.integer,
+  create: () => {
+    const acc = similarity();
+    return { add: (b) => acc.addBatch(b.reference.data as NumericData, b.test.data as NumericData, b.images), result: () => acc.result() };
+  },
+  gates: {
+    cosine: (r: SimilarityResult) => r.cosine.mean,
+    'cosine-p5': (r: SimilarityResult) => r.cosine.p5,
+    maxabs: (r: SimilarityResult) => r.maxAbs,
+    meanabs: (r: SimilarityResult) => r.meanAbs,
+  },
+};

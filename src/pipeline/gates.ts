@@ -15,19 +15,18 @@
 import { Int8calError } from '../core/errors.js';
 import type { Gate, OutputMetrics, VariantResult, VariantVerdict, VerdictCheck } from '../../reports/results-schema.js';
 import { fromDecibels, type Decibels } from '../metrics/psnr.js';
+import { OUTPUT_METRICS as OUTPUT_METRIC_LIST } from '../metrics/output-metrics.js';
 
-/** Gate metric names → how to read them from an output or a variant. */
-const OUTPUT_METRICS: Record<string, (o: OutputMetrics) => number | Decibels | undefined> = {
-  psnr: (o) => o.psnr?.value,
-  pd: (o) => o.pd?.value,
-  cosine: (o) => o.similarity?.cosine.mean,
-  'cosine-p5': (o) => o.similarity?.cosine.p5,
-  maxabs: (o) => o.similarity?.maxAbs,
-  meanabs: (o) => o.similarity?.meanAbs,
-  agreement: (o) => o.agreement?.value,
-  top1: (o) => o.classification?.value,
-  'map-iou': (o) => o.probabilityMap?.value,
-};
+/** Gate metric names → how to read them from an output: each output metric's own gates. */
+const OUTPUT_METRICS: Record<string, (o: OutputMetrics) => number | Decibels | undefined> = Object.fromEntries(
+  OUTPUT_METRIC_LIST.flatMap((m) => Object.entries(m.gates ?? {}).map(([gate, read]) => {
+    const reader = read as (result: unknown) => number | Decibels | undefined;
+    return [gate, (o: OutputMetrics) => {
+      const result = (o as unknown as Record<string, unknown>)[m.field];
+      return result === undefined ? undefined : reader(result);
+    }];
+  })),
+);
 /** A variant-wide metric: its value, null with the reason when undefined, undefined when it doesn't apply. */
 type VariantReading = number | { undefinedReason: string } | undefined;
 const VARIANT_METRICS: Record<string, (v: VariantResult) => VariantReading> = {

@@ -8,6 +8,7 @@ import { summarize } from '../stats.js';
 import type { NumericData } from '../data.js';
 import { checked } from '../../../reports/verdict.js';
 import type { ProbabilityMapResult } from '../../../reports/metric-results.js';
+import type { OutputMetric } from '../output-metric.js';
 export type { ProbabilityMapResult };
 
 /** Default binarisation threshold. */
@@ -67,3 +68,21 @@ export class ProbabilityMapAccumulator {
 }
 
 export const probabilityMap = (options: ProbabilityMapOptions = {}): ProbabilityMapAccumulator => new ProbabilityMapAccumulator(options);
+
+/** Probability-map IoU of every float output of a `--task map` model, image by image. */
+export const probabilityMapMetric: OutputMetric = {
+  field: 'probabilityMap',
+  applies: (o, ctx) => ctx.task === 'map' && !o.integer,
+  create: (_o, ctx) => {
+    const acc = probabilityMap({ threshold: ctx.mapThreshold });
+    return {
+      add: ({ reference, test, images }) => {
+        const per = reference.data.length / images;
+        const [r, t] = [reference.data as Float32Array, test.data as Float32Array];
+        for (let n = 0; n < images; n++) acc.add(r.subarray(n * per, (n + 1) * per), t.subarray(n * per, (n + 1) * per));
+      },
+      result: () => acc.result(),
+    };
+  },
+  gates: { 'map-iou': (r: ProbabilityMapResult) => r.value },
+};

@@ -1,37 +1,23 @@
 import type { HostTensor } from '../../engines/engine.js';
 import {
-  agreement, autoRange, isIntegerData, type AgreementAccumulator, type IntegerData, averagePrecision, classification, top1, countNonFiniteMismatches, detectionMatch, imageAt, probabilityMap, psnr, similarity,
-  type ClassificationAccumulator, type Detection, type DetectionMatchAccumulator, type FeatureNetwork,
-  type GroundTruthBox, type NumericData, type PdAccumulator, type ProbabilityMapAccumulator, type PsnrAccumulator,
-  type SimilarityAccumulator,
+  autoRange, averagePrecision, detectionMatch, imageAt, isIntegerData, OUTPUT_METRICS, top1,
+  type Detection, type DetectionMatchAccumulator, type GroundTruthBox, type MetricContext, type NumericData, type OutputAccumulator,
 } from '../../metrics/index.js';
-import type { DetectionMetrics, OutputMetrics, Task } from '../../../reports/results-schema.js';
+import type { DetectionMetrics, OutputMetrics } from '../../../reports/results-schema.js';
 import type { DetectionSpec } from './task.js';
 
-/** Accumulators of one output of one variant vs the reference. */
+/** The metrics of one output of one variant vs the reference, by results field. */
 interface OutputScores {
   dims: number[];
-  /** Float outputs. */
-  psnr?: PsnrAccumulator;
-  similarity?: SimilarityAccumulator;
-  /** Integer outputs: exact agreement. */
-  agreement?: AgreementAccumulator;
-  classification?: ClassificationAccumulator;
-  map?: ProbabilityMapAccumulator;
-  pd?: PdAccumulator;
+  metrics: { field: string; accumulator: OutputAccumulator }[];
 }
 
 /** Reference embeddings of one batch: output name → per image. */
 export type ReferenceEmbeddings = Map<string, Float32Array[]>;
 
-export interface ScoringContext {
-  task: Task;
+export interface ScoringContext extends MetricContext {
   outputs: readonly string[];
-  /** Image-like outputs scored with PD (when a feature network is loaded). */
-  pdOutputs: readonly string[];
-  pd?: FeatureNetwork;
   detection?: DetectionSpec;
-  mapThreshold: number;
 }
 
 /** Streams one variant's outputs against the reference's, batch by batch; keeps no outputs. */
@@ -57,51 +43,18 @@ export class VariantScorer {
     if (this.isReference) return;
     testDetections.forEach((d, i) => this.#f1?.add(refDetections[i]!, d));
     for (const name of this.ctx.outputs) {
-      const r = ref[name]!;
-      const t = test[name]!;
-      const images = r.dims[0] ?? 1;
-      const scores = this.#scores(name, r.dims, isIntegerData(r.data));
-      if (scores.agreement) {
-        scores.agreement.addBatch(r.data as IntegerData, t.data as IntegerData, images);
-        continue;
-      }
-      scores.psnr!.addBatch(r.data as NumericData, t.data as NumericData, images);
-      scores.similarity!.addBatch(r.data as NumericData, t.data as NumericData, images);
-      scores.classification?.add(r.data as NumericData, t.data as NumericData, images);
-      if (scores.map) {
-        const per = r.data.length / images;
-        for (let n = 0; n < images; n++) scores.map.add((r.data as Float32Array).subarray(n * per, (n + 1) * per), (t.data as Float32Array).subarray(n * per, (n + 1) * per));
-      }
-      const refs = refEmbeddings.get(name);
-      if (scores.pd && refs) await this.#addPd(scores.pd, r, t, refs);
+      const reference = ref[name]!;
+      const batch = { reference, test: test[name]!, images: reference.dims[0] ?? 1, referenceEmbeddings: refEmbeddings.get(name) };
+      for (const m of this.#scores(name, reference).metrics) await m.accumulator.add(batch);
     }
   }
 
-  /** PD per image; an image whose output has NaN/Inf where the reference differs is broken, not embedded. */
-  async #addPd(pd: PdAccumulator, r: HostTensor, t: HostTensor, refs: Float32Array[]): Promise<void> {
-    for (let n = 0; n < refs.length; n++) {
-      const image = imageAt(t.data as NumericData, t.dims, n);
-      const reference = imageAt(r.data as NumericData, r.dims, n);
-      if (countNonFiniteMismatches(reference.data, image.data) > 0) pd.addBroken();
-      else pd.add(refs[n]!, await this.ctx.pd!.embed(image, autoRange(reference.data)));
-    }
-  }
-
-  #scores(name: string, dims: readonly number[], integer: boolean): OutputScores {
+  #scores(name: string, reference: HostTensor): OutputScores {
     let scores = this.#outputs.get(name);
-    if (!scores && integer) {
-      scores = { dims: [...dims], agreement: agreement(dims.length) };
-      this.#outputs.set(name, scores);
-    }
     if (!scores) {
-      scores = {
-        dims: [...dims],
-        psnr: psnr(),
-        similarity: similarity(),
-        ...(this.ctx.task === 'classification' && dims.length === 2 ? { classification: classification() } : {}),
-        ...(this.ctx.task === 'map' ? { map: probabilityMap({ threshold: this.ctx.mapThreshold }) } : {}),
-        ...(this.ctx.pd && this.ctx.pdOutputs.includes(name) ? { pd: this.ctx.pd.accumulator() } : {}),
-      };
+      const output = { name, dims: reference.dims, integer: isIntegerData(reference.data) };
+      const metrics = OUTPUT_METRICS.filter((m) => m.applies(output, this.ctx)).map((m) => ({ field: m.field, accumulator: m.create(output, this.ctx) }));
+      scores = { dims: [...reference.dims], metrics };
       this.#outputs.set(name, scores);
     }
     return scores;
@@ -111,12 +64,8 @@ export class VariantScorer {
     return [...this.#outputs].map(([name, s]) => ({
       name,
       dims: s.dims,
-      ...(s.psnr ? { psnr: s.psnr.result() } : {}),
-      ...(s.similarity ? { similarity: s.similarity.result() } : {}),
-      ...(s.agreement ? { agreement: s.agreement.result() } : {}),
-      ...(s.pd ? { pd: s.pd.result() } : {}),
-      ...(s.classification ? { classification: s.classification.result() } : {}),
-      ...(s.map ? { probabilityMap: s.map.result() } : {}),
+      // Each result under its metric's field: the registry is what ties fields to result types.
+      ...(Object.fromEntries(s.metrics.map((m) => [m.field, m.accumulator.result()])) as Partial<OutputMetrics>),
     }));
   }
 
