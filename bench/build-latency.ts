@@ -56,8 +56,8 @@ interface Variant extends TimedVariant { label: string }
 /** int8cal's variants, at the optimization levels `int8cal evaluate` uses (fp16's emulation Casts need `basic`). */
 const BUILT: readonly { name: string; file: RunFile; optimization: OptimizationLevel; label: string }[] = [
   { name: 'fp32', file: 'fp32', optimization: 'all', label: 'fp32' },
-  { name: 'int8-ort', file: 'int8Ort', optimization: 'all', label: 'int8-ort (ort-cpu placement)' },
-  { name: 'int8', file: 'int8', optimization: 'all', label: 'int8 (TensorRT placement)' },
+  { name: 'int8-ort', file: 'model.int8-ort.onnx', optimization: 'all', label: 'int8-ort (ort-cpu placement)' },
+  { name: 'int8', file: 'model.int8.onnx', optimization: 'all', label: 'int8 (TensorRT placement)' },
   { name: 'fp16', file: 'fp16', optimization: 'basic', label: 'fp16 (emulated)' },
 ];
 

@@ -109,3 +109,18 @@ test('every relative import names a file that exists', () => {
   const missing = [...graph].flatMap(([from, targets]) => targets.filter((t) => !graph.has(t)).map((t) => `${from} imports ${t}`));
   assert.deepEqual(missing, []);
 });
+
+test('a placement lives in its own file: no other source names its model files or branches on its name', async () => {
+  const { PLACEMENT_NAMES, placementOf } = await import('../src/onnx/qdq/placements/index.js');
+  const placements = PLACEMENT_NAMES.map(placementOf);
+  const own = (f: string) => f.startsWith('src/onnx/qdq/placements/');
+  const problems: string[] = [];
+  for (const file of files.filter((f) => !own(f))) {
+    const text = await readFile(join(repoRoot, file), 'utf8');
+    for (const p of placements) {
+      for (const name of [p.runFile, p.tunedRunFile]) if (text.includes(`'${name}'`)) problems.push(`${file} names ${name}`);
+      if (new RegExp(`placement(?:\\.name)?\\s*[!=]==?\\s*'${p.name}'`).test(text)) problems.push(`${file} branches on placement ${p.name}`);
+    }
+  }
+  assert.deepEqual(problems, []);
+});

@@ -1,23 +1,22 @@
 import type { Command } from 'commander';
 import { build, type BuildResult, type Precision } from '../pipeline/build.js';
-import { isLowCoverage, type Placement } from '../onnx/qdq/index.js';
+import { isLowCoverage, PLACEMENT_NAMES, placementOf, type Placement } from '../onnx/qdq/index.js';
 import type { TrtBuildMode, TrtScales } from '../core/tensorrt.js';
 import type { EngineKind } from '../engines/registry.js';
 import { action, addOptions } from './action.js';
 import { cliContext } from './context.js';
 
+const PLACEMENTS = PLACEMENT_NAMES.map(placementOf);
+
 export function registerBuild(program: Command): void {
   const command = program
     .command('build')
-    .description('build the int8 Q/DQ models and the fp16 reference from a calibrated run;\n' +
-      'writes RUN/model.int8.onnx (TensorRT placement), model.int8-ort.onnx (ONNX Runtime CPU placement),\n' +
-      'model.fp16.onnx and build.json (what was quantized, what was kept float and why)')
+    .description('build the int8 Q/DQ models and the fp16 reference from a calibrated run;\nwrites into RUN:\n' +
+      PLACEMENTS.map((p) => `  ${p.runFile} (${p.name} placement)\n`).join('') +
+      '  model.fp16.onnx\n  build.json (what was quantized, what was kept float and why)')
     .addHelpText('after', `
 Placements (--target):
-  tensorrt  symmetric int8 Q/DQ on the inputs of Conv, ConvTranspose, Gemm, MatMul and pooling, and
-            on the skip branch of residual Adds: what TensorRT's explicit quantization expects
-  ort-cpu   Q/DQ where ONNX Runtime fuses them into integer kernels (QLinearConv…); uint8
-            activations (x86 kernels are U8S8); run it with graph optimization level "all"
+${PLACEMENTS.map((p) => `  ${p.name.padEnd(8)}  ${p.description.replaceAll('\n', `\n${' '.repeat(12)}`)}`).join('\n')}
 
 Examples:
   int8cal build --run run/

@@ -15,12 +15,7 @@ const FLAG_NOTES: Partial<Record<TensorFlag, (t: TensorCalibration) => string>> 
   'nan-or-inf': (t) => `${t.nanCount} NaN and ${t.infCount} Inf values, excluded from the histogram`,
 };
 
-export function registerCalibrate(program: Command): void {
-  const command = program
-    .command('calibrate')
-    .description('run the model on calibration images, histogram every float activation and choose int8 scales;\n' +
-      'writes RUN/run.json, model.fp32.onnx, histograms.bin, calibration.json and calibration.cache (TensorRT)')
-    .addHelpText('after', `
+const CALIBRATE_HELP = `
 Calibrators (all computed from the same histograms, so --from-histograms can sweep them without inference):
   auto        (default) per tensor, whichever of the others (percentile at 99.9, 99.99, 99.999) loses the
               least signal to int8 (highest expected SQNR from the histogram); calibration.json says
@@ -39,7 +34,14 @@ Examples:
   int8cal calibrate --model m.onnx --data ./imgs --out run/
   int8cal calibrate --from-histograms run/ --calibrator percentile --percentile 99.9 --out run-p999/
   int8cal calibrate --model m.onnx --cache trt.cache --out run/
-  int8cal calibrate --model m.onnx --data ./imgs --shard 2/4 --out shard2/   (then: int8cal merge-histograms)`);
+  int8cal calibrate --model m.onnx --data ./imgs --shard 2/4 --out shard2/   (then: int8cal merge-histograms)`;
+
+export function registerCalibrate(program: Command): void {
+  const command = program
+    .command('calibrate')
+    .description('run the model on calibration images, histogram every float activation and choose int8 scales;\n' +
+      'writes RUN/run.json, model.fp32.onnx, histograms.bin, calibration.json and calibration.cache (TensorRT)')
+    .addHelpText('after', CALIBRATE_HELP);
   addOptions(command, ['model', 'data', 'out', 'input', ...preprocessingFlags, 'calibrator', 'percentile', 'batchSize', 'maxImages',
     'histogram', 'shard', 'cache', 'fromHistograms', 'trtVersion', 'cacheHeader', 'maxActivationMemory', 'threads', 'skipBadImages', 'quiet', 'json']);
   command.action(action(async (flags: Record<string, any>) => {
@@ -54,27 +56,37 @@ Examples:
       if (!flags.model) throw new Int8calError('MISSING_OPTION', 'calibrate needs --model FILE (or --from-histograms RUN)', { hint: 'the fp32 ONNX model to calibrate' });
       const summary = await calibrate({ ...flags, model: flags.model, out: flags.out, ...ctx.callbacks });
       if (summary.shard) {
-        const { index, count, totalImages } = summary.shard;
-        ctx.print(flags.json ? { shard: summary.shard, images: summary.images } : [
-          `histogrammed shard ${index}/${count}: ${summary.images} of ${totalImages} images (partial histograms, no scales yet)`,
-          ...summary.skipped.map((s) => `skipped ${s.file}: ${s.reason}`),
-          `wrote ${summary.runDir}; merge all ${count} shards with: int8cal merge-histograms SHARD… --out RUN`,
-        ].join('\n'));
+        ctx.print(flags.json ? { shard: summary.shard, images: summary.images } : shardText(summary));
         return;
       }
-      const flagged = Object.entries(summary.calibration.tensors).filter(([, t]) => t.flags.length);
-      ctx.print(flags.json ? summary.calibration : [
-        `calibrated ${Object.keys(summary.calibration.tensors).length} tensors on ${summary.images} images` +
-          `${summary.passes > 1 ? ` in ${summary.passes} passes (--max-activation-memory)` : ''} with ${summary.calibration.calibrator}`,
-        ...autoLines(summary.calibration),
-        ...summary.skipped.map((s) => `skipped ${s.file}: ${s.reason}`),
-        ...flagged.map(([name, t]) => `note: ${name}: ${t.flags.map((f) => FLAG_NOTES[f]?.(t) ?? f).join('; ')}`),
-        `wrote ${summary.runDir}`,
-      ].join('\n'));
+      ctx.print(flags.json ? summary.calibration : calibratedText(summary));
     } finally {
       ctx.close();
     }
   }));
+}
+
+type CalibrateSummary = Awaited<ReturnType<typeof calibrate>>;
+
+function shardText(summary: CalibrateSummary): string {
+  const { index, count, totalImages } = summary.shard!;
+  return [
+    `histogrammed shard ${index}/${count}: ${summary.images} of ${totalImages} images (partial histograms, no scales yet)`,
+    ...summary.skipped.map((s) => `skipped ${s.file}: ${s.reason}`),
+    `wrote ${summary.runDir}; merge all ${count} shards with: int8cal merge-histograms SHARD… --out RUN`,
+  ].join('\n');
+}
+
+function calibratedText(summary: CalibrateSummary): string {
+  const flagged = Object.entries(summary.calibration.tensors).filter(([, t]) => t.flags.length);
+  return [
+    `calibrated ${Object.keys(summary.calibration.tensors).length} tensors on ${summary.images} images` +
+      `${summary.passes > 1 ? ` in ${summary.passes} passes (--max-activation-memory)` : ''} with ${summary.calibration.calibrator}`,
+    ...autoLines(summary.calibration),
+    ...summary.skipped.map((s) => `skipped ${s.file}: ${s.reason}`),
+    ...flagged.map(([name, t]) => `note: ${name}: ${t.flags.map((f) => FLAG_NOTES[f]?.(t) ?? f).join('; ')}`),
+    `wrote ${summary.runDir}`,
+  ].join('\n');
 }
 
 /** What auto chose: tensors per candidate, and the rule. */

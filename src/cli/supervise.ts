@@ -8,6 +8,7 @@ import { EXIT } from './exit-codes.js';
 import { isAtomicTempFile } from '../core/atomic.js';
 import { PARENT_ENV } from './parent-watch.js';
 import { RUN_FILES, runPath } from '../run/layout.js';
+import { RUN_FILE_NAMES } from '../run/manifest.js';
 
 /**
  * Ctrl-C must stop int8cal within a second or two, but ONNX Runtime's Node binding runs a
@@ -98,6 +99,6 @@ async function removeLeftovers(runDir: string, pid: number | undefined): Promise
     await Promise.all(names.filter(isAtomicTempFile).map((name) => rm(join(runDir, name), { force: true })));
     if (owner !== undefined) await rm(lock, { force: true });
   }
-  const known = Object.values(RUN_FILES) as string[];
+  const known = RUN_FILE_NAMES;
   return names.filter((n) => known.includes(n) && n !== RUN_FILES.lock).sort((a, b) => known.indexOf(a) - known.indexOf(b));
 }

@@ -3,6 +3,7 @@ import { tune, type TuneResult } from '../pipeline/tune/index.js';
 import type { JsonMetrics } from '../pipeline/tune/accuracy-target.js';
 import { EXIT, action, addOptions } from './action.js';
 import { cliContext } from './context.js';
+import { PLACEMENT_NAMES, placementOf } from '../onnx/qdq/index.js';
 
 export const tuneFlags = ['accuracyTarget', 'maxEvaluations', 'tuneImages', 'tuneIterations'] as const;
 
@@ -10,7 +11,7 @@ export function registerTune(program: Command): void {
   const command = program
     .command('tune')
     .description('keep the most sensitive nodes in higher precision until an accuracy target holds; every step a real\n' +
-      'Q/DQ model scored on evaluation images → RUN/tune.json, model.int8-tuned.onnx, model.int8-ort-tuned.onnx')
+      `Q/DQ model scored on evaluation images → RUN/tune.json, ${PLACEMENT_NAMES.map((n) => placementOf(n).tunedRunFile).join(', ')}`)
     .addHelpText('after', `
 Nodes are ranked by a one-pass estimate (fp32 vs int8 activations: each node's own SQNR loss), the top
 ones checked with "only this node in float" evaluations; then the float prefix of that ranking grows

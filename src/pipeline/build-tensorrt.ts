@@ -9,7 +9,8 @@ import { defaultOf } from '../options.js';
 import type { ProgressCallback, WarningCallback } from '../core/progress.js';
 import { checkRunManifest } from '../run/check.js';
 import { readRunJson } from '../run/files.js';
-import { runPath, RUN_FILES, type RunFile } from '../run/layout.js';
+import { runFileName, runPath, type RunFile } from '../run/layout.js';
+import { tensorRtPlacement } from '../onnx/qdq/placements/tensorrt.js';
 import type { RunManifest } from '../run/schema.js';
 import { loadTensorRt, requireGpu, translateTrtError, TRT_ENGINES, TRT_SCALES, type TrtScales, type TrtBuildMode, type TrtBuildOutput, type TrtGpu, type TrtLibraries } from '../core/tensorrt.js';
 import { cacheForTensorRt, missingScaleTensors } from './tensorrt-scales.js';
@@ -80,7 +81,7 @@ export async function buildTensorRt(o: TensorRtBuildOptions): Promise<TensorRtBu
   for (const [done, mode] of engines.entries()) {
     o.signal?.throwIfAborted();
     o.onProgress?.({ stage: `tensorrt ${mode}`, done, total: engines.length, unit: 'engines' });
-    const from = mode === 'int8-qdq' ? runPath(runDir, 'int8') : runPath(runDir, 'fp32');
+    const from = mode === 'int8-qdq' ? runPath(runDir, tensorRtPlacement.runFile) : runPath(runDir, 'fp32');
     const model = new Uint8Array(await readFile(from).catch((error: unknown) => {
       throw new Int8calError('RUN_FILE_MISSING', `Cannot read ${from}`, { file: from, hint: 'run `int8cal build` (the ONNX models) for this run first' }, { cause: error });
     }));
@@ -134,7 +135,7 @@ async function calibrationInputs(runDir: string, run: RunManifest, scales: TrtSc
 }
 
 async function recordEngine(runDir: string, mode: TrtBuildMode, from: string, out: TrtBuildOutput, calib: CalibrationInputs | undefined, onWarning?: WarningCallback): Promise<TrtEngineBuild> {
-  const file = RUN_FILES[ENGINE_FILES[mode]];
+  const file = runFileName(ENGINE_FILES[mode]);
   await writeFileAtomic(runPath(runDir, ENGINE_FILES[mode]), out.plan);
   const missing = missingScaleTensors(out.warnings);
   const record: TrtEngineBuild = {
@@ -153,7 +154,7 @@ async function recordEngine(runDir: string, mode: TrtBuildMode, from: string, ou
       if (!out.calibration.cache) throw new Int8calError('TENSORRT_CALIBRATION', 'TensorRT calibrated but wrote no calibration cache', { hint: 'see TensorRT\'s warnings in build.json' });
       const parsed = parseCache(new TextDecoder().decode(out.calibration.cache), 'TensorRT writeCalibrationCache');
       await writeFileAtomic(runPath(runDir, 'trtCache'), formatCache(parsed));
-      cacheFile = RUN_FILES.trtCache;
+      cacheFile = runFileName('trtCache');
     }
     record.calibration = { scales, algorithm: calib.algorithm, getBatchCalls, batches, ...(calib.constantsAdded !== undefined ? { constantsAdded: calib.constantsAdded } : {}), ...(cacheFile ? { cacheFile } : {}) };
   }

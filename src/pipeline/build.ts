@@ -11,14 +11,14 @@ import { defaultOf } from '../options.js';
 import type { ProgressCallback, WarningCallback } from '../core/progress.js';
 import { checkCalibration, checkRunManifest } from '../run/check.js';
 import { readRunJson, refuseShardRun, removeRunFiles, writeRunJson } from '../run/files.js';
-import { runPath, RUN_FILES, type RunFile } from '../run/layout.js';
+import { isVariantModelFile, runPath, RUN_FILES, type RunFile } from '../run/layout.js';
 import { lockRun } from '../run/lock.js';
 import type { TrtBuildMode, TrtScales } from '../core/tensorrt.js';
 import type { EngineKind } from '../engines/registry.js';
 import { buildTensorRt, tensorRtPreflight, type TensorRtBuildJson } from './build-tensorrt.js';
 import { filesOf, finishStage, requireTrusted, startStage, TrustCheck } from '../run/manifest.js';
 
-const runFileNamed = (name: string): RunFile => (Object.keys(RUN_FILES) as RunFile[]).find((k) => RUN_FILES[k] === name)!;
+const runFileNamed = (name: string): RunFile => (isVariantModelFile(name) ? name : (Object.keys(RUN_FILES) as (keyof typeof RUN_FILES)[]).find((k) => RUN_FILES[k] === name)!);
 
 import { BUILD_PRECISIONS, type BuildPrecision } from '../onnx/precisions.js';
 import { PLACEMENT_NAMES } from '../onnx/qdq/index.js';
@@ -135,7 +135,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     // a TensorRT build rebuilds the ones it was asked for and keeps the others' records.
     // Tuned variants were searched from the old int8 models: a rebuild makes them stale too.
     await removeRunFiles(runDir, ['results', 'reportHtml', 'reportMd', ...(engine === 'tensorrt' ? [] : ALL_ENGINE_FILES),
-      ...(precisions.includes('int8') ? ['int8Tuned', 'int8OrtTuned', 'tune'] as const : [])]);
+      ...(precisions.includes('int8') ? filesOf('tune') : [])]);
     const built: BuiltVariant[] = [];
     for (const [done, job] of jobs.entries()) {
       const name = job === 'fp16' ? job : job.variant;
@@ -150,7 +150,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       const { model, report } = buildInt8(fp32, scales.amax, { placement, exclude, perTensorWeights, ortWeightBits, ranges: scales.ranges });
       if (isLowCoverage(report.coverage) && !(options.allowLowCoverage ?? defaultOf('allowLowCoverage'))) throw lowCoverageError(name, report, fp32Path);
       await saveModel(model, runPath(runDir, job.runFile));
-      const file = RUN_FILES[job.runFile];
+      const file = job.runFile;
       if (report.unscaled.length) {
         options.onWarning?.(`${name}: ${report.unscaled.length} tensor(s) have no usable scale and stay float (see build.json), e.g. ${report.unscaled[0]!.tensor}`);
       }

@@ -17,7 +17,7 @@ import type { ProgressCallback, WarningCallback } from '../core/progress.js';
 import { DEFAULT_LINEAR_BINS, type HistogramMode, HISTOGRAM_MODES } from '../core/native.js';
 import { checkCacheAlgorithm } from '../../calibrators/cache.js';
 import { CALIBRATOR_NAMES, type CalibratorName } from '../../calibrators/registry.js';
-import { finishStage, sha256File, startStage } from '../run/manifest.js';
+import { filesOf, finishStage, sha256File, startStage } from '../run/manifest.js';
 import { capThreads } from '../engines/threads.js';
 import type { RunFile } from '../run/layout.js';
 import { runPath } from '../run/layout.js';
@@ -143,7 +143,7 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrateSum
     const summary = { runDir, calibration, images: used.length, passes: collected.passes, chunk: collected.chunk, skipped: data.skipped };
     if (data.shard) {
       // Partial histograms only: scales from part of the images would be wrong for the model.
-      await removeRunFiles(runDir, ['calibration', 'cache', 'fp16', 'int8', 'int8Ort', 'build', 'results', 'reportHtml', 'reportMd']);
+      await removeRunFiles(runDir, ['calibration', 'cache', ...filesOf('build'), 'results', 'reportHtml', 'reportMd']);
       const m = manifest(used, data.path);
       await writeRunJson(runDir, 'run', { ...m, calibration: { ...m.calibration, shard: data.shard } });
       await finishStage(runDir, 'calibrate', ['run', 'fp32', 'histograms'], []);

@@ -6,6 +6,7 @@ import { tensorCalibration } from './tensor-calibration.js';
 import { writeFileAtomic } from '../core/atomic.js';
 import { DEFAULT_LINEAR_BINS, type Histogram, type HistogramMode } from '../core/native.js';
 import { runPath } from '../run/layout.js';
+import { filesOf } from '../run/manifest.js';
 import { writeRunJson, removeRunFiles } from '../run/files.js';
 import type { CalibrationResult, TensorCalibration } from '../run/schema.js';
 
@@ -43,7 +44,7 @@ export async function calibrationFromHistograms(
  * an older calibration (their models would no longer match).
  */
 export async function writeCalibration(runDir: string, result: CalibrationResult, calibrator?: Calibrator): Promise<void> {
-  await removeRunFiles(runDir, ['fp16', 'int8', 'int8Ort', 'int8Tuned', 'int8OrtTuned', 'tune', 'build', 'results', 'reportHtml', 'reportMd']);
+  await removeRunFiles(runDir, [...filesOf('build'), ...filesOf('tune'), 'results', 'reportHtml', 'reportMd']);
   const scales = new Map(Object.entries(result.tensors).map(([name, t]) => [name, t.scale]));
   const cache = new TextEncoder().encode(formatCache({ ...result.cacheHeader, scales }));
   await writeRunJson(runDir, 'calibration', result);

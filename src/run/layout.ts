@@ -8,10 +8,6 @@ export const RUN_FILES = {
   calibration: 'calibration.json',
   cache: 'calibration.cache',
   fp16: 'model.fp16.onnx',
-  int8: 'model.int8.onnx',
-  int8Ort: 'model.int8-ort.onnx',
-  int8Tuned: 'model.int8-tuned.onnx',
-  int8OrtTuned: 'model.int8-ort-tuned.onnx',
   tune: 'tune.json',
   build: 'build.json',
   engineFp32: 'engine.fp32.plan',
@@ -28,6 +24,18 @@ export const RUN_FILES = {
   lock: '.int8cal.lock',
 } as const;
 
-export type RunFile = keyof typeof RUN_FILES;
+/**
+ * A quantized variant's model, `model.<variant>.onnx`: each Q/DQ placement names its own (and
+ * its tuned one), so a new placement needs no line here.
+ */
+export type VariantModelFile = `model.${string}.onnx`;
 
-export const runPath = (runDir: string, file: RunFile): string => join(runDir, RUN_FILES[file]);
+/** A fixed run file (a key of RUN_FILES) or a variant's model file. */
+export type RunFile = keyof typeof RUN_FILES | VariantModelFile;
+
+export const isVariantModelFile = (file: string): file is VariantModelFile => /^model\.[^/\\]+\.onnx$/.test(file) && !(file in RUN_FILES);
+
+/** The file's name in the run directory. */
+export const runFileName = (file: RunFile): string => (isVariantModelFile(file) ? file : RUN_FILES[file]);
+
+export const runPath = (runDir: string, file: RunFile): string => join(runDir, runFileName(file));

@@ -13,7 +13,8 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Int8calError, InternalError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomic.js';
-import { RUN_FILES, runPath, type RunFile } from './layout.js';
+import { RUN_FILES, runFileName, runPath, type RunFile } from './layout.js';
+import { PLACEMENT_NAMES, placementOf } from '../onnx/qdq/placements/index.js';
 
 export const STAGES = ['calibrate', 'build', 'tune', 'evaluate', 'report'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -21,10 +22,14 @@ export type Stage = (typeof STAGES)[number];
 /** The stage that writes each run file. */
 export const PRODUCER: Partial<Record<RunFile, Stage>> = {
   run: 'calibrate', fp32: 'calibrate', histograms: 'calibrate', calibration: 'calibrate', cache: 'calibrate',
-  fp16: 'build', int8: 'build', int8Ort: 'build', build: 'build',
-  tune: 'tune', int8Tuned: 'tune', int8OrtTuned: 'tune',
+  fp16: 'build', build: 'build', tune: 'tune',
   results: 'evaluate', reportHtml: 'report', reportMd: 'report',
+  // Each placement's int8 model is build's, its tuned model tune's.
+  ...Object.fromEntries(PLACEMENT_NAMES.map(placementOf).flatMap((p) => [[p.runFile, 'build'], [p.tunedRunFile, 'tune']])),
 };
+
+/** Every run file's name: the fixed ones, then each placement's models. */
+export const RUN_FILE_NAMES: readonly string[] = [...new Set([...Object.values(RUN_FILES), ...(Object.keys(PRODUCER) as RunFile[]).map(runFileName)])];
 
 /** The run files a stage writes. */
 export const filesOf = (stage: Stage): RunFile[] => (Object.keys(PRODUCER) as RunFile[]).filter((f) => PRODUCER[f] === stage);
@@ -93,7 +98,7 @@ export async function finishStage(runDir: string, stage: Stage, outputs: readonl
     for (const f of files) {
       const sha = await sha256File(runPath(runDir, f));
       if (sha === undefined) throw new Int8calError('RUN_FILE_MISSING', `${runPath(runDir, f)} vanished while ${stage} ran`, { file: runPath(runDir, f), hint: `run \`int8cal ${stage}\` again` });
-      out[RUN_FILES[f]] = sha;
+      out[runFileName(f)] = sha;
     }
     return out;
   };
@@ -127,7 +132,7 @@ export interface Distrust {
   why: string;
 }
 
-const fileKey = (name: string): RunFile | undefined => (Object.keys(RUN_FILES) as RunFile[]).find((k) => RUN_FILES[k] === name);
+const fileKey = (name: string): RunFile | undefined => (Object.keys(PRODUCER) as RunFile[]).find((k) => runFileName(k) === name) ?? (Object.keys(RUN_FILES) as RunFile[]).find((k) => RUN_FILES[k as keyof typeof RUN_FILES] === name);
 
 /** Checks files against the manifest, transitively through the inputs each stage recorded. */
 export class TrustCheck {
@@ -156,13 +161,13 @@ export class TrustCheck {
   async #earliestUnfinished(manifest: Manifest, stage: Stage): Promise<Stage> {
     for (const s of STAGES.slice(0, STAGES.indexOf(stage))) {
       if (manifest.stages[s]) continue;
-      for (const f of filesOf(s)) if ((await this.#sha(RUN_FILES[f])) !== undefined) return s;
+      for (const f of filesOf(s)) if ((await this.#sha(runFileName(f))) !== undefined) return s;
     }
     return stage;
   }
 
   async #check(file: RunFile): Promise<Distrust | undefined> {
-    const name = RUN_FILES[file];
+    const name = runFileName(file);
     const stage = PRODUCER[file];
     if (!stage) return undefined;
     const sha = await this.#sha(name);

@@ -17,7 +17,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FAIL_WRITE_ENV } from '../../src/core/atomic.js';
-import { RUN_FILES } from '../../src/run/layout.js';
+import { RUN_FILES, runFileName, type RunFile } from '../../src/run/layout.js';
 import { PRODUCER } from '../../src/run/manifest.js';
 import { assertNoCrash, startCli, tempFolder, type CliResult } from '../support/faults-cli.js';
 import { reluSpec, writeModel } from '../support/faults-models.js';
@@ -63,7 +63,7 @@ async function consistentStages(dir: string): Promise<Set<string>> {
     let good = true;
     for (const [file, hash] of [...Object.entries(entry.outputs), ...Object.entries(entry.inputs)]) if ((await sha(join(dir, file))) !== hash) good = false;
     for (const input of Object.keys(entry.inputs)) {
-      const producer = PRODUCER[(Object.keys(RUN_FILES) as (keyof typeof RUN_FILES)[]).find((k) => RUN_FILES[k] === input)!];
+      const producer = PRODUCER[(Object.keys(PRODUCER) as RunFile[]).find((k) => runFileName(k) === input)!];
       if (producer && (!ok.has(producer) || stages[producer]!.outputs[input] !== entry.inputs[input])) good = false;
     }
     if (good) ok.add(stage);

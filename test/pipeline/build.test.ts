@@ -62,7 +62,7 @@ describe('build()', () => {
     await writeFile(runPath(run, 'results'), '{}');
     const progress: string[] = [];
     const result = await build({ run, onProgress: (e) => progress.push(e.stage) });
-    for (const file of ['int8', 'int8Ort', 'fp16', 'build'] as const) assert.ok(await exists(runPath(run, file)), RUN_FILES[file]);
+    for (const file of ['model.int8.onnx', 'model.int8-ort.onnx', 'fp16', 'build'] as const) assert.ok(await exists(runPath(run, file)), file);
     assert.ok(!(await exists(runPath(run, 'results'))), 'results.json described other models');
     assert.deepEqual(result.built.map((b) => b.name), ['fp16', 'int8', 'int8-ort']);
     assert.ok(progress.includes('build int8-ort'));
@@ -75,7 +75,7 @@ describe('build()', () => {
     assert.equal(json.variants.int8?.scales?.source, 'calibration');
     assert.equal(json.variants.int8?.report?.quantized.filter((q) => q.opType === 'Conv').length, 52, 'every Conv');
     assert.equal(json.variants['int8-ort']?.report?.activationType, 'uint8');
-    for (const [file, placement] of [['int8', 'tensorrt'], ['int8Ort', 'ort-cpu']] as const) {
+    for (const [file, placement] of [['model.int8.onnx', 'tensorrt'], ['model.int8-ort.onnx', 'ort-cpu']] as const) {
       const built = await loadModel(runPath(run, file));
       assertQdqStructure(built, placement);
       await checkWithOnnx(runPath(run, file));
@@ -88,25 +88,25 @@ describe('build()', () => {
   test('is deterministic: a second build writes byte-identical models', async () => {
     const run = await makeRun('twice');
     await build({ run });
-    const first = await Promise.all((['int8', 'int8Ort', 'fp16'] as const).map((f) => readFile(runPath(run, f))));
+    const first = await Promise.all((['model.int8.onnx', 'model.int8-ort.onnx', 'fp16'] as const).map((f) => readFile(runPath(run, f))));
     await build({ run });
-    const second = await Promise.all((['int8', 'int8Ort', 'fp16'] as const).map((f) => readFile(runPath(run, f))));
+    const second = await Promise.all((['model.int8.onnx', 'model.int8-ort.onnx', 'fp16'] as const).map((f) => readFile(runPath(run, f))));
     second.forEach((bytes, i) => assert.ok(bytes.equals(first[i]!), `variant ${i} differs`));
   });
 
   test('precisions/targets select the variants; build.json keeps the earlier ones; --exclude is recorded', async () => {
     const run = await makeRun('select');
     await build({ run, precisions: ['fp16'] });
-    assert.ok(!(await exists(runPath(run, 'int8'))));
+    assert.ok(!(await exists(runPath(run, 'model.int8.onnx'))));
     const result = await build({ run, precisions: ['int8'], targets: ['ort-cpu'], exclude: ['Conv_0', 'Softmax'] });
     assert.deepEqual(result.built.map((b) => b.name), ['int8-ort']);
-    assert.ok(!(await exists(runPath(run, 'int8'))));
+    assert.ok(!(await exists(runPath(run, 'model.int8.onnx'))));
     const json = await readJson<BuildJson>(runPath(run, 'build'));
     assert.deepEqual(Object.keys(json.variants).sort(), ['fp16', 'int8-ort']);
     assert.deepEqual(json.variants['int8-ort']?.options?.exclude, ['Conv_0', 'Softmax']);
     const excluded = json.variants['int8-ort']!.report!.excluded.find((e) => e.node === 'Conv_0');
     assert.deepEqual([excluded?.excludedByUser, excluded?.pattern], [true, 'Conv_0']);
-    assertQdqStructure(await loadModel(runPath(run, 'int8Ort')), 'ort-cpu', ['Conv_0']);
+    assertQdqStructure(await loadModel(runPath(run, 'model.int8-ort.onnx')), 'ort-cpu', ['Conv_0']);
   });
 
   test('--cache: scales from a TensorRT calibration cache (amax = scale · 127)', async () => {
@@ -124,7 +124,7 @@ describe('build()', () => {
 
   test('--ort-weight-bits: ort-cpu weights in [−127, 127] by default, [−63, 63] with 7; TensorRT always 8 bits', async () => {
     const run = await makeRun('weight-bits');
-    const widest = async (file: 'int8' | 'int8Ort') => {
+    const widest = async (file: 'model.int8.onnx' | 'model.int8-ort.onnx') => {
       const m = await loadModel(runPath(run, file));
       const weights = (m.graph!.initializer ?? []).filter((t) => t.dataType === DataType.INT8 && (t.dims ?? []).length > 1);
       let max = 0;
@@ -132,10 +132,10 @@ describe('build()', () => {
       return max;
     };
     const eight = await build({ run, precisions: ['int8'] });
-    assert.deepEqual([await widest('int8'), await widest('int8Ort')], [127, 127]);
+    assert.deepEqual([await widest('model.int8.onnx'), await widest('model.int8-ort.onnx')], [127, 127]);
     assert.equal(eight.built.find((b) => b.name === 'int8-ort')!.options?.ortWeightBits, 8);
     const seven = await build({ run, precisions: ['int8'], ortWeightBits: 7 });
-    assert.deepEqual([await widest('int8'), await widest('int8Ort')], [127, 63]);
+    assert.deepEqual([await widest('model.int8.onnx'), await widest('model.int8-ort.onnx')], [127, 63]);
     assert.ok(seven.built.find((b) => b.name === 'int8-ort')!.report!.notes.some((n) => /7 bits/.test(n)));
     await assert.rejects(build({ run, ortWeightBits: 6 as 7 }), { code: 'INVALID_PARAMETER' });
   });
@@ -173,6 +173,6 @@ describe('int8cal build (CLI)', () => {
     process.exitCode = exitCode;
     const printed = JSON.parse(chunks.join('')) as BuildJson;
     assert.deepEqual(Object.keys(printed.variants), ['int8-ort']);
-    assert.ok(await exists(runPath(run, 'int8Ort')));
+    assert.ok(await exists(runPath(run, 'model.int8-ort.onnx')));
   });
 });

@@ -57,11 +57,11 @@ test.before(async () => {
   await writeTinyModel(model, halfSpec);
   const run = join(work, 'run');
   await calibrate({ model, data: samples('scenes', 'calibration'), out: run, preset: 'raw', resize: 'stretch', maxImages: 2, batchSize: 1 });
-  await writeTinyModel(runPath(run, 'int8'), darkNanSpec);
+  await writeTinyModel(runPath(run, 'model.int8.onnx'), darkNanSpec);
   // A healthy variant for contrast: fp32 itself as "fp16".
   await copyFile(runPath(run, 'fp32'), runPath(run, 'fp16'));
   // Vouched as a build of this run would vouch its models (run/manifest.ts).
-  await finishStage(run, 'build', ['int8', 'fp16'], ['fp32', 'calibration']);
+  await finishStage(run, 'build', ['model.int8.onnx', 'fp16'], ['fp32', 'calibration']);
   results = await evaluate({ run, data, variants: ['fp32', 'fp16', 'int8'], maxImages: 6, batchSize: 1, iterations: 1 });
 });
 

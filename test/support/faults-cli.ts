@@ -8,6 +8,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RUN_FILES } from '../../src/run/layout.js';
+import { RUN_FILE_NAMES } from '../../src/run/manifest.js';
 import { repoRoot } from './paths.js';
 
 export const CLI = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
@@ -81,7 +82,7 @@ export function assertNoCrash(result: CliResult): void {
 }
 
 /** Files a finished stage may leave in a run directory. */
-const COMPLETE = new Set<string>(Object.values(RUN_FILES).filter((f) => f !== RUN_FILES.lock));
+const COMPLETE = new Set<string>(RUN_FILE_NAMES.filter((f) => f !== RUN_FILES.lock));
 
 /**
  * The run directory holds only complete run files: no temp file of an atomic write, no lock

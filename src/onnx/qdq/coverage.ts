@@ -7,24 +7,19 @@ import { nodeLabel } from '../upgrade/nodes.js';
 import { isFloatType } from '../normalize/index.js';
 import type { GraphIndex } from './graph-index.js';
 import type { PlanBuilder } from './plan.js';
-import type { BuildCoverage, Placement } from './types.js';
+import type { BuildCoverage } from './types.js';
+import type { QdqPlacement } from './placements/placement.js';
 
 export const COMPUTE_OPS: readonly string[] = ['Conv', 'ConvTranspose', 'Gemm', 'MatMul'];
 /** Below this fraction of compute ops in int8, `build` fails (unless --allow-low-coverage) and reports say "not quantized". */
 export const MIN_COVERAGE = 0.5;
 
-/** Why a placement never quantizes an op type (when the plan recorded no reason of its own). */
-const UNPLACED: Record<Placement, Partial<Record<string, string>>> = {
-  tensorrt: {},
-  'ort-cpu': { ConvTranspose: 'ONNX Runtime has no fused int8 ConvTranspose kernel on CPU, so the ort-cpu placement keeps it float' },
-};
-
-export function coverageOf(index: GraphIndex, plan: PlanBuilder, placement: Placement): BuildCoverage {
+export function coverageOf(index: GraphIndex, plan: PlanBuilder, placement: QdqPlacement): BuildCoverage {
   const compute = index.nodes.filter((n) => (!n.domain || n.domain === 'ai.onnx') && COMPUTE_OPS.includes(n.opType ?? '') && !isIntegerOp(index, n.input ?? []));
   const float = compute.filter((n) => !plan.quantizedNodes.has(n)).map((n) => ({
     node: nodeLabel(n),
     opType: n.opType ?? '',
-    reason: plan.floatNodes.get(n)?.reason ?? UNPLACED[placement][n.opType ?? ''] ?? `the ${placement} placement does not quantize it`,
+    reason: plan.floatNodes.get(n)?.reason ?? placement.floatOps?.[n.opType ?? ''] ?? `the ${placement.name} placement does not quantize it`,
   }));
   const quantized = compute.length - float.length;
   return { quantized, quantizable: compute.length, fraction: compute.length ? quantized / compute.length : 1, float };

@@ -53,7 +53,7 @@ export function buildInt8(
     opset: opsetVersion(built),
     activationType: placement.activationType,
     notes: [...commonNotes(options, opsetVersion(model), levels), ...placement.notes(options)],
-    coverage: coverageOf(index, plan, options.placement),
+    coverage: coverageOf(index, plan, placement),
     quantized: plan.quantized,
     excluded,
     unscaled: [...plan.unscaled].map(([tensor, reason]) => ({ tensor, reason })),

@@ -1,7 +1,7 @@
 import { access, readFile } from 'node:fs/promises';
 import { Int8calError } from '../../core/errors.js';
 import type { OptimizationLevel } from '../../engines/engine.js';
-import { RUN_FILES, runPath, type RunFile } from '../../run/layout.js';
+import { runFileName, runPath, type RunFile } from '../../run/layout.js';
 import type { Placement, Precision, VariantCoverage } from '../../../reports/results-schema.js';
 import { PLACEMENT_NAMES, placementOf } from '../../onnx/qdq/index.js';
 
@@ -61,8 +61,8 @@ export async function selectVariants(runDir: string, requested: readonly string[
         file: path, hint: spec.name === 'fp32' ? 'run `int8cal calibrate` for this run directory first' : 'run `int8cal build` for this run directory first',
       });
     } else {
-      skipped.push({ variant: spec.name, reason: `${RUN_FILES[spec.file]} is not built` });
-      onWarning?.(`${RUN_FILES[spec.file]} is not built; skipping variant ${spec.name}`);
+      skipped.push({ variant: spec.name, reason: `${runFileName(spec.file)} is not built` });
+      onWarning?.(`${runFileName(spec.file)} is not built; skipping variant ${spec.name}`);
     }
   }
   return chosen;

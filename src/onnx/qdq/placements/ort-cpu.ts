@@ -160,10 +160,12 @@ function tryQuantize(plan: PlanBuilder, node: NodeProto, report: boolean): boole
 /** uint8 activations placed for ONNX Runtime's x86 integer kernels, blocks rewritten to stay integer. */
 export const ortCpuPlacement: QdqPlacement = {
   name: 'ort-cpu',
+  description: 'Q/DQ where ONNX Runtime fuses them into integer kernels (QLinearConv…); uint8\nactivations (x86 kernels are U8S8); run it with graph optimization level "all"',
   variant: 'int8-ort',
-  runFile: 'int8Ort',
+  runFile: 'model.int8-ort.onnx',
+  floatOps: { ConvTranspose: 'ONNX Runtime has no fused int8 ConvTranspose kernel on CPU, so the ort-cpu placement keeps it float' },
   tunedVariant: 'int8-ort-tuned',
-  tunedRunFile: 'int8OrtTuned',
+  tunedRunFile: 'model.int8-ort-tuned.onnx',
   activationType: 'uint8',
   usesOrtWeightBits: true,
   // U8S8 without VNNI (AVX2) sums pairs of products in saturating int16: 7 bits there.

@@ -1,5 +1,5 @@
 import type { GraphProto, ModelProto } from '../../proto.js';
-import type { RunFile } from '../../../run/layout.js';
+import type { VariantModelFile } from '../../../run/layout.js';
 import type { ExcludePattern } from '../exclude.js';
 import type { GraphIndex } from '../graph-index.js';
 import type { PlanBuilder } from '../plan.js';
@@ -13,15 +13,19 @@ import type { ActivationParams, BuildInt8Options } from '../types.js';
 export interface QdqPlacement {
   /** `--target` name, e.g. "tensorrt". */
   readonly name: string;
+  /** What it does and for whom, for `build --help` (lines of at most ~90 characters). */
+  readonly description: string;
   /** The variant it builds, as results name it, and the run file it is written to. */
   readonly variant: string;
-  readonly runFile: RunFile;
+  readonly runFile: VariantModelFile;
   /** The variant and run file `tune` writes for this placement (some nodes kept in float). */
   readonly tunedVariant: string;
-  readonly tunedRunFile: RunFile;
+  readonly tunedRunFile: VariantModelFile;
   /** Latency of a tuned step when ONNX Runtime CPU can't time what this placement targets. */
   readonly latencyNote?: string;
   readonly activationType: ActivationParams['type'];
+  /** Op types it never quantizes, and why (coverage names the reason for each such op). */
+  readonly floatOps?: Readonly<Partial<Record<string, string>>>;
   /** Whether `--ort-weight-bits` applies (recorded in build.json when it does). */
   readonly usesOrtWeightBits: boolean;
   /** Largest |int8 weight|. */

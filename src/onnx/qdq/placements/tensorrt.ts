@@ -74,10 +74,11 @@ function placeResidualAdd(plan: PlanBuilder, node: NodeProto): void {
 /** Symmetric int8 everywhere, the model as it is (TensorRT fuses by itself). */
 export const tensorRtPlacement: QdqPlacement = {
   name: 'tensorrt',
+  description: 'symmetric int8 Q/DQ on the inputs of Conv, ConvTranspose, Gemm, MatMul and pooling, and\non the skip branch of residual Adds: what TensorRT\'s explicit quantization expects',
   variant: 'int8',
-  runFile: 'int8',
+  runFile: 'model.int8.onnx',
   tunedVariant: 'int8-tuned',
-  tunedRunFile: 'int8Tuned',
+  tunedRunFile: 'model.int8-tuned.onnx',
   // ONNX Runtime runs this placement as float with fake quantization: its CPU time means nothing.
   latencyNote: 'n/a (TensorRT engine needed)',
   activationType: 'int8',
