@@ -59,12 +59,7 @@ void ExactHistogram::merge(const ExactHistogram& other) {
     uint64_t* to = octave(e);
     for (uint32_t m = 0; m < kSubBins; ++m) to[m] += from[m];
   }
-  const ValueStats& o = other.stats_;
-  stats_.total += o.total;
-  stats_.nan += o.nan;
-  stats_.inf += o.inf;
-  stats_.zeros += o.zeros;
-  stats_.foldMaxima(o.negativeMaxBits, o.positiveMaxBits);
+  stats_.add(other.stats_);
 }
 
 std::vector<double> ExactHistogram::linear(size_t bins, double amax) const {

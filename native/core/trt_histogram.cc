@@ -35,11 +35,7 @@ void TrtHistogram::accumulate(const float* values, size_t count) {
     const size_t k = static_cast<size_t>(x * scale);
     ++bins_[k < last ? k : last];
   }
-  stats_.total += batch.total;
-  stats_.nan += batch.nan;
-  stats_.inf += batch.inf;
-  stats_.zeros += batch.zeros;
-  stats_.foldMaxima(batch.negativeMaxBits, batch.positiveMaxBits);
+  stats_.add(batch);
 }
 
 std::vector<double> TrtHistogram::linear(size_t bins, double amax) const {

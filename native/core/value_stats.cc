@@ -46,6 +46,14 @@ void ValueStats::foldMaxima(uint32_t negativeBits, uint32_t positiveBits) {
   absmaxBits = std::max(negativeMaxBits, positiveMaxBits);
 }
 
+void ValueStats::add(const ValueStats& o) {
+  total += o.total;
+  nan += o.nan;
+  inf += o.inf;
+  zeros += o.zeros;
+  foldMaxima(o.negativeMaxBits, o.positiveMaxBits);
+}
+
 void scanStats(const float* values, size_t count, ValueStats& stats) {
   uint64_t nan = 0, inf = 0, zeros = 0;
   uint32_t maxBits[2] = {stats.positiveMaxBits, stats.negativeMaxBits};

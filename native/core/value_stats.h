@@ -51,6 +51,8 @@ struct ValueStats {
   static ValueStats read(ByteReader& in, uint16_t version);
   /** Folds per-sign maxima in and keeps absmax their max. */
   void foldMaxima(uint32_t negativeBits, uint32_t positiveBits);
+  /** Adds another's counts and folds its maxima in (merging histograms, or a batch into a total). */
+  void add(const ValueStats& other);
 };
 
 /**
