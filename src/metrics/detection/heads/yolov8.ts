@@ -4,25 +4,17 @@
  * strides 8/16/32.
  */
 import type { Detection } from '../boxes.js';
-import { classColumns, describeStrides, headShapeError, isStatic, rank3, shapeText, stridesFor } from './grid.js';
+import { classColumns, headShapeError } from './grid.js';
+import { bindSingleTensor, stridesAt } from './single-tensor.js';
 import type { HeadDecoder } from './types.js';
 
 export const yolov8: HeadDecoder = {
-  bind(outputs, ctx, strict) {
-    const candidates = rank3(outputs);
-    const head = candidates[0];
-    if (!head) return { mismatch: 'no [N, 4 + classes, boxes] output' };
-    const [, channels, boxes] = head.dims;
-    if (typeof channels === 'number' && channels < 5) return { mismatch: `${head.name} ${shapeText(head.dims)} has fewer than 5 channels` };
-    if (strict) {
-      // Segmentation heads ([N, 4 + C + 32, boxes] + a prototype output) have more outputs: --classes tells them apart.
-      if (!isStatic(head.dims) || candidates.length !== 1) return { mismatch: `${head.name} ${shapeText(head.dims)} is not the only static rank-3 output` };
-      const levels = stridesFor(boxes as number, ctx.input);
-      if (!levels) return { mismatch: `${head.name} ${shapeText(head.dims)}: ${boxes} columns are not one per cell of strides 8/16/32(/64)` };
-      return { outputs: [head.name], classes: ctx.classes ?? (channels as number) - 4, reason: `${head.name} ${shapeText(head.dims)}: 4 + ${(channels as number) - 4} channels × one box per cell of strides ${describeStrides(levels)} at ${ctx.input.width}×${ctx.input.height}` };
-    }
-    return { outputs: [head.name], ...(ctx.classes !== undefined ? { classes: ctx.classes } : {}), reason: `${head.name} ${shapeText(head.dims)} read as [N, 4 + classes, boxes] (--detector yolov8)` };
-  },
+  // Segmentation heads ([N, 4 + C + 32, boxes] + a prototype output) have more outputs: --classes tells them apart.
+  bind: (outputs, ctx, strict) => bindSingleTensor({
+    detector: 'yolov8', layout: '[N, 4 + classes, boxes]', cellsDim: 2, cellsWord: 'columns', valuesWord: 'channels', fixed: 4,
+    explain: (levels, classes, ctx) => `4 + ${classes} channels × one box per cell of ${stridesAt(levels, ctx)}`,
+    readAs: '[N, 4 + classes, boxes]',
+  }, outputs, ctx, strict),
   decode([head], ctx, scoreThreshold) {
     const [channels, boxes] = head!.dims as [number, number];
     if (head!.dims.length !== 2 || channels < 5) throw headShapeError('yolov8', head!.name, head!.dims, 'expected [4 + classes, boxes] per image');

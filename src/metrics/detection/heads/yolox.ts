@@ -4,7 +4,8 @@
  * cell (pixels = (offset + cell) · stride), w, h are logs (pixels = exp(v) · stride), objectness
  * and classes already sigmoid. A YOLOX exported with decoding inside is a yolov5-style head.
  */
-import { classColumns, describeStrides, headShapeError, isStatic, rank3, shapeText, stridesFor, type GridLevel } from './grid.js';
+import { classColumns, headShapeError, stridesFor, type GridLevel } from './grid.js';
+import { bindSingleTensor, stridesAt } from './single-tensor.js';
 import { decodeObjectnessRows } from './objectness-rows.js';
 import type { HeadDecoder } from './types.js';
 
@@ -24,23 +25,11 @@ function cellsOf(levels: readonly GridLevel[]): { x: Int32Array; y: Int32Array; 
 }
 
 export const yolox: HeadDecoder = {
-  bind(outputs, ctx, strict) {
-    const candidates = rank3(outputs);
-    const head = candidates[0];
-    if (!head) return { mismatch: 'no [N, cells, 5 + classes] output' };
-    const [, rows, columns] = head.dims;
-    if (typeof columns === 'number' && columns < 6) return { mismatch: `${head.name} ${shapeText(head.dims)} has fewer than 6 columns` };
-    if (strict) {
-      if (!isStatic(head.dims) || candidates.length !== 1) return { mismatch: `${head.name} ${shapeText(head.dims)} is not the only static rank-3 output` };
-      const levels = stridesFor(rows as number, ctx.input);
-      if (!levels) return { mismatch: `${head.name} ${shapeText(head.dims)}: ${rows} rows are not one per cell of strides 8/16/32(/64)` };
-      return {
-        outputs: [head.name], classes: ctx.classes ?? (columns as number) - 5,
-        reason: `${head.name} ${shapeText(head.dims)}: one row per cell of strides ${describeStrides(levels)} at ${ctx.input.width}×${ctx.input.height}, 5 + ${(columns as number) - 5} columns (YOLOX raw grid head; if the graph decodes boxes itself, pass --detector yolov5)`,
-      };
-    }
-    return { outputs: [head.name], ...(ctx.classes !== undefined ? { classes: ctx.classes } : {}), reason: `${head.name} ${shapeText(head.dims)} read as a YOLOX grid head (--detector yolox)` };
-  },
+  bind: (outputs, ctx, strict) => bindSingleTensor({
+    detector: 'yolox', layout: '[N, cells, 5 + classes]', cellsDim: 1, cellsWord: 'rows', valuesWord: 'columns', fixed: 5,
+    explain: (levels, classes, ctx) => `one row per cell of ${stridesAt(levels, ctx)}, 5 + ${classes} columns (YOLOX raw grid head; if the graph decodes boxes itself, pass --detector yolov5)`,
+    readAs: 'a YOLOX grid head',
+  }, outputs, ctx, strict),
   decode([head], ctx, scoreThreshold) {
     const [rows, columns] = head!.dims as [number, number];
     const levels = head!.dims.length === 2 ? stridesFor(rows, ctx.input) : undefined;
