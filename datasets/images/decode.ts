@@ -91,6 +91,7 @@ export async function decodeImage(file: string, spec: Preprocessing, options: De
   // EXIF orientations 5..8 turn the picture by 90°: width and height swap.
   const turned = (meta.orientation ?? 1) >= 5;
   const geometry = turned ? planGeometry(meta.height, meta.width, spec) : planGeometry(meta.width, meta.height, spec);
+  checkCover(file, geometry, spec, maxPixels);
 
   const resize = geometry.resizedWidth !== geometry.srcWidth || geometry.resizedHeight !== geometry.srcHeight;
   const gray = spec.channels === 1 || spec.color === 'gray';
@@ -160,6 +161,19 @@ export function planGeometry(srcWidth: number, srcHeight: number, spec: Preproce
     padX,
     padY,
   };
+}
+
+/**
+ * `crop` covers the size before cutting it out: a size far from the photo's aspect ratio (100000x1)
+ * would resize it to billions of pixels. That is the size's fault, not the image's: not skippable.
+ */
+function checkCover(file: string, g: Geometry, spec: Preprocessing, maxPixels: number): void {
+  const pixels = g.resizedWidth * g.resizedHeight;
+  if (pixels <= maxPixels) return;
+  const mp = (n: number): string => `${(n / 1e6).toFixed(1)} megapixels`;
+  throw new Int8calError('RESIZE_TOO_LARGE', `--size ${spec.width}x${spec.height} with --resize crop: covering it would resize ${file} (${g.srcWidth}x${g.srcHeight}) to ${g.resizedWidth}x${g.resizedHeight} = ${mp(pixels)} before the crop, over the limit of ${mp(maxPixels)}`, {
+    file, hint: 'give a --size closer to the images\' aspect ratio, or --resize stretch or letterbox (they never exceed the --size)',
+  });
 }
 
 /** The tensor's width and height: the spec's, or with `fit` the fitted image's own. */

@@ -30,6 +30,7 @@ import { checkOnlyImageInput, selectImageInput } from './image-input.js';
 import { activationTensors, prepareModel } from './prepare.js';
 import { calibrationFromCache } from './calibrate-from-cache.js';
 import { checkShardable, shardImages, type ShardSpec } from './shard.js';
+import { checkImageMemory } from './memory-estimate.js';
 
 export interface CalibrateOptions extends PreprocessingOptions {
   /** The fp32 ONNX model. */
@@ -91,7 +92,6 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrateSum
   checkShardable(o.shard, o.histogram, o.cache);
   const lock = await lockRun(runDir);
   try {
-    await startStage(runDir, 'calibrate');
     const original = await loadModel(o.model);
     const source = await readFile(o.model).catch(() => null);
     const threads = capThreads(o.threads, o.onWarning);
@@ -99,6 +99,9 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrateSum
     const modelInputs = graphInputs(prepared.graph!);
     const { direct, input, fed, preprocessing } = feeding(o, modelInputs, metadataOf(original.metadataProps));
     const tensors = await activationTensors(prepared, threads);
+    // Checked before the stage starts: a size that can't fit must not make the run stale.
+    const estimate = !o.cache && preprocessing ? await checkImageMemory(prepared, input, preprocessing, o) : undefined;
+    await startStage(runDir, 'calibrate');
     const header = { trtVersion: o.trtVersion, algorithm: o.cacheHeader };
     const manifest = (images: string[], data: string, extra: { cache?: string; samples?: number } = {}): RunManifest => ({
       schema: 'int8cal/run', version: 1,
@@ -134,7 +137,7 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrateSum
     const calibrator = new BatchCalibrator({ batchSize, source: data.source, rule, cachePath: runPath(runDir, 'cache') });
     const collected = await collectHistograms({
       model: prepared, tensors, inputs: fed, calibrator, mode: o.histogram,
-      threads, maxActivationMemory: o.maxActivationMemory, images: data.total, onProgress: o.onProgress, signal: o.signal, timing: o.timing, onRun: o.onRun,
+      threads, maxActivationMemory: o.maxActivationMemory, estimate, images: data.total, onProgress: o.onProgress, signal: o.signal, timing: o.timing, onRun: o.onRun,
     });
     const calibration = await calibrationFromHistograms(collected.histograms, rule, o.histogram, header);
     await saveModel(prepared, runPath(runDir, 'fp32'));

@@ -20,13 +20,16 @@ const RUN_TARGET = 256 * 1024 ** 2;
  * every tensor beats another full pass of inference per tensor group; tensors are only split
  * when one image's activations exceed the budget. Otherwise whole batches are kept.
  */
-export function planCollection(names: readonly string[], bytesPerImage: readonly number[], options: { batch: number; budget: number; chunkable: boolean }): CollectPlan {
+export function planCollection(names: readonly string[], bytesPerImage: readonly number[], options: { batch: number; budget: number; chunkable: boolean; transient?: number }): CollectPlan {
   const { batch, budget } = options;
-  if (!options.chunkable) return { groups: groupTensors(names, bytesPerImage.map((b) => b * batch), budget), chunk: batch };
+  // A run's fetched outputs exist twice until it returns (ONNX Runtime's and their JavaScript
+  // copies), on top of the intermediate tensors ONNX Runtime holds at once (`transient`, per image).
+  const transient = options.transient ?? 0;
+  if (!options.chunkable) return { groups: groupTensors(names, bytesPerImage.map((b) => b * batch), Math.max(budget - transient * batch, 0) / 2), chunk: batch };
   const perImage = bytesPerImage.reduce((sum, b) => sum + b, 0);
-  const fit = Math.floor(Math.min(budget, RUN_TARGET) / perImage);
-  // A run's outputs exist twice until it returns (ONNX Runtime's and their JavaScript copies).
-  if (perImage > budget) return { groups: groupTensors(names, bytesPerImage, budget / 2), chunk: 1 };
+  const room = Math.max(budget - transient, 0) / 2;
+  if (perImage > room) return { groups: groupTensors(names, bytesPerImage, room), chunk: 1 };
+  const fit = Math.floor(Math.min(room / perImage, RUN_TARGET / perImage));
   if (fit < 1) return { groups: [[...names]], chunk: 1 };
   // Equal chunks: as few runs as `fit` allows, with the smallest peak.
   return { groups: [[...names]], chunk: Math.ceil(batch / Math.ceil(batch / Math.min(fit, batch))) };

@@ -10,6 +10,7 @@ import type { ProgressCallback } from '../core/progress.js';
 import { planCollection, type CollectPlan } from './collect-plan.js';
 import { downscaledImage, probeAreaFactor } from './collect-probe.js';
 import { permutationAliases } from './tensor-aliases.js';
+import type { MemoryEstimate } from './memory-estimate.js';
 
 /**
  * Level `all` (ORT's NCHWc kernels on x86) measured batch-invariant on the sample models: an
@@ -30,6 +31,8 @@ export interface CollectOptions {
   threads: number;
   /** Bytes of requested activations held at once: above it batches are chunked or tensors split into passes. */
   maxActivationMemory: number;
+  /** One image's activation sizes from the model's shapes (memory-estimate.ts): plans without a probe run when it knows every tensor. */
+  estimate?: MemoryEstimate;
   /** Images in one pass, for the progress total. */
   images: number;
   onProgress?: ProgressCallback;
@@ -153,6 +156,14 @@ class Collector {
     const dynamic = engine.inputs.every((i) => typeof i.dims[0] !== 'number');
     const chunkable = dynamic && this.options.mode === 'exact';
     const budget = this.options.maxActivationMemory;
+    const known = this.options.estimate;
+    if (known && requested.every((n) => known.tensorBytes.has(n))) {
+      // Shapes say it all: no probe run (its images are counted by the pass like any other).
+      const perImage = requested.map((n) => known.tensorBytes.get(n)! / (dynamic ? 1 : batch));
+      const plan = planCollection(requested, perImage, { batch, budget, chunkable, transient: known.peak / (dynamic ? 1 : batch) });
+      this.#planned(plan, requested, perImage, start, 0);
+      return { plan, skip: 0 };
+    }
     const estimate = await this.#estimate(engine, feeds, requested);
     if (estimate && estimate.reduce((a, b) => a + b, 0) * (dynamic ? 1 : batch) > budget / 2) {
       const plan = planCollection(requested, estimate, { batch, budget, chunkable });
@@ -187,9 +198,12 @@ class Collector {
   }
 
   #planned(plan: CollectPlan, requested: string[], perImage: number[], start: number, probed: number): void {
-    // Two runs' activations are alive while one is histogrammed and the next runs.
     const runBytes = Math.max(...plan.groups.map((g) => g.reduce((sum, n) => sum + perImage[requested.indexOf(n)]!, 0))) * plan.chunk;
-    this.#overlap = 2 * runBytes <= this.options.maxActivationMemory;
+    const transient = (this.options.estimate?.peak ?? 0) * plan.chunk;
+    // A run holds its outputs twice at its end (ONNX Runtime's and their JavaScript copies); while
+    // the next run runs, the last one's copies wait for their histograms (the fold completes on
+    // the JS thread, which ONNX Runtime's run blocks): overlapping holds three copies at once.
+    this.#overlap = 3 * runBytes + transient <= this.options.maxActivationMemory;
     this.#arena = 4 * runBytes <= this.options.maxActivationMemory;
     this.timing.overlapped = this.#overlap;
     this.timing.probeMs += performance.now() - start;

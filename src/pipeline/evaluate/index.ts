@@ -31,6 +31,9 @@ import { GPU_REFERENCE, GPU_VARIANTS, readCoverage, selectVariants, VARIANTS, ty
 import { worstImagesOf } from './worst-images.js';
 import { ReferenceCheck } from './reference-check.js';
 import { capThreads } from '../../engines/threads.js';
+import { loadModel } from '../../onnx/model-file.js';
+import { graphInputs } from '../../onnx/graph.js';
+import { checkImageMemory } from '../memory-estimate.js';
 
 export interface EvaluateOptions {
   run: string;
@@ -72,6 +75,15 @@ export interface EvaluateOptions {
 
 const WARMUP = 3;
 
+/** One batch through the fp32 reference must fit the machine's available memory (evaluate has no activation budget of its own). */
+async function checkEvaluationMemory(runDir: string, run: RunManifest, batchSize: number | undefined): Promise<void> {
+  if (!run.preprocessing) return;
+  const model = await loadModel(runPath(runDir, 'fp32'));
+  const input = graphInputs(model.graph!).find((i) => i.name === run.input);
+  const batch = run.preprocessing.resize === 'fit' ? 1 : batchSize ?? run.calibration.batchSize;
+  if (input) await checkImageMemory(model, input, run.preprocessing, { maxActivationMemory: Infinity, model: runPath(runDir, 'fp32'), batch });
+}
+
 /**
  * Runs every variant of a run on the same evaluation images, scores each against fp32
  * (PSNR, cosine, max |Δ|, PD, task metrics), times them interleaved, and writes results.json.
@@ -94,6 +106,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
   await requireTrusted(runDir, inputs, trust);
   const gpu = specs.some((s) => s.engine === 'tensorrt') ? gpuEnvironment(options.cudaGraph ?? false) : undefined;
   const groundTruthOf = options.groundTruth ? await readGroundTruth(resolve(options.groundTruth)) : undefined;
+  await checkEvaluationMemory(runDir, run, options.batchSize);
   const lock = await lockRun(runDir);
   const engines = new Map<string, Engine>();
   let pd: FeatureNetwork | undefined;
