@@ -16,6 +16,7 @@
         "native/napi/common.cc",
         "native/napi/histogram_wrap.cc",
         "native/napi/quant_error_worker.cc",
+        "native/napi/release_arrays.cc",
         "native/napi/threshold_worker.cc"
       ],
       "include_dirs": [

@@ -8,6 +8,7 @@
 #include "accumulate_worker.h"
 #include "histogram_wrap.h"
 #include "quant_error_worker.h"
+#include "release_arrays.h"
 #include "threshold_worker.h"
 #ifdef INT8CAL_TENSORRT
 #include "../tensorrt/addon_tensorrt.h"
@@ -21,6 +22,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("accumulateMany", Napi::Function::New(env, AccumulateWorker::AccumulateMany, "accumulateMany"));
   exports.Set("computeAmax", Napi::Function::New(env, ComputeAmax, "computeAmax"));
   exports.Set("quantizationErrors", Napi::Function::New(env, QuantizationErrors, "quantizationErrors"));
+  exports.Set("releaseArrays", Napi::Function::New(env, ReleaseArrays, "releaseArrays"));
   exports.Set("computeAmaxSync", Napi::Function::New(env, ComputeAmaxSync, "computeAmaxSync"));
   Napi::Object constants = Napi::Object::New(env);
   constants.Set("blobVersion", static_cast<double>(kBlobVersion));

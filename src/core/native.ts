@@ -77,6 +77,8 @@ export interface NativeBinding {
   quantizationErrors(counts: Float64Array, range: number, amaxes: Float64Array): Promise<QuantizationErrors>;
   /** Same search on the calling thread (entropy < 1 ms, MSE a few ms on 2048 bins). */
   computeAmaxSync(counts: Float64Array, amax: number, method: ThresholdMethod, param: number): AmaxResult;
+  /** Detaches the ArrayBuffers of whole-buffer typed arrays, freeing them now; returns the bytes released. */
+  releaseArrays(arrays: ArrayBufferView[]): number;
   /** Present when the addon was compiled with its TensorRT part (see src/core/tensorrt.ts). */
   readonly tensorrt?: unknown;
   readonly constants: {
@@ -283,6 +285,15 @@ export class Histogram {
     for (const h of unique) h.tail = settled;
     return done;
   }
+}
+
+/**
+ * Frees typed arrays nobody reads any more at once (their ArrayBuffers are detached: every view
+ * of them becomes empty) instead of when the garbage collector gets to them. Views of part of a
+ * buffer are left alone. Returns the bytes released.
+ */
+export function releaseArrays(arrays: readonly ArrayBufferView[]): number {
+  return loadNative().releaseArrays([...arrays]);
 }
 
 /** See Histogram.accumulateMany: folds one batch of (histogram, values) pairs in one worker. */

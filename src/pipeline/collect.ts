@@ -5,7 +5,7 @@ import { createEngine } from '../engines/registry.js';
 import { withExtraOutputs } from '../onnx/graph.js';
 import { encodeModel } from '../onnx/model-file.js';
 import type { ModelProto } from '../onnx/proto.js';
-import { accumulateMany, Histogram, type HistogramMode } from '../core/native.js';
+import { accumulateMany, Histogram, releaseArrays, type HistogramMode } from '../core/native.js';
 import type { ProgressCallback } from '../core/progress.js';
 import { planCollection, type CollectPlan } from './collect-plan.js';
 import { downscaledImage, probeAreaFactor } from './collect-probe.js';
@@ -125,7 +125,7 @@ export async function collectHistograms(options: CollectOptions): Promise<Collec
 
 /** The state of one collection: histograms, the fold in flight, timings. */
 class Collector {
-  #inFlight: Promise<void> | undefined;
+  #inFlight: { folding: Promise<void>; outputs: Float32Array[] } | undefined;
   #overlap = false;
   /** ORT's arena, off once a run's activations are a large part of the budget (it keeps their peak). */
   #arena = true;
@@ -178,7 +178,10 @@ class Collector {
     // Its outputs count, unless trt mode probed part of a batch (its range growth depends on the batch).
     const skip = this.options.mode === 'exact' || probed === batch ? probed : 0;
     const counted = this.timing.activationBytes;
-    if (skip) await this.fold(probe, outputs, requested, true);
+    if (skip) {
+      this.#inFlight = this.fold(probe, outputs, requested, true);
+      await this.settle();
+    }
     this.timing.activationBytes = counted; // the probe is timed as a whole
     this.#planned(plan, requested, perImage, start, probed);
     return { plan, skip };
@@ -226,9 +229,7 @@ class Collector {
         timing.runMs += performance.now() - start;
         timing.runs += 1;
         await this.settle();
-        const folding = this.fold(chunk, outputs, group, pass === 0);
-        this.#inFlight = folding;
-        folding.catch(() => undefined); // observed by settle()
+        this.#inFlight = this.fold(chunk, outputs, group, pass === 0);
         if (!this.#overlap || options.onRun) await this.settle();
         await options.onRun?.(chunk);
         done += imageCount(chunk);
@@ -240,14 +241,22 @@ class Collector {
     return batches;
   }
 
-  /** Waits for the fold in flight (rethrowing its error). */
+  /**
+   * Waits for the fold in flight (rethrowing its error), then frees its activations at once:
+   * left to the garbage collector, a run's copies (hundreds of MiB on a 1024×1024 model) were
+   * still resident when the next run allocated as much again.
+   */
   async settle(): Promise<void> {
-    const folding = this.#inFlight;
-    if (!folding) return;
+    const inFlight = this.#inFlight;
+    if (!inFlight) return;
     this.#inFlight = undefined;
     const start = performance.now();
-    await folding;
-    this.timing.histogramMs += performance.now() - start;
+    try {
+      await inFlight.folding;
+    } finally {
+      releaseArrays(inFlight.outputs);
+      this.timing.histogramMs += performance.now() - start;
+    }
   }
 
   async #nextBatch(): Promise<Feeds | null> {
@@ -257,13 +266,17 @@ class Collector {
     return feeds;
   }
 
-  fold(feeds: Feeds, outputs: Record<string, HostTensor>, names: readonly string[], withInputs: boolean): Promise<void> {
+  /** Starts folding a run's activations (and the images, `withInputs`) into their histograms. */
+  fold(feeds: Feeds, outputs: Record<string, HostTensor>, names: readonly string[], withInputs: boolean): { folding: Promise<void>; outputs: Float32Array[] } {
+    const fetched = names.map((n) => asFloat32(outputs[n]!, n));
     const pairs: [Histogram, Float32Array][] = [
       ...(withInputs ? this.options.inputs.filter((n) => this.histograms.has(n)).map((n): [Histogram, Float32Array] => [this.histograms.get(n)!, asFloat32(feeds[n]!, n)]) : []),
-      ...names.map((n): [Histogram, Float32Array] => [this.histograms.get(n)!, asFloat32(outputs[n]!, n)]),
+      ...names.map((n, i): [Histogram, Float32Array] => [this.histograms.get(n)!, fetched[i]!]),
     ];
     this.timing.activationBytes += pairs.reduce((sum, [, d]) => sum + d.byteLength, 0);
-    return accumulateMany(pairs);
+    const folding = accumulateMany(pairs);
+    folding.catch(() => undefined); // observed by settle()
+    return { folding, outputs: fetched };
   }
 }
 

@@ -43,7 +43,7 @@ for (const [file, dims] of CASES) {
 
 test('a size the model cannot take is an error naming the node and the shapes', async () => {
   const prepared = await prepareModel(await loadModel(model('ch_PP-OCRv4_det_infer.onnx')), 1);
-  assert.throws(() => inferShapes(prepared.graph!, { x: [1, 3, 1, 100000] }), (error: unknown) => {
+  assert.throws(() => inferShapes(prepared.graph!, { x: [1, 3, 1, 1000] }), (error: unknown) => {
     assert.ok(error instanceof Int8calError && error.code === 'MODEL_SHAPE', String(error));
     assert.match(error.message, /node .+: .*(do not broadcast|does not fit|differ)/);
     return true;
