@@ -265,10 +265,12 @@ function report(args: Args, entropy: EntropyBenchResult & { bestMs: number; wors
 function stagesTables(r: StagesResult, args: Args): string[] {
   const budget = args.maxActivationMemory ?? defaultOf('maxActivationMemory');
   const perStage = table(`Peak RSS per stage, each in its own process (${r.model}; ${r.images} calibration, ${r.evalImages} evaluation images; --max-activation-memory ${gb(budget)}; goal ≤ 2 GiB each)`,
-    ['stage', 'wall', 'peak RSS', 'outcome'],
+    ['stage', 'wall', 'peak RSS', '≤ 2 GiB', 'budget + models held + 1 GiB', 'within it', 'outcome'],
     STAGES.map((stage) => {
       const m = r.stages[stage];
-      return [stage, s(m?.report?.wallMs ?? m?.processMs), gb(m?.peakRss), status(m)];
+      const limit = budget + (r.modelBytes[stage] ?? 0) + 1024 ** 3;
+      const yes = (ok: boolean) => (m?.peakRss === undefined ? '—' : ok ? 'yes' : 'no');
+      return [stage, s(m?.report?.wallMs ?? m?.processMs), gb(m?.peakRss), yes((m?.peakRss ?? 0) <= 2 * 1024 ** 3), gb(limit), yes((m?.peakRss ?? 0) <= limit), status(m)];
     }));
   const one = r.shards.find((x) => x.count === 1);
   const shards = table(`Calibrate wall time in shards run one after another (${args.shardModel}, ${args.shardImages} images; each shard its own process; then merge-histograms)`,

@@ -4,7 +4,7 @@
  * its own child process, so each peak is that stage's alone. Also: calibrate wall time for 1, 2
  * and 4 shards of the same images run one after another, plus their merge.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from '../src/pipeline/build.js';
@@ -59,7 +59,9 @@ async function child(job: StageJob): Promise<Omit<StageReport, 'maxRssKiB'>> {
 const runStage = (job: StageJob, limits: SpawnLimits): Promise<Measured<StageReport>> =>
   spawnMeasured<StageReport>(process.execPath, [SELF, 'child', JSON.stringify(job)], limits);
 
-export interface StagesResult { model: string; images: number; evalImages: number; stages: Record<string, Measured<StageReport>>; shards: { count: number; calibrateMs: number; mergeMs: number; status: string }[] }
+export interface StagesResult { model: string; images: number; evalImages: number; stages: Record<string, Measured<StageReport>>;
+  /** Bytes of the ONNX models each stage holds open (calibrate: the prepared model; build, evaluate: every model of the run; report: none). */
+  modelBytes: Record<string, number>; shards: { count: number; calibrateMs: number; mergeMs: number; status: string }[] }
 
 /** Every stage once, in order, on `images` calibration and `evalImages` evaluation photos. */
 export async function benchStages(o: { work: string; threads: number; images: number; evalImages: number; maxActivationMemory?: number; limits: SpawnLimits; log: (l: string) => void }): Promise<StagesResult> {
@@ -68,13 +70,21 @@ export async function benchStages(o: { work: string; threads: number; images: nu
   const evalData = await gatherPhotos({ ...SEGMENTATION_1024, photos: [...SEGMENTATION_1024.photos].reverse() }, o.evalImages, join(o.work, 'stages-eval'));
   const run = join(o.work, 'stages-run');
   const stages: StagesResult['stages'] = {};
+  const modelBytes: Record<string, number> = {};
   for (const stage of STAGES) {
     o.log(`${SEGMENTATION_1024.label}: ${stage}…`);
     stages[stage] = await runStage({ stage, model, data, evalData, run, threads: o.threads, maxActivationMemory: o.maxActivationMemory }, o.limits);
+    modelBytes[stage] = stage === 'report' ? 0 : await onnxBytes(run);
     if (stages[stage]!.status !== 'ok') break;
   }
   await rm(run, { recursive: true, force: true });
-  return { model: SEGMENTATION_1024.label, images: o.images, evalImages: o.evalImages, stages, shards: [] };
+  return { model: SEGMENTATION_1024.label, images: o.images, evalImages: o.evalImages, stages, modelBytes, shards: [] };
+}
+
+async function onnxBytes(run: string): Promise<number> {
+  let total = 0;
+  for (const name of await readdir(run)) if (name.endsWith('.onnx')) total += (await stat(join(run, name))).size;
+  return total;
 }
 
 /** Calibrate wall time for `counts` shards of the same images, shards one after another, then the merge. */
