@@ -8,7 +8,10 @@
  * checked here with the test's own hashing, not the product's.
  *
  * Bounded: INT8CAL_PROPERTY_SEQUENCES sequences (default 10: ~4 min on a loaded 2-core machine) of up to 4 steps on a tiny model.
- * The seed is printed; INT8CAL_PROPERTY_SEED replays one run.
+ * Deterministic: the sequences come from a fixed seed (INT8CAL_PROPERTY_SEED, default 1; the
+ * seed is printed, so any run can be replayed, and other seeds explored). Where a signal lands
+ * depends on the machine's load, so the assertions are properties that hold wherever it lands;
+ * nothing waits a fixed time for a process (a killed CLI's worker is waited for by pid).
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,7 +22,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FAIL_WRITE_ENV } from '../../src/core/atomic.js';
 import { RUN_FILES, runFileName, type RunFile } from '../../src/run/layout.js';
 import { PRODUCER } from '../../src/run/manifest.js';
-import { assertNoCrash, startCli, tempFolder, type CliResult } from '../support/faults-cli.js';
+import { assertNoCrash, startCli, tempFolder, waitForWorkersGone, type CliResult } from '../support/faults-cli.js';
 import { reluSpec, writeModel } from '../support/faults-models.js';
 import { stageArgs } from '../support/faults-run.js';
 
@@ -28,7 +31,7 @@ test.after(cleanup);
 const relu = await writeModel(join(work, 'relu.onnx'), reluSpec());
 
 const SEQUENCES = Number(process.env.INT8CAL_PROPERTY_SEQUENCES ?? 10);
-const SEED = Number(process.env.INT8CAL_PROPERTY_SEED ?? Date.now() % 1_000_000);
+const SEED = Number(process.env.INT8CAL_PROPERTY_SEED ?? 1);
 console.log(`# run-state property test: ${SEQUENCES} sequences, seed ${SEED} (INT8CAL_PROPERTY_SEED=${SEED} replays it)`);
 
 /** mulberry32: a small seeded PRNG, so a failure can be replayed. */
@@ -76,18 +79,23 @@ type Fault = { kind: 'none' } | { kind: 'signal'; signal: NodeJS.Signals; afterM
 async function runStep(dir: string, stage: string, fault: Fault, extra: string[]): Promise<CliResult> {
   const args = [...stageArgs(relu, dir)[STAGES.indexOf(stage)]!, ...extra];
   const env = fault.kind === 'write' ? { ...process.env, [FAIL_WRITE_ENV]: fault.file } : process.env;
-  const started = startCli(args, { env, timeoutMs: 60_000 });
+  const started = startCli(args, { env, timeoutMs: 180_000 });
   if (fault.kind === 'signal') {
     await sleep(fault.afterMs);
     started.child.kill(fault.signal);
   }
   const result = await started.done;
-  if (fault.kind === 'signal' && fault.signal === 'SIGKILL') await sleep(500); // the worker notices its parent is gone
+  if (fault.kind === 'signal' && fault.signal === 'SIGKILL') await waitForWorkersGone(started.child.pid!);
   return result;
 }
 
-/** The directory is usable: each stage either works on it, or refuses naming the stage to rerun. */
+/**
+ * The directory is usable: each stage either works on it, or refuses naming a stage to rerun
+ * that is upstream of it and really is inconsistent (by this test's own reading of the manifest);
+ * and following that hint — rerunning the named stage and those after it — gives a complete run.
+ */
 async function assertUsableOrNamesRerun(dir: string, label: string): Promise<void> {
+  let rerunFrom: string | undefined;
   for (const stage of ['build', 'evaluate', 'report']) {
     const consistent = await consistentStages(dir);
     const needs = stage === 'build' ? ['calibrate'] : stage === 'evaluate' ? ['calibrate'] : ['evaluate'];
@@ -96,12 +104,22 @@ async function assertUsableOrNamesRerun(dir: string, label: string): Promise<voi
     const shown = `${label}: ${stage} → exit ${result.code}\n${result.stderr}`;
     if (needs.every((s) => consistent.has(s))) {
       assert.equal(result.code, 0, `inputs are consistent, so ${shown}`);
-    } else {
-      assert.equal(result.code, 1, shown);
-      assert.match(result.stderr, /hint: (re)?run `int8cal (calibrate|build|evaluate)` for this run directory/, shown);
+      assert.ok((await consistentStages(dir)).has(stage), `${shown}\nsucceeded, so its outputs are vouched`);
+      continue;
     }
-    if (result.code === 0) assert.ok((await consistentStages(dir)).has(stage), `${shown}\nsucceeded, so its outputs are vouched`);
+    assert.equal(result.code, 1, shown);
+    const named = /hint: (?:re)?run `int8cal (calibrate|build|evaluate)` for this run directory/.exec(result.stderr)?.[1];
+    assert.ok(named, shown);
+    assert.ok(STAGES.indexOf(named) < STAGES.indexOf(stage), `${shown}\nthe stage named is upstream of ${stage}`);
+    assert.ok(!consistent.has(named), `${shown}\n${named} is named, so it must be inconsistent (consistent: ${[...consistent].join(', ')})`);
+    if (rerunFrom === undefined || STAGES.indexOf(named) < STAGES.indexOf(rerunFrom)) rerunFrom = named;
   }
+  if (rerunFrom === undefined) return;
+  for (const stage of STAGES.slice(STAGES.indexOf(rerunFrom))) {
+    const result = await runStep(dir, stage, { kind: 'none' }, []);
+    assert.equal(result.code, 0, `${label}: following the hint, ${stage} → exit ${result.code}\n${result.stderr}`);
+  }
+  assert.deepEqual([...await consistentStages(dir)], STAGES, `${label}: after following the hint, a complete run`);
 }
 
 test(`random stage sequences with interruptions and failing writes leave a consistent run or name the stage to rerun (${SEQUENCES} sequences)`, async () => {
