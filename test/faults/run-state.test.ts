@@ -7,7 +7,8 @@
  * next stage works — or the next stage refuses, naming the stage to rerun. The manifest is
  * checked here with the test's own hashing, not the product's.
  *
- * Bounded: INT8CAL_PROPERTY_SEQUENCES sequences (default 10: ~4 min on a loaded 2-core machine) of up to 4 steps on a tiny model.
+ * Bounded: 4 directed sequences (a complete run whose inputs then change) and INT8CAL_PROPERTY_SEQUENCES random ones
+ * (default 8) of up to 4 steps, on a tiny model: ~6 min on a loaded 2-core machine.
  * Deterministic: the sequences come from a fixed seed (INT8CAL_PROPERTY_SEED, default 1; the
  * seed is printed, so any run can be replayed, and other seeds explored). Where a signal lands
  * depends on the machine's load, so the assertions are properties that hold wherever it lands;
@@ -30,7 +31,7 @@ const { dir: work, cleanup } = await tempFolder('property');
 test.after(cleanup);
 const relu = await writeModel(join(work, 'relu.onnx'), reluSpec());
 
-const SEQUENCES = Number(process.env.INT8CAL_PROPERTY_SEQUENCES ?? 10);
+const SEQUENCES = Number(process.env.INT8CAL_PROPERTY_SEQUENCES ?? 8);
 const SEED = Number(process.env.INT8CAL_PROPERTY_SEED ?? 1);
 console.log(`# run-state property test: ${SEQUENCES} sequences, seed ${SEED} (INT8CAL_PROPERTY_SEED=${SEED} replays it)`);
 
@@ -122,35 +123,73 @@ async function assertUsableOrNamesRerun(dir: string, label: string): Promise<voi
   assert.deepEqual([...await consistentStages(dir)], STAGES, `${label}: after following the hint, a complete run`);
 }
 
-test(`random stage sequences with interruptions and failing writes leave a consistent run or name the stage to rerun (${SEQUENCES} sequences)`, async () => {
-  const random = prng(SEED);
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-  for (let n = 0; n < SEQUENCES; n++) {
-    const dir = join(work, `seq-${n}`);
-    const steps = 2 + Math.floor(random() * 3);
-    const log: string[] = [];
-    let killed = false;
-    for (let s = 0; s < steps; s++) {
-      const stage = s === 0 ? 'calibrate' : pick(STAGES);
-      const roll = random();
-      const fault: Fault = roll < 0.5 ? { kind: 'none' }
-        : roll < 0.75 ? { kind: 'signal', signal: pick(['SIGINT', 'SIGKILL'] as const), afterMs: Math.floor(random() * 1500) }
-          : { kind: 'write', file: pick(STAGE_OUTPUTS[stage]!) };
-      const extra = stage === 'calibrate' ? ['--max-images', pick(['2', '3'])] : stage === 'evaluate' ? ['--fail-on', 'psnr<1'] : [];
-      const result = await runStep(dir, stage, fault, extra);
-      log.push(`${stage} ${extra.join(' ')} [${JSON.stringify(fault)}] → ${result.code ?? result.signal}`);
-      const label = `seed ${SEED}, sequence ${n}: ${log.join('; ')}`;
-      assertNoCrash(result);
-      assert.ok([0, 1, 2, 130, 137, null].includes(result.code), `${label}\n${result.stderr}`);
-      if (result.code === 0) {
-        assert.ok((await consistentStages(dir)).has(stage), `${label}: ${stage} succeeded, so its outputs are vouched and come from the current inputs`);
-        if (stage === 'evaluate') assert.ok((await consistentStages(dir)).has('calibrate'), `${label}: a passing gate rests on a consistent calibration`);
+interface Step {
+  stage: string;
+  fault: Fault;
+  extra: string[];
+}
+
+const GATE = ['--fail-on', 'psnr<1'];
+const none: Fault = { kind: 'none' };
+
+/** Runs the steps in a fresh directory, checking after each; then the directory must be usable or name the stage to rerun. */
+async function runSequence(dir: string, steps: readonly Step[], name: string): Promise<void> {
+  const log: string[] = [];
+  let killed = false;
+  for (const { stage, fault, extra } of steps) {
+    const result = await runStep(dir, stage, fault, extra);
+    log.push(`${stage} ${extra.join(' ')} [${JSON.stringify(fault)}] → ${result.code ?? result.signal}`);
+    const label = `${name}: ${log.join('; ')}`;
+    assertNoCrash(result);
+    assert.ok([0, 1, 2, 130, 137, null].includes(result.code), `${label}\n${result.stderr}`);
+    if (result.code === 0) {
+      const consistent = await consistentStages(dir);
+      assert.ok(consistent.has(stage), `${label}: ${stage} succeeded, so its outputs are vouched and come from the current inputs`);
+      if (stage === 'evaluate') {
+        // The gate passed: on a calibration, and built variants, that are the run's current ones.
+        assert.ok(consistent.has('calibrate'), `${label}: a passing gate rests on a consistent calibration`);
+        const variants = (JSON.parse(await readFile(join(dir, RUN_FILES.results), 'utf8')) as { variants: { name: string }[] }).variants.map((v) => v.name);
+        assert.ok(variants.length > 1 && consistent.has('build'), `${label}: a passing gate rests on consistent built variants (${variants.join(', ')})`);
       }
-      // A kill -9 can leave a temp file until the next int8cal takes the stale lock over; nothing else may.
-      killed ||= fault.kind === 'signal' && fault.signal === 'SIGKILL';
-      const names = await readdir(dir).catch(() => [] as string[]);
-      assert.ok(killed || !names.some((f) => f.endsWith('.tmp')), `${label}: temp file left: ${names.join(', ')}`);
     }
-    await assertUsableOrNamesRerun(dir, `seed ${SEED}, sequence ${n}: ${log.join('; ')}`);
+    // A kill -9 can leave a temp file until the next int8cal takes the stale lock over; nothing else may.
+    killed ||= fault.kind === 'signal' && fault.signal === 'SIGKILL';
+    const names = await readdir(dir).catch(() => [] as string[]);
+    assert.ok(killed || !names.some((f) => f.endsWith('.tmp')), `${label}: temp file left: ${names.join(', ')}`);
   }
+  await assertUsableOrNamesRerun(dir, `${name}: ${log.join('; ')}`);
+}
+
+/** Random sequences: a calibrate first, then any stage; half the steps hit by a signal or a failing write. */
+function randomSequences(seed: number, count: number): Step[][] {
+  const random = prng(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  return Array.from({ length: count }, () => Array.from({ length: 2 + Math.floor(random() * 3) }, (_, s) => {
+    const stage = s === 0 ? 'calibrate' : pick(STAGES);
+    const roll = random();
+    const fault: Fault = roll < 0.5 ? none
+      : roll < 0.75 ? { kind: 'signal', signal: pick(['SIGINT', 'SIGKILL'] as const), afterMs: Math.floor(random() * 1500) }
+        : { kind: 'write', file: pick(STAGE_OUTPUTS[stage]!) };
+    return { stage, fault, extra: stage === 'calibrate' ? ['--max-images', pick(['2', '3'])] : stage === 'evaluate' ? GATE : [] };
+  }));
+}
+
+/**
+ * Directed sequences for the property random ones reach only now and then: a complete run whose
+ * inputs then change (calibrate on other images, completed or not) before a gated evaluate or a
+ * report runs on the old files.
+ */
+const calibrateOn = (images: string, fault: Fault = none): Step => ({ stage: 'calibrate', fault, extra: ['--max-images', images] });
+const step = (stage: string, fault: Fault = none): Step => ({ stage, fault, extra: stage === 'evaluate' ? GATE : [] });
+const COMPLETE: Step[] = [calibrateOn('2'), step('build'), step('evaluate'), step('report')];
+const DIRECTED: [string, Step[]][] = [
+  ['recalibrated, not rebuilt', [...COMPLETE, calibrateOn('3'), step('evaluate'), step('report')]],
+  ['recalibration failed half-way', [...COMPLETE, calibrateOn('3', { kind: 'write', file: 'calibration.cache' }), step('evaluate'), step('report')]],
+  ['rebuild killed', [...COMPLETE, step('build', { kind: 'signal', signal: 'SIGKILL', afterMs: 900 }), step('evaluate'), step('report')]],
+  ['re-evaluation failed', [...COMPLETE, calibrateOn('3'), step('build'), step('evaluate', { kind: 'write', file: 'results.json' }), step('report')]],
+];
+
+test(`stage sequences with interruptions and failing writes leave a consistent run or name the stage to rerun (${DIRECTED.length} directed, ${SEQUENCES} random)`, async () => {
+  for (const [n, [name, steps]] of DIRECTED.entries()) await runSequence(join(work, `directed-${n}`), steps, `directed "${name}"`);
+  for (const [n, steps] of randomSequences(SEED, SEQUENCES).entries()) await runSequence(join(work, `seq-${n}`), steps, `seed ${SEED}, sequence ${n}`);
 });

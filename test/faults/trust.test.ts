@@ -89,6 +89,22 @@ test('a re-run of calibrate that fails half-way (a write fails): the directory s
   assert.deepEqual(await vouchedStages(run), ['calibrate']);
 });
 
+test('a re-run of build that fails half-way (a write fails): no results or report of the old build remain, and evaluate refuses naming build', async () => {
+  const run = await copyOfComplete();
+  const old = await snapshot(run);
+  const failed = await cli(buildArgs(run), { env: { ...process.env, [FAIL_WRITE_ENV]: RUN_FILES.int8Ort } });
+  assertUserError(failed, [`Could not write ${join(run, RUN_FILES.int8Ort)}: ENOSPC`]);
+  // File by file: calibrate's files as they were, build's written before the failure, no build.json, results or report.
+  const files = await assertCleanRunDir(run);
+  assert.ok(!files.includes('build.json') && !files.includes('results.json') && !files.includes('report.html') && !files.includes('report.md'), files.join(', '));
+  const now = await snapshot(run);
+  for (const name of ['run.json', 'model.fp32.onnx', 'histograms.bin', 'calibration.json', 'calibration.cache']) assert.equal(now[name], old[name], `${name} is untouched`);
+  assert.deepEqual(await vouchedStages(run), ['calibrate']);
+  assertRerun(await cli([...evaluateArgs(run), '--fail-on', 'psnr<1']), 'build', [/model\.(fp16|int8|int8-ort)\.onnx is (not from a completed `int8cal build`|missing)/]);
+  assertRerun(await cli(reportArgs(run)), 'build');
+  assert.deepEqual(await snapshot(run), now, 'refusals touch nothing');
+});
+
 test('every calibrate option is checked before any work: a bad --cache-header, --percentile without percentile, --cache with --data leave the run as it was', async () => {
   const before = await snapshot(complete);
   assertUserError(await cli([...calibrateArgs(complete), '--cache-header', 'bad-header!']), ['Cache algorithm "bad-header!" must be letters, digits or _', 'hint: use e.g. --cache-header EntropyCalibration2']);
@@ -105,6 +121,9 @@ test('gates fail when they cannot be evaluated: variants not built, a metric no 
   for (const [variant, file] of [['fp16', 'model.fp16.onnx'], ['int8', 'model.int8.onnx'], ['int8-ort', 'model.int8-ort.onnx']]) {
     assert.ok(unbuilt.stdout.includes(`gate failed: ${variant}: --fail-on psnr<30 could not be evaluated: ${file} is not built`), unbuilt.stdout);
   }
+  // The results record the failed gate (vouched: they are this run's); nothing of a build exists.
+  assert.deepEqual(await assertCleanRunDir(run), ['calibration.cache', 'calibration.json', 'histograms.bin', 'manifest.json', 'model.fp32.onnx', 'results.json', 'run.json']);
+  assert.deepEqual(await vouchedStages(run), ['calibrate', 'evaluate']);
   assert.equal((await cli(['build', '--run', run, '--precisions', 'fp16'])).code, 0);
   const nothing = await cli([...evaluateArgs(run), '--variants', 'fp32,fp16', '--fail-on', 'top1<0.9']);
   assert.equal(nothing.code, 2, nothing.stderr);
@@ -154,6 +173,13 @@ test('report --baseline: other evaluation images are refused naming them; --base
     'or pass --baseline-force to compare anyway (labelled)',
   ]);
   assert.deepEqual(await snapshot(complete), before, 'refused: the old report stays vouched');
+  const unit = join(work, 'other-preprocessing');
+  assert.equal((await cli([...calibrateArgs(unit), '--preset', 'unit'])).code, 0);
+  assert.equal((await cli(evaluateArgs(unit))).code, 0);
+  assertUserError(await cli([...reportArgs(complete), '--baseline', unit]), [
+    `Cannot compare with baseline ${join(unit, RUN_FILES.results)}: preprocessing: imagenet: NCHW 3x16x16 rgb`, ' vs unit: NCHW 3x16x16 rgb',
+  ]);
+  assert.deepEqual(await snapshot(complete), before);
   assert.equal((await cli([...reportArgs(complete), '--baseline', other, '--baseline-force'])).code, 0);
   assert.match(await readFile(join(complete, RUN_FILES.reportMd), 'utf8'), /Compared anyway \(--baseline-force\) although evaluation images/);
   // A results.json of version 1, written by int8cal before this change, on the same images.
