@@ -164,7 +164,7 @@ test('a re-run of evaluate removes the old report; report takes the run\'s lock'
   assert.equal((await cli(reportArgs(run))).code, 0);
 });
 
-test('report --baseline: other evaluation images are refused naming them; --baseline-force compares, labelled; a v1 results.json reads; wrong types are refused', async () => {
+test('report --baseline: other evaluation images, preprocessing or outputs are refused naming them; --baseline-force compares, labelled; a v1 results.json reads; wrong types are refused', async () => {
   const other = join(work, 'other-images');
   assert.equal((await cli(calibrateArgs(other))).code, 0);
   assert.equal((await cli([...evaluateArgs(other).map((a) => (a === evaluationData ? calibrationData : a))])).code, 0);
@@ -180,6 +180,13 @@ test('report --baseline: other evaluation images are refused naming them; --base
   assertUserError(await cli([...reportArgs(complete), '--baseline', unit]), [
     `Cannot compare with baseline ${join(unit, RUN_FILES.results)}: preprocessing: imagenet: NCHW 3x16x16 rgb`, ' vs unit: NCHW 3x16x16 rgb',
   ]);
+  assert.deepEqual(await snapshot(complete), before);
+  // Another model (labelled, not refused) whose output has another name: refused for the outputs.
+  const renamed = await writeModel(join(work, 'renamed.onnx'), { ...reluSpec(), nodes: reluSpec().nodes.map((n) => ({ ...n, output: n.output!.map((o) => (o === 'y' ? 'out' : o)) })), outputs: ['out'] });
+  const otherOutputs = join(work, 'other-outputs');
+  assert.equal((await cli(calibrateArgs(otherOutputs).map((a) => (a === relu ? renamed : a)))).code, 0);
+  assert.equal((await cli(evaluateArgs(otherOutputs))).code, 0);
+  assertUserError(await cli([...reportArgs(complete), '--baseline', otherOutputs]), [`Cannot compare with baseline ${join(otherOutputs, RUN_FILES.results)}: outputs: y vs out in the baseline`]);
   assert.deepEqual(await snapshot(complete), before);
   assert.equal((await cli([...reportArgs(complete), '--baseline', other, '--baseline-force'])).code, 0);
   assert.match(await readFile(join(complete, RUN_FILES.reportMd), 'utf8'), /Compared anyway \(--baseline-force\) although evaluation images/);
