@@ -92,8 +92,8 @@ test('a re-run of calibrate that fails half-way (a write fails): the directory s
 test('a re-run of build that fails half-way (a write fails): results and report are gone, the build files are no longer vouched, and evaluate and report refuse naming build', async () => {
   const run = await copyOfComplete();
   const old = await snapshot(run);
-  const failed = await cli(buildArgs(run), { env: { ...process.env, [FAIL_WRITE_ENV]: RUN_FILES.int8Ort } });
-  assertUserError(failed, [`Could not write ${join(run, RUN_FILES.int8Ort)}: ENOSPC`]);
+  const failed = await cli(buildArgs(run), { env: { ...process.env, [FAIL_WRITE_ENV]: 'model.int8-ort.onnx' } });
+  assertUserError(failed, [`Could not write ${join(run, 'model.int8-ort.onnx')}: ENOSPC`]);
   // File by file: results.json and the report are gone; the build files are the old build's (or rebuilt byte-identical:
   // build is deterministic) but no longer vouched for, calibrate's untouched.
   assert.deepEqual(await assertCleanRunDir(run), ['build.json', 'calibration.cache', 'calibration.json', 'histograms.bin', 'manifest.json', 'model.fp16.onnx',
