@@ -1,20 +1,24 @@
 /** Escaping for every string that comes from a model, a tensor, a file name or results.json. */
+import { showControlCharacters } from '../src/core/control-characters.js';
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-/** Text and attribute values in HTML and inline SVG. The one escaper the HTML renderer uses. */
+/**
+ * Text and attribute values in HTML and inline SVG. The one escaper the HTML renderer uses.
+ * Control characters are written out (\x1b), so `cat report.html` can't drive a terminal.
+ */
 export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+  return showControlCharacters(String(value).replace(/\r/g, '\n')).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
 }
 
 /**
  * One Markdown table cell: `|` and backticks escaped (they end a cell or open code), other
  * Markdown punctuation backslash-escaped so names like `__init__` or `*` render literally,
- * `<`/`>`/`&` as entities so no HTML gets through, line breaks flattened.
+ * `<`/`>`/`&` as entities so no HTML gets through, line breaks flattened, control characters
+ * (terminal escape codes, bidi overrides) written out as \x1b / \u202e.
  */
 export function escapeMarkdown(value: unknown): string {
-  return String(value)
-    .replace(/\r?\n|\r/g, ' ')
+  return showControlCharacters(String(value).replace(/\r?\n|\r/g, ' '))
     .replace(/[\\`*_[\]|#~]/g, (c) => `\\${c}`)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

@@ -44,6 +44,14 @@ export interface ImageBatch {
   geometry: Geometry[];
   /** Files skipped (skipBadImages) since the previous batch. */
   skipped: SkippedImage[];
+  /** The images of this batch that are one flat colour (see DecodedImage.flat). */
+  flat: FlatImage[];
+}
+
+/** An image whose pixels all have one value per channel (all black: [0, 0, 0]). */
+export interface FlatImage {
+  file: string;
+  colour: number[];
 }
 
 /** What the generator returns when exhausted (`for await` discards it; `next()` sees it). */
@@ -55,7 +63,7 @@ export interface ReadSummary {
 }
 
 type Decoded =
-  | { file: string; ok: true; data: Float32Array; geometry: Geometry }
+  | { file: string; ok: true; data: Float32Array; geometry: Geometry; flat?: number[] }
   | { file: string; ok: false; error: unknown };
 
 /**
@@ -106,21 +114,22 @@ async function* generate(
     while (queue.length > 0 || started < files.length) {
       let data: Float32Array = new Float32Array(fit ? 0 : batchSize * perImage);
       let dims = [0, ...imageDims(spec)];
-      const batch: Omit<ImageBatch, 'data' | 'dims'> = { files: [], geometry: [], skipped: [] };
+      const batch: Omit<ImageBatch, 'data' | 'dims'> = { files: [], geometry: [], skipped: [], flat: [] };
       while (batch.files.length < batchSize && (queue.length > 0 || started < files.length)) {
         topUp();
         const result = await queue.shift()!;
         signal?.throwIfAborted();
         done++;
-        if (result.ok && fit) {
-          data = result.data; // a batch of one image, of its own size
-          dims = [1, ...imageDims(spec, tensorSize(spec, result.geometry))];
+        if (result.ok) {
+          if (fit) {
+            data = result.data; // a batch of one image, of its own size
+            dims = [1, ...imageDims(spec, tensorSize(spec, result.geometry))];
+          } else {
+            data.set(result.data, batch.files.length * perImage);
+          }
           batch.files.push(result.file);
           batch.geometry.push(result.geometry);
-        } else if (result.ok) {
-          data.set(result.data, batch.files.length * perImage);
-          batch.files.push(result.file);
-          batch.geometry.push(result.geometry);
+          if (result.flat) batch.flat.push({ file: result.file, colour: result.flat });
         } else {
           const skip = skippable(result.error, options.skipBadImages);
           if (!skip) throw result.error;
@@ -157,8 +166,8 @@ async function* generate(
 /** Never rejects, so a decode nobody awaits any more (after `break`) cannot go unhandled. */
 async function decodeSettled(file: string, spec: Preprocessing, maxPixels: number | undefined): Promise<Decoded> {
   try {
-    const { data, geometry } = await decodeImage(file, spec, { maxPixels });
-    return { file, ok: true, data, geometry };
+    const { data, geometry, flat } = await decodeImage(file, spec, { maxPixels });
+    return { file, ok: true, data, geometry, ...(flat ? { flat } : {}) };
   } catch (error) {
     return { file, ok: false, error };
   }

@@ -50,6 +50,11 @@ export interface DecodedImage {
   /** `into` when given, else a new array of exactly one image. */
   data: Float32Array;
   geometry: Geometry;
+  /**
+   * Set when every pixel of the decoded photo (before padding and normalization) has the same
+   * value in each channel, e.g. all black: that value per channel. Such an image has no content.
+   */
+  flat?: number[];
 }
 
 /** An image that cannot be read or decoded (code `IMAGE_DECODE`); `reason` is without the file name. */
@@ -120,7 +125,14 @@ export async function decodeImage(file: string, spec: Preprocessing, options: De
     throw invalidParameter('offset', `an index with room for ${size} values in an array of ${out.length}`, offset);
   }
   writeTensor(data, decodedChannels, geometry, spec, out, offset);
-  return { data: out, geometry };
+  const flat = flatColour(data, decodedChannels);
+  return { data: out, geometry, ...(flat ? { flat } : {}) };
+}
+
+/** The one value per channel when every pixel repeats the first, else undefined (stops at the first other pixel). */
+function flatColour(pixels: Uint8Array, channels: number): number[] | undefined {
+  for (let i = channels; i < pixels.length; i++) if (pixels[i] !== pixels[i % channels]) return undefined;
+  return Array.from(pixels.subarray(0, channels));
 }
 
 /** Where an image of srcWidth × srcHeight goes in the tensor; pure, no decoding. */

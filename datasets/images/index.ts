@@ -47,6 +47,7 @@ export {
   DEFAULT_CONCURRENCY,
   type ReadBatchesOptions,
   type ImageBatch,
+  type FlatImage,
   type SkippedImage,
   type ReadSummary,
 } from './batches.js';

@@ -54,7 +54,7 @@ export function action<A extends unknown[]>(body: (...args: A) => Promise<number
     try {
       // Commander calls an action with (...arguments, options, command).
       const ignored = applyConfigFile(args[args.length - 2] as Record<string, unknown>, args[args.length - 1] as Command);
-      if (ignored.length && process.env[SUPERVISED_ENV] !== '1') process.stderr.write(`int8cal: warning: the config file's ${ignored.join(', ')} do not apply to this command (ignored)\n`);
+      if (ignored.length && process.env[SUPERVISED_ENV] !== '1') process.stderr.write(`int8cal: warning: ${printable(`the config file's ${ignored.join(', ')} do not apply to this command (ignored)`)}\n`);
       const runDir = supervisedRunDir(args);
       if (process.env[SUPERVISED_ENV] === '1') watchParent();
       process.exitCode = runDir !== undefined ? await runSupervised(runDir) : (await body(...args)) ?? 0;

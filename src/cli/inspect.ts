@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { inspect, type InspectReport } from '../pipeline/inspect.js';
 import { action, addOptions } from './action.js';
 import { preprocessingFlags } from './preprocessing-flags.js';
+import { printable } from './printable.js';
 
 export function registerInspect(program: Command): void {
   const command = program
@@ -11,7 +12,7 @@ export function registerInspect(program: Command): void {
   addOptions(command, ['json', 'input', ...preprocessingFlags]);
   command.action(action(async (model: string, flags: Record<string, unknown>) => {
     const report = await inspect(model, flags);
-    process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : render(report));
+    process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : printable(render(report)));
   }));
 }
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { report } from '../pipeline/report.js';
 import { action, addOptions } from './action.js';
+import { printable } from './printable.js';
 
 export function registerReport(program: Command): void {
   const command = program
@@ -10,6 +11,6 @@ export function registerReport(program: Command): void {
   addOptions(command, ['run', 'baseline', 'baselineForce'], ['run']);
   command.action(action(async (flags: { run: string; baseline?: string; baselineForce?: boolean }) => {
     const paths = await report(flags);
-    process.stdout.write(`${paths.html}\n${paths.markdown}\n`);
+    process.stdout.write(`${printable(paths.html)}\n${printable(paths.markdown)}\n`);
   }));
 }

@@ -7,6 +7,7 @@ import { InternalError } from '../core/errors.js';
 import { EXIT } from './exit-codes.js';
 import { isAtomicTempFile } from '../core/atomic.js';
 import { PARENT_ENV } from './parent-watch.js';
+import { printable } from './printable.js';
 import { RUN_FILES, runPath } from '../run/layout.js';
 import { RUN_FILE_NAMES } from '../run/manifest.js';
 
@@ -68,12 +69,12 @@ export async function runSupervised(runDir: string): Promise<number> {
     if (process.stderr.isTTY) process.stderr.write('\n');
     if (received) {
       process.stderr.write(`int8cal: stopped by ${received}: the step under way was ended, nothing half-written is left\n` +
-        `  ${kept.length ? `${runDir} holds complete files only: ${kept.join(', ')}` : `nothing was written to ${runDir}`}\n` +
+        `  ${printable(kept.length ? `${runDir} holds complete files only: ${kept.join(', ')}` : `nothing was written to ${runDir}`)}\n` +
         '  hint: run the same command again to redo the unfinished stage\n');
       return EXIT.interrupted;
     }
     process.stderr.write(`int8cal: error: the int8cal process was killed by ${signal}${signal === 'SIGKILL' ? ' (out of memory?)' : ''}\n` +
-      `  ${kept.length ? `${runDir} holds complete files only: ${kept.join(', ')}` : `nothing was written to ${runDir}`}\n` +
+      `  ${printable(kept.length ? `${runDir} holds complete files only: ${kept.join(', ')}` : `nothing was written to ${runDir}`)}\n` +
       '  hint: with too little memory, lower --batch-size or --max-activation-memory\n');
     return 128 + (constants.signals[signal!] ?? 0);
   } finally {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
-import { choosePreset, listImages, metadataOf, resolvePreprocessing, type Preprocessing, type PreprocessingOptions } from '../../datasets/images/index.js';
+import { choosePreset, listImages, metadataOf, resolvePreprocessing, type FlatImage, type Preprocessing, type PreprocessingOptions } from '../../datasets/images/index.js';
 import { isTensorFile, matchTensors, readTensorFile } from '../../datasets/tensors/index.js';
 import { ImageBatchSource } from './image-source.js';
 import { TensorBatchSource } from './tensor-source.js';
@@ -17,7 +17,7 @@ import type { ProgressCallback, WarningCallback } from '../core/progress.js';
 import { DEFAULT_LINEAR_BINS, type HistogramMode, HISTOGRAM_MODES } from '../core/native.js';
 import { checkCacheAlgorithm } from '../../calibrators/cache.js';
 import { CALIBRATOR_NAMES, type CalibratorName } from '../../calibrators/registry.js';
-import { filesOf, finishStage, sha256File, startStage } from '../run/manifest.js';
+import { filesOf, finishStage, startStage } from '../run/manifest.js';
 import { capThreads } from '../engines/threads.js';
 import type { RunFile } from '../run/layout.js';
 import { runPath } from '../run/layout.js';
@@ -31,6 +31,7 @@ import { activationTensors, prepareModel } from './prepare.js';
 import { calibrationFromCache } from './calibrate-from-cache.js';
 import { checkShardable, shardImages, type ShardSpec } from './shard.js';
 import { checkImageMemory } from './memory-estimate.js';
+import { duplicateImages, flatImages, report, type CalibrationDataWarning } from './calibration-data-checks.js';
 
 export interface CalibrateOptions extends PreprocessingOptions {
   /** The fp32 ONNX model. */
@@ -76,6 +77,8 @@ export interface CalibrateSummary {
   /** Images per inference run (below the batch size when --max-activation-memory chunked batches; 0 from a cache). */
   chunk: number;
   skipped: { file: string; reason: string }[];
+  /** What about the calibration images deserves a warning (copies, flat colours); also passed to onWarning. */
+  warnings: CalibrationDataWarning[];
   /** Set for a shard run: histograms.bin is partial, calibration.json and the cache aren't written. */
   shard?: ShardInfo;
 }
@@ -122,7 +125,7 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrateSum
       await writeCalibration(runDir, calibration);
       await writeRunJson(runDir, 'run', manifest([], '', { cache: o.cache }));
       await finishStage(runDir, 'calibrate', ['run', 'fp32', 'calibration', 'cache'], []);
-      return { runDir, calibration, images: 0, passes: 0, chunk: 0, skipped: [] };
+      return { runDir, calibration, images: 0, passes: 0, chunk: 0, skipped: [], warnings: [] };
     }
 
     const batchDim = input.dims[0];
@@ -143,7 +146,8 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrateSum
     await saveModel(prepared, runPath(runDir, 'fp32'));
     await writeHistogramFile(runPath(runDir, 'histograms'), { mode: o.histogram, linearBins: DEFAULT_LINEAR_BINS, tensors: collected.histograms });
     const used = data.used();
-    const summary = { runDir, calibration, images: used.length, passes: collected.passes, chunk: collected.chunk, skipped: data.skipped };
+    report(data.flat && flatImages(data.flat(), used.length, data.path), data.warnings, o.onWarning);
+    const summary = { runDir, calibration, images: used.length, passes: collected.passes, chunk: collected.chunk, skipped: data.skipped, warnings: data.warnings };
     if (data.shard) {
       // Partial histograms only: scales from part of the images would be wrong for the model.
       await removeRunFiles(runDir, ['calibration', 'cache', ...filesOf('build'), 'results', 'reportHtml', 'reportMd']);
@@ -187,6 +191,10 @@ interface CalibrationData {
   /** The folder or file (absolute), or '' for a user source. */
   path: string;
   skipped: { file: string; reason: string }[];
+  /** Warnings about the data found so far. */
+  warnings: CalibrationDataWarning[];
+  /** Images fed of one flat colour (images only). */
+  flat?: () => FlatImage[];
   /** Which part of the images a `--shard` run feeds. */
   shard?: ShardInfo;
 }
@@ -195,7 +203,8 @@ async function imageData(o: Defaulted, input: string, preprocessing: Preprocessi
   if (!o.data) throw new Int8calError('MISSING_OPTION', 'Calibration needs images: give --data DIR (or --cache FILE)', { hint: 'point --data at a folder of images like the ones the model sees in use, or at a .npy/.npz of input tensors' });
   const data = resolve(o.data);
   const files = (await listImages(data, { onWarning: o.onWarning })).slice(0, o.maxImages ?? Infinity);
-  await warnDuplicates(files, data, o.onWarning);
+  const warnings: CalibrationDataWarning[] = [];
+  report(await duplicateImages(files, data), warnings, o.onWarning);
   if (files.length < batchSize) {
     throw new Int8calError('TOO_FEW_IMAGES', `${data} has ${files.length} image(s), fewer than one batch of ${batchSize}`, {
       file: data, hint: 'add images (hundreds are typical) or lower --batch-size',
@@ -207,7 +216,9 @@ async function imageData(o: Defaulted, input: string, preprocessing: Preprocessi
   const source = new ImageBatchSource(input, part, preprocessing, {
     batchSize, skipBadImages: o.skipBadImages, signal: o.signal, onWarning: (message) => o.onWarning?.(message),
   }, fixedBatch, skipped);
-  return { source, total: part.length, used: () => source.used.map((f) => relative(data, f)), path: data, skipped, ...(shard ? { shard } : {}) };
+  return {
+    source, total: part.length, used: () => source.used.map((f) => relative(data, f)), path: data, skipped, warnings, flat: () => source.flat, ...(shard ? { shard } : {}),
+  };
 }
 
 /** Tensors given directly: a .npy/.npz (every model input, matched by name), or the caller's own source. */
@@ -215,7 +226,7 @@ async function tensorData(o: Defaulted, inputs: readonly TensorInfo[], batchSize
   if (o.shard) throw new Int8calError('SHARD_NEEDS_IMAGES', '--shard splits a folder of images; it does not apply to tensors given directly', { hint: 'split the .npy/.npz yourself, or calibrate on image folders' });
   if (o.source) {
     const counted = new CountingSource(o.source);
-    return { source: counted, total: 0, used: () => Array.from({ length: counted.used }, (_, i) => `#${i}`), path: '', skipped: [] };
+    return { source: counted, total: 0, used: () => Array.from({ length: counted.used }, (_, i) => `#${i}`), path: '', skipped: [], warnings: [] };
   }
   const file = resolve(o.data!);
   const matched = matchTensors(await readTensorFile(file), inputs, file, o.model);
@@ -225,7 +236,7 @@ async function tensorData(o: Defaulted, inputs: readonly TensorInfo[], batchSize
   if (source.samples < batchSize) {
     throw new Int8calError('TOO_FEW_IMAGES', `${file} has ${source.samples} sample(s), fewer than one batch of ${batchSize}`, { file, hint: 'add samples or lower --batch-size' });
   }
-  return { source, total: source.samples, used: () => Array.from({ length: source.used }, (_, i) => `#${i}`), path: file, skipped: [] };
+  return { source, total: source.samples, used: () => Array.from({ length: source.used }, (_, i) => `#${i}`), path: file, skipped: [], warnings: [] };
 }
 
 /** A user's batch source, counting the samples it yields (first dimension of its first tensor). */
@@ -244,20 +255,6 @@ class CountingSource implements BatchSource {
 }
 
 type Defaulted = ReturnType<typeof withDefaults>;
-
-/** Byte-identical calibration images add nothing: say so (a folder of copies calibrates on one image). */
-async function warnDuplicates(files: readonly string[], data: string, onWarning?: WarningCallback): Promise<void> {
-  const seen = new Map<string, string>();
-  const copies: string[] = [];
-  for (const file of files) {
-    const sha = await sha256File(file);
-    if (sha === undefined) continue;
-    const first = seen.get(sha);
-    if (first) copies.push(`${relative(data, file)} = ${relative(data, first)}`);
-    else seen.set(sha, file);
-  }
-  if (copies.length) onWarning?.(`${copies.length} of the ${files.length} calibration images are byte-identical copies of others (${copies.slice(0, 3).join(', ')}${copies.length > 3 ? ', …' : ''}): they add no information`);
-}
 
 /** What a calibration from images writes (run/manifest.ts). */
 export const CALIBRATE_OUTPUTS: readonly RunFile[] = ['run', 'fp32', 'histograms', 'calibration', 'cache'];

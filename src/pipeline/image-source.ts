@@ -1,4 +1,4 @@
-import { readBatches, type ImageBatch, type Preprocessing, type ReadBatchesOptions, type ReadSummary, type SkippedImage } from '../../datasets/images/index.js';
+import { readBatches, type FlatImage, type ImageBatch, type Preprocessing, type ReadBatchesOptions, type ReadSummary, type SkippedImage } from '../../datasets/images/index.js';
 import type { Feeds } from '../core/tensor.js';
 import type { BatchSource } from './calibrator.js';
 
@@ -7,6 +7,8 @@ export class ImageBatchSource implements BatchSource {
   #batches: AsyncGenerator<ImageBatch, ReadSummary | undefined> | undefined;
   /** Files fed in the current pass (skipped images excluded). */
   readonly used: string[] = [];
+  /** Images of one flat colour among those fed, once per file (in the order first fed). */
+  readonly #flat = new Map<string, FlatImage>();
 
   constructor(
     private readonly input: string,
@@ -31,7 +33,12 @@ export class ImageBatchSource implements BatchSource {
       return null;
     }
     this.used.push(...batch.files);
+    for (const f of batch.flat) if (!this.#flat.has(f.file)) this.#flat.set(f.file, f);
     return { [this.input]: { type: 'float32', data: batch.data, dims: batch.dims } };
+  }
+
+  get flat(): FlatImage[] {
+    return [...this.#flat.values()];
   }
 
   #noteSkipped(skipped: readonly SkippedImage[]): void {

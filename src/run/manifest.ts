@@ -171,8 +171,12 @@ export class TrustCheck {
     const stage = PRODUCER[file];
     if (!stage) return undefined;
     const sha = await this.#sha(name);
-    if (sha === undefined) return { file: name, stage, why: `${name} is missing` };
     const manifest = await (this.#manifest ??= readManifest(this.runDir));
+    if (sha === undefined) {
+      // Missing because an earlier stage did not complete (a failed rebuild removed results.json): rerun that one.
+      const earliest = await this.#earliestUnfinished(manifest, stage);
+      return { file: name, stage: earliest, why: earliest === stage ? `${name} is missing` : `${name} is missing, and \`int8cal ${earliest}\` did not complete (it failed or was interrupted)` };
+    }
     const entry = manifest.stages[stage];
     if (!entry || entry.outputs[name] === undefined) {
       return { file: name, stage: await this.#earliestUnfinished(manifest, stage), why: `${name} is not from a completed \`int8cal ${stage}\` (it failed, was interrupted, or never ran)` };

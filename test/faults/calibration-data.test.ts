@@ -7,7 +7,8 @@ import { finishStage } from '../../src/run/manifest.js';
 import { CALIBRATE_OUTPUTS } from '../../src/pipeline/calibrate.js';
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import sharp from 'sharp';
 import { join } from 'node:path';
 import { HISTOGRAM_FILE_VERSION } from '../../src/run/histogram-file.js';
 import { parseCache } from '../../calibrators/cache.js';
@@ -16,6 +17,8 @@ import { calibrate } from '../../src/pipeline/calibrate.js';
 import { assertCleanRunDir, assertNoCrash, assertUserError, cli, tempFolder } from '../support/faults-cli.js';
 import { nanSpec, reluSpec, writeModel, zeroSpec } from '../support/faults-models.js';
 import { samples } from '../support/paths.js';
+import { RUN_FILES } from '../../src/run/layout.js';
+import { vouchedStages } from '../support/faults-run.js';
 
 const { dir: work, cleanup } = await tempFolder('calibration');
 test.after(cleanup);
@@ -157,4 +160,46 @@ test('build --cache with a cache from another model is refused, listing the tens
   const cache = join(foreign, 'calibration.cache');
   const result = await cli(['build', '--run', run, '--cache', cache]);
   assertUserError(result, [cache, 'scaled', 'y']);
+});
+
+/** A PNG of one flat colour. */
+async function flatPng(file: string, width: number, height: number, grey: number): Promise<void> {
+  await sharp({ create: { width, height, channels: 3, background: { r: grey, g: grey, b: grey } } }).png().toFile(file);
+}
+
+test('flat (all-black, one-colour) and byte-identical calibration images: a warning naming them, returned as data; the run is complete', async () => {
+  const cases: [string, () => Promise<void>, string][] = [];
+  const folder = (name: string) => join(work, 'flat', name);
+  cases.push(['mixed', async () => {
+    await copyFile(join(data, 'opencv-aero1.jpg'), join(folder('mixed'), 'aero.jpg'));
+    await copyFile(join(data, 'opencv-apple.jpg'), join(folder('mixed'), 'apple.jpg'));
+    await flatPng(join(folder('mixed'), 'black.png'), 64, 48, 0);
+    await flatPng(join(folder('mixed'), 'grey.png'), 40, 40, 128);
+  }, 'int8cal: warning: 2 of the 4 calibration images are one flat colour (black.png: all black; grey.png: all (128, 128, 128)): they show the model no content']);
+  cases.push(['all-black', async () => {
+    await flatPng(join(folder('all-black'), 'a.png'), 64, 48, 0);
+    await flatPng(join(folder('all-black'), 'b.png'), 32, 32, 0);
+  }, 'int8cal: warning: all 2 calibration images are one flat colour (a.png: all black; b.png: all black): the scales come from images without content; calibrate on images like the ones the model sees in use']);
+  cases.push(['copies', async () => {
+    for (const name of ['a.jpg', 'b.jpg', 'c.jpg']) await copyFile(join(data, 'opencv-baboon.jpg'), join(folder('copies'), name));
+  }, 'int8cal: warning: all 3 calibration images are byte-identical (the same file as a.jpg): calibration sees one image, not 3']);
+  for (const [name, make, warning] of cases) {
+    await mkdir(folder(name), { recursive: true });
+    await make();
+    const out = nextRun();
+    const result = await cli(['calibrate', '--model', relu, '--data', folder(name), '--out', out, '--batch-size', '2']);
+    assert.equal(result.code, 0, result.stderr);
+    assertNoCrash(result);
+    assert.deepEqual(result.stderr.split('\n').filter((l) => l.includes('warning')), [warning], name);
+    assert.deepEqual(await assertCleanRunDir(out), ['calibration.cache', 'calibration.json', 'histograms.bin', 'manifest.json', 'model.fp32.onnx', 'run.json'], name);
+    assert.deepEqual(await vouchedStages(out), ['calibrate'], `${name}: a warning, not a failure: the run is complete`);
+    assert.equal(JSON.parse(await readFile(join(out, RUN_FILES.run), 'utf8')).calibration.images.length, name === 'copies' ? 3 : name === 'mixed' ? 4 : 2);
+  }
+  // The library returns the same warnings as data.
+  const summary = await calibrate({ model: relu, data: folder('mixed'), out: nextRun(), batchSize: 2 });
+  assert.deepEqual(summary.warnings, [{
+    code: 'FLAT_IMAGES', files: ['black.png', 'grey.png'],
+    message: '2 of the 4 calibration images are one flat colour (black.png: all black; grey.png: all (128, 128, 128)): they show the model no content',
+  }]);
+  assert.deepEqual((await calibrate({ model: relu, data, out: nextRun(), maxImages: 4, batchSize: 2 })).warnings, [], 'real photos: no warning');
 });

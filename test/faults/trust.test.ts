@@ -89,6 +89,23 @@ test('a re-run of calibrate that fails half-way (a write fails): the directory s
   assert.deepEqual(await vouchedStages(run), ['calibrate']);
 });
 
+test('a re-run of build that fails half-way (a write fails): results and report are gone, the build files are no longer vouched, and evaluate and report refuse naming build', async () => {
+  const run = await copyOfComplete();
+  const old = await snapshot(run);
+  const failed = await cli(buildArgs(run), { env: { ...process.env, [FAIL_WRITE_ENV]: 'model.int8-ort.onnx' } });
+  assertUserError(failed, [`Could not write ${join(run, 'model.int8-ort.onnx')}: ENOSPC`]);
+  // File by file: results.json and the report are gone; the build files are the old build's (or rebuilt byte-identical:
+  // build is deterministic) but no longer vouched for, calibrate's untouched.
+  assert.deepEqual(await assertCleanRunDir(run), ['build.json', 'calibration.cache', 'calibration.json', 'histograms.bin', 'manifest.json', 'model.fp16.onnx',
+    'model.fp32.onnx', 'model.int8-ort.onnx', 'model.int8.onnx', 'run.json']);
+  const now = await snapshot(run);
+  for (const [name, sha] of Object.entries(now)) if (name !== 'manifest.json') assert.equal(sha, old[name], `${name} is as it was`);
+  assert.deepEqual(await vouchedStages(run), ['calibrate']);
+  assertRerun(await cli([...evaluateArgs(run), '--fail-on', 'psnr<1']), 'build', [/model\.(fp16|int8|int8-ort)\.onnx is (not from a completed `int8cal build`|missing)/]);
+  assertRerun(await cli(reportArgs(run)), 'build', [`${join(run, RUN_FILES.results)}: results.json is missing, and \`int8cal build\` did not complete (it failed or was interrupted)`]);
+  assert.deepEqual(await snapshot(run), now, 'refusals touch nothing');
+});
+
 test('every calibrate option is checked before any work: a bad --cache-header, --percentile without percentile, --cache with --data leave the run as it was', async () => {
   const before = await snapshot(complete);
   assertUserError(await cli([...calibrateArgs(complete), '--cache-header', 'bad-header!']), ['Cache algorithm "bad-header!" must be letters, digits or _', 'hint: use e.g. --cache-header EntropyCalibration2']);
@@ -105,6 +122,9 @@ test('gates fail when they cannot be evaluated: variants not built, a metric no 
   for (const [variant, file] of [['fp16', 'model.fp16.onnx'], ['int8', 'model.int8.onnx'], ['int8-ort', 'model.int8-ort.onnx']]) {
     assert.ok(unbuilt.stdout.includes(`gate failed: ${variant}: --fail-on psnr<30 could not be evaluated: ${file} is not built`), unbuilt.stdout);
   }
+  // The results record the failed gate (vouched: they are this run's); nothing of a build exists.
+  assert.deepEqual(await assertCleanRunDir(run), ['calibration.cache', 'calibration.json', 'histograms.bin', 'manifest.json', 'model.fp32.onnx', 'results.json', 'run.json']);
+  assert.deepEqual(await vouchedStages(run), ['calibrate', 'evaluate']);
   assert.equal((await cli(['build', '--run', run, '--precisions', 'fp16'])).code, 0);
   const nothing = await cli([...evaluateArgs(run), '--variants', 'fp32,fp16', '--fail-on', 'top1<0.9']);
   assert.equal(nothing.code, 2, nothing.stderr);
@@ -144,7 +164,7 @@ test('a re-run of evaluate removes the old report; report takes the run\'s lock'
   assert.equal((await cli(reportArgs(run))).code, 0);
 });
 
-test('report --baseline: other evaluation images are refused naming them; --baseline-force compares, labelled; a v1 results.json reads; wrong types are refused', async () => {
+test('report --baseline: other evaluation images, preprocessing or outputs are refused naming them; --baseline-force compares, labelled; a v1 results.json reads; wrong types are refused', async () => {
   const other = join(work, 'other-images');
   assert.equal((await cli(calibrateArgs(other))).code, 0);
   assert.equal((await cli([...evaluateArgs(other).map((a) => (a === evaluationData ? calibrationData : a))])).code, 0);
@@ -154,6 +174,20 @@ test('report --baseline: other evaluation images are refused naming them; --base
     'or pass --baseline-force to compare anyway (labelled)',
   ]);
   assert.deepEqual(await snapshot(complete), before, 'refused: the old report stays vouched');
+  const unit = join(work, 'other-preprocessing');
+  assert.equal((await cli([...calibrateArgs(unit), '--preset', 'unit'])).code, 0);
+  assert.equal((await cli(evaluateArgs(unit))).code, 0);
+  assertUserError(await cli([...reportArgs(complete), '--baseline', unit]), [
+    `Cannot compare with baseline ${join(unit, RUN_FILES.results)}: preprocessing: imagenet: NCHW 3x16x16 rgb`, ' vs unit: NCHW 3x16x16 rgb',
+  ]);
+  assert.deepEqual(await snapshot(complete), before);
+  // Another model (labelled, not refused) whose output has another name: refused for the outputs.
+  const renamed = await writeModel(join(work, 'renamed.onnx'), { ...reluSpec(), nodes: reluSpec().nodes.map((n) => ({ ...n, output: n.output!.map((o) => (o === 'y' ? 'out' : o)) })), outputs: ['out'] });
+  const otherOutputs = join(work, 'other-outputs');
+  assert.equal((await cli(calibrateArgs(otherOutputs).map((a) => (a === relu ? renamed : a)))).code, 0);
+  assert.equal((await cli(evaluateArgs(otherOutputs))).code, 0);
+  assertUserError(await cli([...reportArgs(complete), '--baseline', otherOutputs]), [`Cannot compare with baseline ${join(otherOutputs, RUN_FILES.results)}: outputs: y vs out in the baseline`]);
+  assert.deepEqual(await snapshot(complete), before);
   assert.equal((await cli([...reportArgs(complete), '--baseline', other, '--baseline-force'])).code, 0);
   assert.match(await readFile(join(complete, RUN_FILES.reportMd), 'utf8'), /Compared anyway \(--baseline-force\) although evaluation images/);
   // A results.json of version 1, written by int8cal before this change, on the same images.

@@ -4,11 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RUN_FILES } from '../../src/run/layout.js';
 import { RUN_FILE_NAMES } from '../../src/run/manifest.js';
+import { PARENT_ENV } from '../../src/cli/parent-watch.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { repoRoot } from './paths.js';
 
 export const CLI = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
@@ -106,4 +108,31 @@ export async function assertCleanRunDir(dir: string): Promise<string[]> {
 export async function tempFolder(prefix: string): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), `int8cal-faults-${prefix}-`));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Live worker processes that the int8cal process `parent` started (found by their INT8CAL_PARENT_PID; zombies don't count). */
+export async function workersOf(parent: number): Promise<number[]> {
+  const marker = `${PARENT_ENV}=${parent}`;
+  const found: number[] = [];
+  for (const name of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(name)) continue;
+    const environ = await readFile(`/proc/${name}/environ`, 'latin1').catch(() => '');
+    if (!environ.split('\0').includes(marker)) continue;
+    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
+    if (stat !== '' && !/^\d+ \(.*\) Z/s.test(stat)) found.push(Number(name));
+  }
+  return found;
+}
+
+/**
+ * After `kill -9` of the int8cal process `parent`: waits until its worker is gone too (it polls
+ * for its parent every 0.2 s), so the next command doesn't meet a lock held by a process on its
+ * way out. On a loaded machine that can take a while; past `timeoutMs` it is a bug, and fails.
+ */
+export async function waitForWorkersGone(parent: number, timeoutMs = 30_000): Promise<void> {
+  const started = Date.now();
+  for (let left = await workersOf(parent); left.length; left = await workersOf(parent)) {
+    assert.ok(Date.now() - started < timeoutMs, `worker(s) ${left.join(', ')} of int8cal ${parent} still running ${timeoutMs} ms after it was killed`);
+    await sleep(100);
+  }
 }
