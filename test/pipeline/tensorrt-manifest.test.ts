@@ -108,3 +108,18 @@ test('the timing cache is a run file only when it lives in RUN', async () => {
   const calibrated = { int8: { ...engines.fp32!, file: RUN_FILES.engineInt8, mode: 'int8' as const, calibration: { scales: 'tensorrt' as const, algorithm: 'EntropyCalibration2', getBatchCalls: 3, batches: 2, cacheFile: RUN_FILES.trtCache } } };
   assert.deepEqual(tensorRtRunFiles(run, section(run, calibrated, '/tmp/elsewhere')), ['engineInt8', 'trtCache']);
 });
+
+test('evaluate --engine tensorrt takes the engines the run has; with none it says to build them', async () => {
+  const run = await copyOfComplete();
+  const args = ['evaluate', '--run', run, '--data', evaluationData, '--max-images', '2', '--iterations', '1', '--batch-size', '2', '--engine', 'tensorrt'];
+  const none = await cli(args);
+  assertNoCrash(none);
+  assert.equal(none.code, 1, none.stderr);
+  assert.ok(none.stderr.includes(`${run} has no TensorRT engine (engine.*.plan)`) && none.stderr.includes('int8cal build --engine tensorrt'), none.stderr);
+  await vouchAsTensorRtBuild(run, section(run, { fp32: await engineRecord(run, 'fp32', RUN_FILES.fp32) }, join(work, 'shared.timing-cache')));
+  // Only engine.fp32.plan is built: the other GPU variants are skipped, and TensorRT itself is what stops it here.
+  const one = await cli(args);
+  assertNoCrash(one);
+  assert.doesNotMatch(one.stderr, /engine\.fp16\.plan is missing|has no TensorRT engine/);
+  assert.match(one.stderr, /TensorRT needs an NVIDIA GPU|TensorRT libraries|without its TensorRT part/, one.stderr);
+});

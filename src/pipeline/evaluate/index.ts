@@ -103,15 +103,8 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
   const trust = new TrustCheck(runDir);
   await requireTrusted(runDir, ['run', 'fp32'], trust);
   const run = await readRunJson(runDir, 'run', checkRunManifest, 'calibrate');
-  const cpu = VARIANTS.filter((v) => !v.engine).map((v) => v.name);
-  const requested = options.engine === 'tensorrt' ? [...new Set([...(options.variants ?? cpu), ...GPU_VARIANTS])] : options.variants;
   const skippedVariants: { variant: string; reason: string }[] = [];
-  // --engine tensorrt adds the engines the run has; those named in --variants must exist.
-  const addedGpu = options.engine === 'tensorrt' ? GPU_VARIANTS.filter((v) => !options.variants?.includes(v)) : [];
-  const specs = await selectVariants(runDir, requested, options.onWarning, skippedVariants, addedGpu);
-  if (options.engine === 'tensorrt' && !specs.some((s) => s.engine)) {
-    throw new Int8calError('RUN_FILE_MISSING', `${runDir} has no TensorRT engine (engine.*.plan)`, { file: runDir, hint: 'run `int8cal build --engine tensorrt` for this run directory first' });
-  }
+  const specs = await variantsToEvaluate(runDir, options, skippedVariants);
   const calibrated = await access(runPath(runDir, 'calibration')).then(() => true, () => false);
   const inputs: RunFile[] = ['run', ...specs.map((s) => s.file), ...(calibrated ? ['calibration' as const, ...(await trust.check('histograms') ? [] : ['histograms' as const])] : [])];
   await requireTrusted(runDir, inputs, trust);
@@ -162,6 +155,19 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
     await pd?.dispose();
     await lock.release();
   }
+}
+
+/** The variants evaluate runs: --variants (or every CPU one), plus with --engine tensorrt the engines the run has. */
+async function variantsToEvaluate(runDir: string, options: EvaluateOptions, skippedVariants: { variant: string; reason: string }[]): Promise<VariantSpec[]> {
+  const cpu = VARIANTS.filter((v) => !v.engine).map((v) => v.name);
+  const requested = options.engine === 'tensorrt' ? [...new Set([...(options.variants ?? cpu), ...GPU_VARIANTS])] : options.variants;
+  // --engine tensorrt adds the engines the run has; those named in --variants must exist.
+  const addedGpu = options.engine === 'tensorrt' ? GPU_VARIANTS.filter((v) => !options.variants?.includes(v)) : [];
+  const specs = await selectVariants(runDir, requested, options.onWarning, skippedVariants, addedGpu);
+  if (options.engine === 'tensorrt' && !specs.some((s) => s.engine)) {
+    throw new Int8calError('RUN_FILE_MISSING', `${runDir} has no TensorRT engine (engine.*.plan)`, { file: runDir, hint: 'run `int8cal build --engine tensorrt` for this run directory first' });
+  }
+  return specs;
 }
 
 function openVariant(runDir: string, spec: VariantSpec, threads: number, arena: boolean): Promise<Engine> {
