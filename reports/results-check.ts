@@ -63,6 +63,7 @@ const variant = record({
   name: str, modelFile: str, precision: oneOf('fp32', 'fp16', 'int8'), device: optional(oneOf('gpu')), latency, outputs: array(output), detection: optional(detection),
   worstImages: array(record({ file: str, output: str, psnr: decibels })),
   verdict: record({ verdict: oneOf('pass', 'fail', 'none', 'not-quantized'), checks: array(check), speedup: num }),
+  layers: optional(record({ total: count, byPrecision: record({ int8: count, fp16: count, fp32: count, other: count }) })),
 });
 const results = record({
   schema: oneOf(RESULTS_SCHEMA), createdAt: str, run: str, model: record({ source: str, sha256: optional(str) }), input: str, preprocessing: str,

@@ -150,6 +150,14 @@ export interface VariantResult {
   verdict: VariantVerdict;
   /** int8 variants: compute ops (Conv, ConvTranspose, Gemm, MatMul) in int8, from build.json. */
   coverage?: VariantCoverage;
+  /** GPU variants: what precision the engine's layers really run in (TensorRT's engine inspector, from build.json). */
+  layers?: EngineLayerCounts;
+}
+
+export interface EngineLayerCounts {
+  /** Compute layers (Reformat/NoOp excluded). */
+  total: number;
+  byPrecision: { int8: number; fp16: number; fp32: number; other: number };
 }
 
 export interface VariantCoverage {

@@ -94,8 +94,19 @@ function findOutput(v: VariantResult | undefined, name: string): OutputMetrics |
   return v?.outputs.find((o) => o.name === name);
 }
 
+/**
+ * What a GPU engine named after a precision really runs: "fp16 in 0 of 61 layers, 61 fp32" —
+ * TensorRT's builder flags only allow a precision; undefined when the run recorded no layers.
+ */
+export function engineLayersText(v: VariantResult): string | undefined {
+  if (!v.layers || v.precision === 'fp32') return undefined;
+  const p = v.layers.byPrecision;
+  const others = (['int8', 'fp16', 'fp32', 'other'] as const).filter((k) => k !== v.precision && p[k] > 0).map((k) => `${p[k]} ${k}`);
+  return `${v.precision} in ${p[v.precision]} of ${v.layers.total} layers${others.length ? `, ${others.join(', ')}` : ''}`;
+}
+
 function variantLabel(v: VariantResult): string {
-  const details = [v.precision !== v.name && v.precision, v.placement && `${v.placement} placement`].filter(Boolean);
+  const details = [engineLayersText(v) ?? (v.precision !== v.name && v.precision), v.placement && `${v.placement} placement`].filter(Boolean);
   return details.length ? `${v.name} (${details.join(', ')})` : v.name;
 }
 

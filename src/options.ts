@@ -7,7 +7,7 @@ import { BOX_FORMATS } from './metrics/detection/boxes.js';
 import { DETECTORS } from './metrics/detection/heads/index.js';
 import { PLACEMENT_NAMES, placementOf } from './onnx/qdq/index.js';
 import { BUILD_PRECISIONS } from './onnx/precisions.js';
-import { TRT_ENGINES, TRT_SCALES, type TrtBuildMode, type TrtScales } from './core/tensorrt.js';
+import { TRT_ENGINES, TRT_PRECISION_CONSTRAINTS, TRT_SCALES, type TrtBuildMode, type TrtPrecisionConstraints, type TrtScales } from './core/tensorrt.js';
 import { ENGINE_KINDS, type EngineKind } from './engines/registry.js';
 
 /**
@@ -162,6 +162,21 @@ export const OPTIONS = {
     default: 'int8cal' as TrtScales, choices: TRT_SCALES,
   },
   trtOptimizationLevel: { flag: '--trt-optimization-level <n>', help: 'TensorRT builder optimization level 0-5 (TensorRT\'s default 3 takes minutes per engine)', default: 1, parse: nonNegativeInt },
+  trtPrecisionConstraints: {
+    flag: '--trt-precision-constraints <mode>',
+    help: 'fp16 engine: none (TensorRT may keep layers in fp32 where that is faster), prefer (ask every float layer for fp16, fall back where impossible) or obey (fail instead)',
+    default: 'none' as TrtPrecisionConstraints, choices: TRT_PRECISION_CONSTRAINTS,
+  },
+  trtConstantScales: {
+    flag: '--no-trt-constant-scales',
+    help: 'int8 engine with int8cal\'s scales: leave out the `<constant>_output` entries int8cal adds for the constants TensorRT turns into layers (to count what they fix)',
+    default: true,
+  },
+  trtQdqFp16: {
+    flag: '--no-trt-qdq-fp16',
+    help: 'int8-qdq engine: kINT8 only, so the layers outside Q/DQ pairs run in fp32 as in ONNX Runtime\'s emulation (default: kINT8 | kFP16, TensorRT may run them in fp16)',
+    default: true,
+  },
   trtTimingCache: { flag: '--trt-timing-cache <file>', help: 'TensorRT timing cache to read and update (default RUN/tensorrt.timing-cache)' },
   cudaGraph: { flag: '--cuda-graph', help: 'time TensorRT engines by replaying a captured CUDA graph', default: false },
   allowLowCoverage: {

@@ -26,6 +26,8 @@ struct BuildRequest {
   std::vector<uint8_t> timingCache, calibrationCache;
   std::vector<int64_t> inputShape;  // for dynamic dims; batch 1
   int64_t batchTimeoutMs = 60000;
+  std::string precisionConstraints = "none";  // fp16: none, prefer or obey
+  bool fp16 = true;                           // int8/int8-qdq: also allow fp16 (kFP16)
 };
 
 struct BuildOutput {
@@ -33,6 +35,7 @@ struct BuildOutput {
   CalibrationTrace trace;
   bool calibrated = false;
   double buildMs = 0;
+  int32_t constrainedLayers = -1;  // fp16 layers asked for with precision constraints; -1: none asked
 };
 
 std::vector<uint8_t> bytesArg(const Napi::Value& v) {
@@ -49,6 +52,8 @@ BuildRequest parseRequest(const Napi::Object& o) {
   if (o.Has("calibrator") && o.Get("calibrator").IsString()) r.calibrator = o.Get("calibrator").As<Napi::String>().Utf8Value();
   if (o.Get("optimizationLevel").IsNumber()) r.optimizationLevel = o.Get("optimizationLevel").As<Napi::Number>().Int32Value();
   if (o.Get("batchTimeoutMs").IsNumber()) r.batchTimeoutMs = o.Get("batchTimeoutMs").As<Napi::Number>().Int64Value();
+  if (o.Get("fp16").IsBoolean()) r.fp16 = o.Get("fp16").As<Napi::Boolean>().Value();
+  if (o.Get("precisionConstraints").IsString()) r.precisionConstraints = o.Get("precisionConstraints").As<Napi::String>().Utf8Value();
   r.timingCache = bytesArg(o.Get("timingCache"));
   r.calibrationCache = bytesArg(o.Get("calibrationCache"));
   if (o.Get("inputShape").IsArray()) {
@@ -90,6 +95,31 @@ IOptimizationProfile* pinnedProfile(IBuilder& builder, INetworkDefinition& netwo
   return profile;
 }
 
+bool allFloat(ITensor* const* tensors, int32_t n) {
+  for (int32_t i = 0; i < n; ++i) if (tensors[i] && tensors[i]->getType() != DataType::kFLOAT) return false;
+  return n > 0;
+}
+
+/**
+ * fp16 with precision constraints: every layer computing on float tensors (not constants or
+ * shape layers) is asked to run in fp16; network outputs keep their float type. Returns the count.
+ */
+int32_t constrainToHalf(INetworkDefinition& network) {
+  int32_t constrained = 0;
+  for (int32_t i = 0; i < network.getNbLayers(); ++i) {
+    ILayer* layer = network.getLayer(i);
+    const LayerType type = layer->getType();
+    if (type == LayerType::kCONSTANT || type == LayerType::kSHAPE) continue;
+    std::vector<ITensor*> in, out;
+    for (int32_t k = 0; k < layer->getNbInputs(); ++k) in.push_back(layer->getInput(k));
+    for (int32_t k = 0; k < layer->getNbOutputs(); ++k) out.push_back(layer->getOutput(k));
+    if (!allFloat(in.data(), static_cast<int32_t>(in.size())) || !allFloat(out.data(), static_cast<int32_t>(out.size()))) continue;
+    layer->setPrecision(DataType::kHALF);
+    ++constrained;
+  }
+  return constrained;
+}
+
 size_t elementsOf(const std::vector<int64_t>& shape) {
   size_t n = 1;
   for (int64_t d : shape) n *= static_cast<size_t>(d > 0 ? d : 1);
@@ -128,6 +158,7 @@ class BuildWorker : public Napi::AsyncWorker {
     result.Set("timingCache", toBytes(env, out_.timingCache));
     result.Set("buildMs", out_.buildMs);
     result.Set("warnings", toStrings(env, logger_.warnings()));
+    if (out_.constrainedLayers >= 0) result.Set("constrainedLayers", out_.constrainedLayers);
     if (out_.calibrated) {
       Napi::Object c = Napi::Object::New(env);
       c.Set("getBatchCalls", static_cast<double>(out_.trace.getBatchCalls));
@@ -173,7 +204,13 @@ class BuildWorker : public Napi::AsyncWorker {
     }
     std::unique_ptr<IBuilderConfig> config(builder->createBuilderConfig());
     config->setBuilderOptimizationLevel(request_.optimizationLevel);
-    if (request_.mode != Mode::kFp32) config->setFlag(BuilderFlag::kFP16);
+    // Detailed layer information in the plan: the engine inspector then reports each layer's precision.
+    config->setProfilingVerbosity(ProfilingVerbosity::kDETAILED);
+    if (request_.mode == Mode::kFp16 && request_.precisionConstraints != "none") {
+      config->setFlag(request_.precisionConstraints == "obey" ? BuilderFlag::kOBEY_PRECISION_CONSTRAINTS : BuilderFlag::kPREFER_PRECISION_CONSTRAINTS);
+      out_.constrainedLayers = constrainToHalf(*network);
+    }
+    if (request_.mode == Mode::kFp16 || (request_.mode != Mode::kFp32 && request_.fp16)) config->setFlag(BuilderFlag::kFP16);
     if (request_.mode == Mode::kInt8 || request_.mode == Mode::kInt8Qdq) config->setFlag(BuilderFlag::kINT8);
     IOptimizationProfile* profile = pinnedProfile(*builder, *network, request_.inputShape);
     if (profile) config->addOptimizationProfile(profile);

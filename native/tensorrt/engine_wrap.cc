@@ -47,6 +47,7 @@ Napi::Function EngineWrap::Define(Napi::Env env) {
       InstanceMethod("io", &EngineWrap::Io),
       InstanceMethod("run", &EngineWrap::Run),
       InstanceMethod("time", &EngineWrap::Time),
+      InstanceMethod("layers", &EngineWrap::Layers),
       InstanceMethod("dispose", &EngineWrap::Dispose),
   });
 }
@@ -219,6 +220,18 @@ Napi::Value EngineWrap::Time(const Napi::CallbackInfo& info) {
   cuda.eventDestroy(start);
   cuda.eventDestroy(stop);
   return times;
+}
+
+// layers() → the engine inspector's JSON (per layer: type, inputs/outputs with format and data
+// type, tactic); names only unless the plan was built with ProfilingVerbosity::kDETAILED.
+Napi::Value EngineWrap::Layers(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!engine_) throw Napi::Error::New(env, "the TensorRT engine was disposed");
+  std::unique_ptr<IEngineInspector> inspector(engine_->createEngineInspector());
+  if (!inspector) throw codedError(env, "TRT_RUN", "createEngineInspector failed: " + logger_.lastError());
+  inspector->setExecutionContext(context_.get());
+  const char* json = inspector->getEngineInformation(LayerInformationFormat::kJSON);
+  return Napi::String::New(env, json ? json : "");
 }
 
 void EngineWrap::Dispose(const Napi::CallbackInfo&) { release(); }

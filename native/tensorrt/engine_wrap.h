@@ -34,6 +34,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   Napi::Value Io(const Napi::CallbackInfo& info);
   Napi::Value Run(const Napi::CallbackInfo& info);
   Napi::Value Time(const Napi::CallbackInfo& info);
+  Napi::Value Layers(const Napi::CallbackInfo& info);
   void Dispose(const Napi::CallbackInfo& info);
   void release();
   void bindShapes(const Napi::Object& shapes);

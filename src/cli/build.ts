@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { build, type BuildResult, type Precision } from '../pipeline/build.js';
 import { isLowCoverage, PLACEMENT_NAMES, placementOf, type Placement } from '../onnx/qdq/index.js';
-import type { TrtBuildMode, TrtScales } from '../core/tensorrt.js';
+import type { TrtBuildMode, TrtPrecisionConstraints, TrtScales } from '../core/tensorrt.js';
+import { describeLayers } from '../pipeline/tensorrt-layers.js';
 import type { EngineKind } from '../engines/registry.js';
 import { action, addOptions } from './action.js';
 import { cliContext } from './context.js';
@@ -22,7 +23,7 @@ Examples:
   int8cal build --run run/
   int8cal build --run run/ --target ort-cpu --exclude /^head\\./ Softmax
   int8cal build --run run/ --cache trt.cache`);
-  addOptions(command, ['run', 'precisions', 'target', 'exclude', 'perTensorWeights', 'ortWeightBits', 'allowLowCoverage', 'cache', 'engine', 'trtEngines', 'trtScales', 'trtOptimizationLevel', 'trtTimingCache', 'quiet', 'json'], ['run']);
+  addOptions(command, ['run', 'precisions', 'target', 'exclude', 'perTensorWeights', 'ortWeightBits', 'allowLowCoverage', 'cache', 'engine', 'trtEngines', 'trtScales', 'trtOptimizationLevel', 'trtPrecisionConstraints', 'trtConstantScales', 'trtQdqFp16', 'trtTimingCache', 'quiet', 'json'], ['run']);
   command.action(action(async (flags: Record<string, unknown>) => {
     const ctx = cliContext(flags);
     try {
@@ -38,6 +39,9 @@ Examples:
         trtEngines: flags.trtEngines as TrtBuildMode[],
         trtScales: flags.trtScales as TrtScales,
         trtOptimizationLevel: flags.trtOptimizationLevel as number,
+        trtPrecisionConstraints: flags.trtPrecisionConstraints as TrtPrecisionConstraints | undefined,
+        trtConstantScales: flags.trtConstantScales as boolean | undefined,
+        trtQdqFp16: flags.trtQdqFp16 as boolean | undefined,
         trtTimingCache: flags.trtTimingCache as string | undefined,
         allowLowCoverage: flags.allowLowCoverage as boolean | undefined,
         ...ctx.callbacks,
@@ -67,6 +71,6 @@ function summary(result: BuildResult): string {
   });
   const trt = result.buildJson.tensorrt;
   const engines = trt ? Object.values(trt.engines).map((e) => `${e!.file}  TensorRT ${trt.version} on ${trt.gpu.name}: ${e!.mode}, built in ${(e!.buildMs / 1000).toFixed(1)} s` +
-    `${e!.missingScales?.count ? `, ${e!.missingScales.count} tensors without a scale` : ''}`) : [];
+    `${e!.layers ? ` (${describeLayers(e!.layers)})` : ''}${e!.missingScales?.count ? `, ${e!.missingScales.count} tensors without a scale` : ''}`) : [];
   return [...lines, ...engines, `wrote ${result.runDir}/build.json`].join('\n');
 }

@@ -5,7 +5,7 @@ import type { Results } from '../../reports/results-schema.js';
 import { fromDecibels } from '../metrics/psnr.js';
 import { speedPhrase } from '../../reports/format.js';
 import { failedGateChecks } from '../pipeline/gates.js';
-import { checkText } from '../../reports/view.js';
+import { checkText, engineLayersText } from '../../reports/view.js';
 import { EXIT, action, addOptions } from './action.js';
 import { cliContext } from './context.js';
 
@@ -75,7 +75,8 @@ export function summary(results: Results): string {
     const failed = v.verdict.checks.filter((c) => c.verdict === 'fail').map((c) => `${c.metric}${c.output ? `(${c.output})` : ''}`);
     const ms = v.latency.p50 < 1 ? v.latency.p50.toFixed(3) : v.latency.p50.toFixed(1);
     const speed = v.name === results.reference || v.name === 'trt-fp32' ? '' : `  ${speedPhrase(v.verdict.speed, v.verdict.speedup)}${v.device === 'gpu' ? ' (GPU, vs trt-fp32)' : ''}`;
-    return `${v.name.padEnd(12)} ${v.verdict.verdict.padEnd(5)} ${psnr.padEnd(16)} p50 ${ms} ms${v.device === 'gpu' ? ' GPU' : ''}${v.latency.emulated ? ' (emulated)' : ''}${speed}${failed.length ? `  failed: ${failed.join(', ')}` : ''}`;
+    const layers = engineLayersText(v);
+    return `${v.name.padEnd(12)} ${v.verdict.verdict.padEnd(5)} ${psnr.padEnd(16)} p50 ${ms} ms${v.device === 'gpu' ? ' GPU' : ''}${v.latency.emulated ? ' (emulated)' : ''}${speed}${layers ? `  (${layers})` : ''}${failed.length ? `  failed: ${failed.join(', ')}` : ''}`;
   });
   const d = results.evaluation.detector;
   const head = d ? [`detector ${d.detector} (${d.guessed ? 'guessed from the output shapes' : '--detector'}): ${d.reason}`] : [];

@@ -15,6 +15,9 @@ export const TRT_ENGINES: readonly TrtBuildMode[] = ['fp32', 'fp16', 'int8', 'in
 /** Where the implicit-INT8 engine's scales come from: int8cal's cache, or TensorRT's own calibration. */
 export type TrtScales = 'int8cal' | 'tensorrt';
 export const TRT_SCALES: readonly TrtScales[] = ['int8cal', 'tensorrt'];
+/** fp16 engine: leave TensorRT free to keep layers in fp32, or ask every float layer for fp16 (prefer: where it can; obey: or fail). */
+export type TrtPrecisionConstraints = 'none' | 'prefer' | 'obey';
+export const TRT_PRECISION_CONSTRAINTS: readonly TrtPrecisionConstraints[] = ['none', 'prefer', 'obey'];
 
 
 export interface TrtLibraries {
@@ -51,6 +54,10 @@ export interface TrtBuildRequest {
   /** The image input's shape (batch 1): pins dynamic dims and sizes calibration batches. */
   inputShape: number[];
   batchTimeoutMs?: number;
+  /** fp16 only. */
+  precisionConstraints?: TrtPrecisionConstraints;
+  /** int8, int8-qdq: also allow fp16 (kFP16; default true). */
+  fp16?: boolean;
 }
 
 export interface TrtBuildOutput {
@@ -60,6 +67,8 @@ export interface TrtBuildOutput {
   /** TensorRT's warnings, e.g. "Missing scale and zero-point for tensor …". */
   warnings: string[];
   calibration?: { getBatchCalls: number; batches: number; cache: Uint8Array | null };
+  /** fp16 with precision constraints: how many layers were asked to run in fp16. */
+  constrainedLayers?: number;
 }
 
 export interface TrtIoTensor { name: string; input: boolean; type: string; dims: number[] }
@@ -68,6 +77,8 @@ export interface NativeTrtEngine {
   io(): TrtIoTensor[];
   run(inputs: Record<string, ArrayBufferView>, shapes: Record<string, number[]>): Record<string, { type: string; dims: number[]; data: Uint8Array }>;
   time(options: { warmup: number; iterations: number; cudaGraph?: boolean }): Float64Array;
+  /** The engine inspector's JSON (detailed when the plan was built by int8cal). */
+  layers(): string;
   dispose(): void;
 }
 

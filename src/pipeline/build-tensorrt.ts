@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ImageBatchSource } from './image-source.js';
 import { formatCache, parseCache } from '../../calibrators/cache.js';
@@ -12,8 +12,10 @@ import { readRunJson } from '../run/files.js';
 import { runFileName, runPath, type RunFile } from '../run/layout.js';
 import { tensorRtPlacement } from '../onnx/qdq/placements/tensorrt.js';
 import type { RunManifest } from '../run/schema.js';
-import { loadTensorRt, requireGpu, translateTrtError, TRT_ENGINES, TRT_SCALES, type TrtScales, type TrtBuildMode, type TrtBuildOutput, type TrtGpu, type TrtLibraries } from '../core/tensorrt.js';
+import { loadTensorRt, requireGpu, translateTrtError, TRT_ENGINES, TRT_PRECISION_CONSTRAINTS, TRT_SCALES, type TensorRtBinding, type TrtScales, type TrtBuildMode, type TrtBuildOutput, type TrtGpu, type TrtLibraries, type TrtPrecisionConstraints } from '../core/tensorrt.js';
+import { sha256File } from '../run/manifest.js';
 import { cacheForTensorRt, missingScaleTensors } from './tensorrt-scales.js';
+import { engineLayers, type EngineLayers } from './tensorrt-layers.js';
 
 const ENGINE_FILES: Record<TrtBuildMode, RunFile> = { fp32: 'engineFp32', fp16: 'engineFp16', int8: 'engineInt8', 'int8-qdq': 'engineInt8Qdq' };
 
@@ -23,6 +25,12 @@ export interface TensorRtBuildOptions {
   /** int8 (implicit): int8cal's calibration.cache, or TensorRT's own EntropyCalibration2 from int8cal's batches. */
   scales?: TrtScales;
   optimizationLevel?: number;
+  /** fp16 engine: ask every float layer for fp16 (TensorRT otherwise keeps some in fp32). */
+  precisionConstraints?: TrtPrecisionConstraints;
+  /** int8 with int8cal's scales: add the constants' `<name>_output` entries (default true). */
+  constantScales?: boolean;
+  /** int8-qdq: kINT8 | kFP16 (default) or kINT8 only. */
+  qdqFp16?: boolean;
   /** Timing cache read and updated (default RUN/tensorrt.timing-cache). */
   timingCache?: string;
   onProgress?: ProgressCallback;
@@ -35,12 +43,20 @@ export interface TrtEngineBuild {
   mode: TrtBuildMode;
   /** The ONNX model it was built from, and the builder flags. */
   from: string;
+  /** sha256 of that model's bytes: a kept engine whose model changed since is dropped. */
+  fromSha256: string;
   flags: string[];
+  /** What its layers really run in (TensorRT's engine inspector); absent when it could not tell. */
+  layers?: EngineLayers;
+  /** fp16: precision constraints asked for, and on how many layers. */
+  precisionConstraints?: { mode: TrtPrecisionConstraints; layers: number };
   buildMs: number;
   bytes: number;
   /** Tensors TensorRT reported without a scale ("Missing scale and zero-point for tensor …"). */
   missingScales?: { count: number; tensors: string[] };
   calibration?: { scales: TrtScales; algorithm: string; getBatchCalls: number; batches: number; constantsAdded?: number; cacheFile?: string };
+  /** int8: false when built with --no-trt-constant-scales. */
+  constantScales?: boolean;
 }
 
 export interface TensorRtBuildJson {
@@ -70,6 +86,9 @@ export async function buildTensorRt(o: TensorRtBuildOptions): Promise<TensorRtBu
   if (!TRT_SCALES.includes(scales)) throw invalidParameter('trt-scales', TRT_SCALES.join(' or '), scales);
   const level = o.optimizationLevel ?? defaultOf('trtOptimizationLevel');
   if (!Number.isInteger(level) || level < 0 || level > 5) throw invalidParameter('trt-optimization-level', 'an integer 0–5', level);
+  const constraints = o.precisionConstraints ?? defaultOf('trtPrecisionConstraints');
+  const qdqFp16 = o.qdqFp16 ?? defaultOf('trtQdqFp16');
+  if (!TRT_PRECISION_CONSTRAINTS.includes(constraints)) throw invalidParameter('trt-precision-constraints', TRT_PRECISION_CONSTRAINTS.join(', '), constraints);
   const runDir = resolve(o.run);
   const { libraries, gpu } = tensorRtPreflight();
   const { binding } = loadTensorRt();
@@ -86,7 +105,11 @@ export async function buildTensorRt(o: TensorRtBuildOptions): Promise<TensorRtBu
       throw new Int8calError('RUN_FILE_MISSING', `Cannot read ${from}`, { file: from, hint: 'run `int8cal build` (the ONNX models) for this run first' }, { cause: error });
     }));
     const calib = mode === 'int8' ? await calibrationInputs(runDir, run, scales, libraries, o) : undefined;
-    const handle = binding.build({ model, mode, optimizationLevel: level, inputShape, timingCache, calibrator: calib?.calibrator, calibrationCache: calib?.cache, batchTimeoutMs: 120_000 }, calib?.source);
+    const handle = binding.build({
+      model, mode, optimizationLevel: level, inputShape, timingCache, calibrator: calib?.calibrator, calibrationCache: calib?.cache, batchTimeoutMs: 120_000,
+      ...(mode === 'fp16' ? { precisionConstraints: constraints } : {}),
+      ...(mode === 'int8-qdq' ? { fp16: qdqFp16 } : {}),
+    }, calib?.source);
     const abort = () => handle.cancel('interrupted');
     o.signal?.addEventListener('abort', abort);
     let out: TrtBuildOutput;
@@ -98,7 +121,11 @@ export async function buildTensorRt(o: TensorRtBuildOptions): Promise<TensorRtBu
       o.signal?.removeEventListener('abort', abort);
     }
     if (out.timingCache.length) timingCache = out.timingCache;
-    section.engines[mode] = await recordEngine(runDir, mode, from, out, calib, o.onWarning);
+    const record = await recordEngine(runDir, mode, from, out, calib, o.onWarning);
+    if (mode === 'int8-qdq' && !qdqFp16) record.flags = ['INT8'];
+    section.engines[mode] = { ...record, fromSha256: (await sha256File(from))!, ...inspectLayers(binding, out.plan, from, o.onWarning),
+      ...(out.constrainedLayers !== undefined ? { precisionConstraints: { mode: constraints, layers: out.constrainedLayers } } : {}),
+      ...(mode === 'int8' && calib?.cache && o.constantScales === false ? { constantScales: false } : {}) };
   }
   if (timingCache) await writeFileAtomic(timingPath, timingCache);
   o.onProgress?.({ stage: 'tensorrt', done: engines.length, total: engines.length, unit: 'engines' });
@@ -119,7 +146,7 @@ async function calibrationInputs(runDir: string, run: RunManifest, scales: TrtSc
   if (scales === 'int8cal') {
     const cachePath = runPath(runDir, 'cache');
     const text = await readFile(cachePath, 'utf8');
-    const { text: rewritten, constants } = cacheForTensorRt(text, await loadModel(runPath(runDir, 'fp32')), libs.libVersion, algorithm);
+    const { text: rewritten, constants } = cacheForTensorRt(text, await loadModel(runPath(runDir, 'fp32')), libs.libVersion, algorithm, o.constantScales ?? defaultOf('trtConstantScales'));
     return { calibrator, algorithm, cache: new TextEncoder().encode(rewritten), constantsAdded: constants };
   }
   // TensorRT's own calibration: batch 1, the run's images in the run's order and preprocessing.
@@ -134,11 +161,59 @@ async function calibrationInputs(runDir: string, run: RunManifest, scales: TrtSc
   };
 }
 
-async function recordEngine(runDir: string, mode: TrtBuildMode, from: string, out: TrtBuildOutput, calib: CalibrationInputs | undefined, onWarning?: WarningCallback): Promise<TrtEngineBuild> {
+/** The layer precisions of a plan just built (it is opened once on the GPU to ask TensorRT). */
+function inspectLayers(binding: TensorRtBinding, plan: Uint8Array, from: string, onWarning?: WarningCallback): { layers?: EngineLayers } {
+  let engine;
+  try {
+    engine = new binding.Engine(plan);
+  } catch (error) {
+    throw translateTrtError(error, from);
+  }
+  try {
+    const layers = engineLayers(engine.layers());
+    if (!layers) onWarning?.(`TensorRT's engine inspector gave no per-layer precisions for ${from}: build.json cannot say which layers run in which precision`);
+    return layers ? { layers } : {};
+  } finally {
+    engine.dispose();
+  }
+}
+
+/**
+ * The run files a TensorRT build section vouches for: its engines, TensorRT's calibration cache
+ * and the timing cache when it lives in RUN.
+ */
+export function tensorRtRunFiles(runDir: string, section: TensorRtBuildJson): RunFile[] {
+  const files: RunFile[] = Object.keys(section.engines).map((m) => ENGINE_FILES[m as TrtBuildMode]);
+  if (Object.values(section.engines).some((e) => e?.calibration?.cacheFile)) files.push('trtCache');
+  if (resolve(section.timingCache) === runPath(resolve(runDir), 'trtTimingCache')) files.push('trtTimingCache');
+  return files;
+}
+
+/**
+ * The engine records of an earlier TensorRT build still valid after this one: each kept only
+ * while its plan is there and the model it was built from has the same bytes.
+ */
+export async function keptEngines(runDir: string, previous: TensorRtBuildJson | undefined, rebuilt: readonly TrtBuildMode[], onWarning?: WarningCallback): Promise<Partial<Record<TrtBuildMode, TrtEngineBuild>>> {
+  const kept: Partial<Record<TrtBuildMode, TrtEngineBuild>> = {};
+  for (const [mode, record] of Object.entries(previous?.engines ?? {}) as [TrtBuildMode, TrtEngineBuild][]) {
+    if (rebuilt.includes(mode) || !ENGINE_FILES[mode]) continue;
+    const plan = runPath(runDir, ENGINE_FILES[mode]);
+    const [planSha, modelSha] = await Promise.all([sha256File(plan), sha256File(join(runDir, record.from))]);
+    if (planSha !== undefined && record.fromSha256 !== undefined && modelSha === record.fromSha256) {
+      kept[mode] = record;
+      continue;
+    }
+    if (planSha !== undefined) onWarning?.(`${runFileName(ENGINE_FILES[mode])} was built from an older ${record.from}: removed (rebuild it with --trt-engines ${mode})`);
+    await rm(plan, { force: true });
+  }
+  return kept;
+}
+
+async function recordEngine(runDir: string, mode: TrtBuildMode, from: string, out: TrtBuildOutput, calib: CalibrationInputs | undefined, onWarning?: WarningCallback): Promise<Omit<TrtEngineBuild, 'fromSha256'>> {
   const file = runFileName(ENGINE_FILES[mode]);
   await writeFileAtomic(runPath(runDir, ENGINE_FILES[mode]), out.plan);
   const missing = missingScaleTensors(out.warnings);
-  const record: TrtEngineBuild = {
+  const record: Omit<TrtEngineBuild, 'fromSha256'> = {
     file, mode, from: from.slice(runDir.length + 1), buildMs: Math.round(out.buildMs), bytes: out.plan.length,
     flags: mode === 'fp32' ? [] : mode === 'fp16' ? ['FP16'] : ['INT8', 'FP16'],
     ...(mode === 'int8' ? { missingScales: { count: missing.length, tensors: missing.slice(0, 200) } } : {}),

@@ -13,9 +13,9 @@ import { checkCalibration, checkRunManifest } from '../run/check.js';
 import { readRunJson, refuseShardRun, removeRunFiles, writeRunJson } from '../run/files.js';
 import { isVariantModelFile, runPath, RUN_FILES, type RunFile } from '../run/layout.js';
 import { lockRun } from '../run/lock.js';
-import type { TrtBuildMode, TrtScales } from '../core/tensorrt.js';
+import type { TrtBuildMode, TrtPrecisionConstraints, TrtScales } from '../core/tensorrt.js';
 import type { EngineKind } from '../engines/registry.js';
-import { buildTensorRt, tensorRtPreflight, type TensorRtBuildJson } from './build-tensorrt.js';
+import { buildTensorRt, keptEngines, tensorRtPreflight, tensorRtRunFiles, type TensorRtBuildJson } from './build-tensorrt.js';
 import { filesOf, finishStage, requireTrusted, startStage, TrustCheck } from '../run/manifest.js';
 
 const runFileNamed = (name: string): RunFile => (isVariantModelFile(name) ? name : (Object.keys(RUN_FILES) as (keyof typeof RUN_FILES)[]).find((k) => RUN_FILES[k] === name)!);
@@ -44,6 +44,9 @@ export interface BuildOptions {
   trtEngines?: readonly TrtBuildMode[];
   trtScales?: TrtScales;
   trtOptimizationLevel?: number;
+  trtPrecisionConstraints?: TrtPrecisionConstraints;
+  trtConstantScales?: boolean;
+  trtQdqFp16?: boolean;
   trtTimingCache?: string;
   /** Write int8 variants that quantize under half of the compute ops instead of failing (they are reported "not quantized"). */
   allowLowCoverage?: boolean;
@@ -91,6 +94,7 @@ export interface BuildResult {
   buildJson: BuildJson;
 }
 
+/** Engines and TensorRT's own cache: made from this stage's models, dropped by an ONNX-only build. */
 const ALL_ENGINE_FILES: RunFile[] = ['engineFp32', 'engineFp16', 'engineInt8', 'engineInt8Qdq', 'trtCache'];
 
 /**
@@ -157,24 +161,41 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       built.push({ name, file, precision: 'int8', placement, scales: scales.describe, options: { exclude, perTensorWeights, ...(job.usesOrtWeightBits ? { ortWeightBits } : {}) }, report });
     }
     options.onProgress?.({ stage: 'build', done: jobs.length, total: jobs.length, unit: 'models' });
-    const tensorrt = engine === 'tensorrt'
-      ? await buildTensorRt({ run: runDir, engines: options.trtEngines, scales: options.trtScales, optimizationLevel: options.trtOptimizationLevel, timingCache: options.trtTimingCache, onProgress: options.onProgress, onWarning: options.onWarning, signal: options.signal })
-      : undefined;
     const previous = await readPreviousBuild(runDir, options.onWarning);
+    const tensorrt = engine === 'tensorrt' ? await buildEngines(runDir, options, previous?.tensorrt) : undefined;
     const buildJson: BuildJson = {
       schema: 'int8cal/build',
       version: 1,
       opset: Math.max(opsetVersion(fp32), 13),
       variants: { ...(previous?.variants ?? {}), ...Object.fromEntries(built.map((b) => [b.name, b])) },
-      ...(tensorrt ? { tensorrt: { ...tensorrt, engines: { ...(previous?.tensorrt?.engines ?? {}), ...tensorrt.engines } } } : {}),
+      ...(tensorrt ? { tensorrt } : {}),
     };
     await writeRunJson(runDir, 'build', buildJson);
-    const outputs = new Set<RunFile>([...kept.filter((f) => f !== 'build'), ...built.map((b) => runFileNamed(b.file)), 'build']);
-    await finishStage(runDir, 'build', [...outputs], withCalibration ? ['fp32', 'calibration'] : ['fp32']);
+    // Engine files are vouched for only as the TensorRT section lists them (an ONNX-only build removed them).
+    const outputs = new Set<RunFile>([...kept.filter((f) => f !== 'build' && !ALL_ENGINE_FILES.includes(f)), ...built.map((b) => runFileNamed(b.file)), ...(tensorrt ? tensorRtRunFiles(runDir, tensorrt) : []), 'build']);
+    const inputs: RunFile[] = [...(withCalibration ? ['fp32', 'calibration'] as const : ['fp32'] as const), ...(tensorrt ? tensorRtInputs(tensorrt) : [])];
+    await finishStage(runDir, 'build', [...outputs], inputs);
     return { runDir, built, buildJson };
   } finally {
     await lock.release();
   }
+}
+
+/** The TensorRT engines of this build, with the still-valid records of an earlier TensorRT build. */
+async function buildEngines(runDir: string, o: BuildOptions, previous: TensorRtBuildJson | undefined): Promise<TensorRtBuildJson> {
+  const section = await buildTensorRt({
+    run: runDir, engines: o.trtEngines, scales: o.trtScales, optimizationLevel: o.trtOptimizationLevel, precisionConstraints: o.trtPrecisionConstraints,
+    constantScales: o.trtConstantScales, qdqFp16: o.trtQdqFp16, timingCache: o.trtTimingCache, onProgress: o.onProgress, onWarning: o.onWarning, signal: o.signal,
+  });
+  const engines = { ...(await keptEngines(runDir, previous, Object.keys(section.engines) as TrtBuildMode[], o.onWarning)), ...section.engines };
+  if (!Object.values(engines).some((e) => e?.calibration?.cacheFile)) await removeRunFiles(runDir, ['trtCache']);
+  return { ...section, engines };
+}
+
+/** Run files the engines were made from besides the fp32 model: run.json (images, input) and int8cal's cache. */
+function tensorRtInputs(section: TensorRtBuildJson): RunFile[] {
+  const int8cal = Object.values(section.engines).some((e) => e?.calibration?.scales === 'int8cal');
+  return ['run', ...(int8cal ? ['cache' as const] : [])];
 }
 
 /** build refuses to write an "int8" model that leaves most compute ops in float; the reasons say why. */

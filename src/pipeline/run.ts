@@ -1,5 +1,6 @@
 import { calibrate, type CalibrateOptions } from './calibrate.js';
 import { build, type BuildOptions } from './build.js';
+import { tensorRtPreflight } from './build-tensorrt.js';
 import { evaluate, type EvaluateOptions } from './evaluate/index.js';
 import { report, type ReportPaths } from './report.js';
 import { tune, type TuneOptions } from './tune/index.js';
@@ -35,6 +36,7 @@ export interface RunSummary {
  * variant is judged against the target: the user's, or the task's default.
  */
 export async function runPipeline(options: RunOptions): Promise<RunSummary> {
+  if (options.engine === 'tensorrt') tensorRtPreflight(); // no GPU: fail before calibrating
   await calibrate(options);
   const run = options.out;
   const userTarget = options.accuracyTarget ? parseAccuracyTarget(options.accuracyTarget) : undefined;

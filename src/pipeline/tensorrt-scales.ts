@@ -12,11 +12,11 @@ const FLOAT = 1;
  * them (`<initializer or Constant output>_output`, amax = max |constant|; measured on 10.6).
  * Weights of Conv/Gemm/MatMul are not such tensors and get none.
  */
-export function cacheForTensorRt(cacheText: string, model: ModelProto, libVersion: number, algorithm: string): { text: string; constants: number } {
+export function cacheForTensorRt(cacheText: string, model: ModelProto, libVersion: number, algorithm: string, withConstants = true): { text: string; constants: number } {
   const cache = parseCache(cacheText);
   const scales = new Map(cache.scales);
   let constants = 0;
-  for (const [name, amax] of constantAmax(model)) {
+  for (const [name, amax] of withConstants ? constantAmax(model) : []) {
     const key = `${name}_output`;
     if (scales.has(key) || !(amax > 0)) continue;
     scales.set(key, amax / 127);

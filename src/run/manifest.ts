@@ -23,6 +23,7 @@ export type Stage = (typeof STAGES)[number];
 export const PRODUCER: Partial<Record<RunFile, Stage>> = {
   run: 'calibrate', fp32: 'calibrate', histograms: 'calibrate', calibration: 'calibrate', cache: 'calibrate',
   fp16: 'build', build: 'build', tune: 'tune',
+  engineFp32: 'build', engineFp16: 'build', engineInt8: 'build', engineInt8Qdq: 'build', trtCache: 'build', trtTimingCache: 'build',
   results: 'evaluate', reportHtml: 'report', reportMd: 'report',
   // Each placement's int8 model is build's, its tuned model tune's.
   ...Object.fromEntries(PLACEMENT_NAMES.map(placementOf).flatMap((p) => [[p.runFile, 'build'], [p.tunedRunFile, 'tune']])),

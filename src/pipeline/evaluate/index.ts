@@ -27,7 +27,7 @@ import { classFolderLabels } from './class-folders.js';
 import { readGroundTruth } from './ground-truth.js';
 import { referenceEmbeddings, VariantScorer, type ScoringContext } from './scoring.js';
 import { detectionChoiceOf, detectionsOf, resolveTask } from './task.js';
-import { GPU_REFERENCE, GPU_VARIANTS, readCoverage, selectVariants, VARIANTS, type VariantSpec } from './variants.js';
+import { GPU_REFERENCE, GPU_VARIANTS, readCoverage, readEngineLayers, selectVariants, VARIANTS, type VariantSpec } from './variants.js';
 import { worstImagesOf } from './worst-images.js';
 import { ReferenceCheck } from './reference-check.js';
 import { capThreads } from '../../engines/threads.js';
@@ -103,10 +103,8 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
   const trust = new TrustCheck(runDir);
   await requireTrusted(runDir, ['run', 'fp32'], trust);
   const run = await readRunJson(runDir, 'run', checkRunManifest, 'calibrate');
-  const cpu = VARIANTS.filter((v) => !v.engine).map((v) => v.name);
-  const requested = options.engine === 'tensorrt' ? [...new Set([...(options.variants ?? cpu), ...GPU_VARIANTS])] : options.variants;
   const skippedVariants: { variant: string; reason: string }[] = [];
-  const specs = await selectVariants(runDir, requested, options.onWarning, skippedVariants);
+  const specs = await variantsToEvaluate(runDir, options, skippedVariants);
   const calibrated = await access(runPath(runDir, 'calibration')).then(() => true, () => false);
   const inputs: RunFile[] = ['run', ...specs.map((s) => s.file), ...(calibrated ? ['calibration' as const, ...(await trust.check('histograms') ? [] : ['histograms' as const])] : [])];
   await requireTrusted(runDir, inputs, trust);
@@ -157,6 +155,19 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
     await pd?.dispose();
     await lock.release();
   }
+}
+
+/** The variants evaluate runs: --variants (or every CPU one), plus with --engine tensorrt the engines the run has. */
+async function variantsToEvaluate(runDir: string, options: EvaluateOptions, skippedVariants: { variant: string; reason: string }[]): Promise<VariantSpec[]> {
+  const cpu = VARIANTS.filter((v) => !v.engine).map((v) => v.name);
+  const requested = options.engine === 'tensorrt' ? [...new Set([...(options.variants ?? cpu), ...GPU_VARIANTS])] : options.variants;
+  // --engine tensorrt adds the engines the run has; those named in --variants must exist.
+  const addedGpu = options.engine === 'tensorrt' ? GPU_VARIANTS.filter((v) => !options.variants?.includes(v)) : [];
+  const specs = await selectVariants(runDir, requested, options.onWarning, skippedVariants, addedGpu);
+  if (options.engine === 'tensorrt' && !specs.some((s) => s.engine)) {
+    throw new Int8calError('RUN_FILE_MISSING', `${runDir} has no TensorRT engine (engine.*.plan)`, { file: runDir, hint: 'run `int8cal build --engine tensorrt` for this run directory first' });
+  }
+  return specs;
 }
 
 function openVariant(runDir: string, spec: VariantSpec, threads: number, arena: boolean): Promise<Engine> {
@@ -265,6 +276,7 @@ async function variantResults(a: VariantResultsArgs): Promise<VariantResult[]> {
   const referenceLatency = latencyStats(a.timings.fp32!, a.batchSize);
   const gpuReferenceLatency = a.timings[GPU_REFERENCE] ? latencyStats(a.timings[GPU_REFERENCE]!, a.batchSize) : undefined;
   const coverage = await readCoverage(a.runDir);
+  const engineLayers = await readEngineLayers(a.runDir);
   const variants: VariantResult[] = [];
   for (const spec of a.specs) {
     const scorer = a.scorers.get(spec.name)!;
@@ -284,7 +296,8 @@ async function variantResults(a: VariantResultsArgs): Promise<VariantResult[]> {
     const covered = coverage.get(spec.name);
     const measured = { ...verdict, speed: compareSpeed(against, base.latency) };
     const shown = spec.name === 'fp32' ? { verdict: 'none' as const, checks: [], speedup: 1 } : covered && isLowCoverage(covered) ? { ...measured, verdict: 'not-quantized' as const } : measured;
-    variants.push({ ...base, verdict: shown, ...(covered ? { coverage: covered } : {}) });
+    const layers = spec.engine ? engineLayers.get(spec.name) : undefined;
+    variants.push({ ...base, verdict: shown, ...(covered ? { coverage: covered } : {}), ...(layers ? { layers } : {}) });
   }
   return variants;
 }

@@ -2,7 +2,7 @@ import { access, readFile } from 'node:fs/promises';
 import { Int8calError } from '../../core/errors.js';
 import type { OptimizationLevel } from '../../engines/engine.js';
 import { runFileName, runPath, type RunFile } from '../../run/layout.js';
-import type { Placement, Precision, VariantCoverage } from '../../../reports/results-schema.js';
+import type { EngineLayerCounts, Placement, Precision, VariantCoverage } from '../../../reports/results-schema.js';
 import { PLACEMENT_NAMES, placementOf } from '../../onnx/qdq/index.js';
 
 /** A model variant of a run, as evaluate runs it. */
@@ -42,9 +42,10 @@ export const GPU_REFERENCE = 'trt-fp32';
 
 /**
  * The variants to evaluate, fp32 (the reference) first. Explicitly requested variants must
- * exist; by default those the run hasn't built are skipped with a warning.
+ * exist, except those in `skippable` (the GPU variants `--engine tensorrt` adds); by default
+ * those the run hasn't built are skipped with a warning.
  */
-export async function selectVariants(runDir: string, requested: readonly string[] | undefined, onWarning?: (m: string) => void, skipped: { variant: string; reason: string }[] = []): Promise<VariantSpec[]> {
+export async function selectVariants(runDir: string, requested: readonly string[] | undefined, onWarning?: (m: string) => void, skipped: { variant: string; reason: string }[] = [], skippable: readonly string[] = []): Promise<VariantSpec[]> {
   const names = requested ?? VARIANTS.filter((v) => !v.engine).map((v) => v.name);
   const unknown = names.filter((n) => !VARIANTS.some((v) => v.name === n));
   if (unknown.length) {
@@ -56,7 +57,7 @@ export async function selectVariants(runDir: string, requested: readonly string[
     const exists = await access(path).then(() => true, () => false);
     if (exists) chosen.push(spec);
     else if (spec.optional) continue;
-    else if (spec.name === 'fp32' || requested) {
+    else if (spec.name === 'fp32' || (requested && !skippable.includes(spec.name))) {
       throw new Int8calError('RUN_FILE_MISSING', `${path} is missing`, {
         file: path, hint: spec.name === 'fp32' ? 'run `int8cal calibrate` for this run directory first' : 'run `int8cal build` for this run directory first',
       });
@@ -83,6 +84,25 @@ export async function readCoverage(runDir: string): Promise<Map<string, VariantC
   for (const [name, variant] of Object.entries(parsed?.variants ?? {})) {
     const c = variant?.report?.coverage;
     if (c && Number.isInteger(c.quantized) && Number.isInteger(c.quantizable)) out.set(name, { quantized: c.quantized, quantizable: c.quantizable });
+  }
+  return out;
+}
+
+/** Layer precisions of each TensorRT engine variant (trt-fp16 …), from build.json's tensorrt section. */
+export async function readEngineLayers(runDir: string): Promise<Map<string, EngineLayerCounts>> {
+  const out = new Map<string, EngineLayerCounts>();
+  let parsed: { tensorrt?: { engines?: Record<string, { layers?: EngineLayerCounts }> } };
+  try {
+    parsed = JSON.parse(await readFile(runPath(runDir, 'build'), 'utf8'));
+  } catch {
+    return out;
+  }
+  for (const [mode, engine] of Object.entries(parsed?.tensorrt?.engines ?? {})) {
+    const l = engine?.layers;
+    const counts = l?.byPrecision;
+    if (l && Number.isInteger(l.total) && counts && [counts.int8, counts.fp16, counts.fp32, counts.other].every(Number.isInteger)) {
+      out.set(`trt-${mode}`, { total: l.total, byPrecision: { int8: counts.int8, fp16: counts.fp16, fp32: counts.fp32, other: counts.other } });
+    }
   }
   return out;
 }
