@@ -1,3 +1,4 @@
+import type { ModelProto } from '../onnx/proto.js';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { calibrationFromCache, readCacheFile } from './calibrate-from-cache.js';
@@ -97,22 +98,76 @@ export interface BuildResult {
 /** Engines and TensorRT's own cache: made from this stage's models, dropped by an ONNX-only build. */
 const ALL_ENGINE_FILES: RunFile[] = ['engineFp32', 'engineFp16', 'engineInt8', 'engineInt8Qdq', 'trtCache'];
 
+/** The build's options, checked before anything is read or written. */
+function buildSettings(options: BuildOptions) {
+  const engine = options.engine ?? defaultOf('engine');
+  if (engine !== 'onnxruntime' && engine !== 'tensorrt') throw invalidParameter('engine', 'onnxruntime or tensorrt', engine);
+  const exclude = [...(options.exclude ?? [])];
+  return {
+    precisions: checkList('precisions', options.precisions ?? defaultOf('precisions'), BUILD_PRECISIONS),
+    targets: checkList('targets', options.targets ?? defaultOf('target'), PLACEMENT_NAMES),
+    exclude,
+    patterns: parseExcludes(exclude),
+    perTensorWeights: options.perTensorWeights ?? defaultOf('perTensorWeights'),
+    ortWeightBits: (options.ortWeightBits ?? defaultOf('ortWeightBits')) as 7 | 8,
+    engine,
+  };
+}
+type BuildSettings = ReturnType<typeof buildSettings>;
+
+/** The run's prepared fp32 model; warns about --exclude patterns that match none of its nodes. */
+async function loadRunModel(runDir: string, settings: BuildSettings, onWarning?: (message: string) => void): Promise<ModelProto> {
+  const fp32Path = runPath(runDir, 'fp32');
+  const fp32 = await loadModel(fp32Path).catch((error: unknown) => {
+    throw new Int8calError('RUN_FILE_MISSING', `Cannot load the run's fp32 model ${fp32Path}`, {
+      file: fp32Path, hint: 'run `int8cal calibrate` for this run directory first',
+    }, { cause: error });
+  });
+  for (const p of settings.patterns) {
+    if (!(fp32.graph?.node ?? []).some((node) => p.matches(node))) onWarning?.(`--exclude ${p.source} matches no node of ${fp32Path} (node names and op types are the prepared model's)`);
+  }
+  return fp32;
+}
+
+/** Writes fp16 and each placement's int8 model. */
+async function buildVariants(runDir: string, fp32: ModelProto, scales: Awaited<ReturnType<typeof readScales>>, settings: BuildSettings, options: BuildOptions): Promise<BuiltVariant[]> {
+  const { precisions, targets, exclude, perTensorWeights, ortWeightBits } = settings;
+  const jobs = [
+    ...(precisions.includes('fp16') ? ['fp16' as const] : []),
+    ...(precisions.includes('int8') ? targets.map(placementOf) : []),
+  ];
+  const built: BuiltVariant[] = [];
+  for (const [done, job] of jobs.entries()) {
+    const name = job === 'fp16' ? job : job.variant;
+    options.signal?.throwIfAborted();
+    options.onProgress?.({ stage: `build ${name}`, done, total: jobs.length, unit: 'models' });
+    if (job === 'fp16') {
+      await saveModel(buildFp16(fp32), runPath(runDir, 'fp16'));
+      built.push({ name, file: RUN_FILES.fp16, precision: 'fp16', emulated: true });
+      continue;
+    }
+    const placement: Placement = job.name;
+    const { model, report } = buildInt8(fp32, scales.amax, { placement, exclude, perTensorWeights, ortWeightBits, ranges: scales.ranges });
+    if (isLowCoverage(report.coverage) && !(options.allowLowCoverage ?? defaultOf('allowLowCoverage'))) throw lowCoverageError(name, report, runPath(runDir, 'fp32'));
+    await saveModel(model, runPath(runDir, job.runFile));
+    if (report.unscaled.length) {
+      options.onWarning?.(`${name}: ${report.unscaled.length} tensor(s) have no usable scale and stay float (see build.json), e.g. ${report.unscaled[0]!.tensor}`);
+    }
+    built.push({ name, file: job.runFile, precision: 'int8', placement, scales: scales.describe, options: { exclude, perTensorWeights, ...(job.usesOrtWeightBits ? { ortWeightBits } : {}) }, report });
+  }
+  options.onProgress?.({ stage: 'build', done: jobs.length, total: jobs.length, unit: 'models' });
+  return built;
+}
+
 /**
  * Builds the fp16 reference and the int8 Q/DQ models of a calibrated run and writes them with
  * build.json. Results and reports of the run are removed: they described other models.
  */
 export async function build(options: BuildOptions): Promise<BuildResult> {
-  const precisions = checkList('precisions', options.precisions ?? defaultOf('precisions'), BUILD_PRECISIONS);
-  const targets = checkList('targets', options.targets ?? defaultOf('target'), PLACEMENT_NAMES);
-  const exclude = [...(options.exclude ?? [])];
-  const patterns = parseExcludes(exclude);
-  const perTensorWeights = options.perTensorWeights ?? defaultOf('perTensorWeights');
-  const ortWeightBits = (options.ortWeightBits ?? defaultOf('ortWeightBits')) as 7 | 8;
+  const settings = buildSettings(options);
   const runDir = resolve(options.run);
   await refuseShardRun(runDir, checkRunManifest);
-  const engine = options.engine ?? defaultOf('engine');
-  if (engine !== 'onnxruntime' && engine !== 'tensorrt') throw invalidParameter('engine', 'onnxruntime or tensorrt', engine);
-  if (engine === 'tensorrt') tensorRtPreflight();
+  if (settings.engine === 'tensorrt') tensorRtPreflight();
   const lock = await lockRun(runDir);
   try {
     const trust = new TrustCheck(runDir);
@@ -121,48 +176,16 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const withCalibration = !(await trust.check('calibration'));
     await startStage(runDir, 'build');
     await removeRunFiles(runDir, filesOf('build').filter((f) => !kept.includes(f)));
-    const fp32Path = runPath(runDir, 'fp32');
-    const fp32 = await loadModel(fp32Path).catch((error: unknown) => {
-      throw new Int8calError('RUN_FILE_MISSING', `Cannot load the run's fp32 model ${fp32Path}`, {
-        file: fp32Path, hint: 'run `int8cal calibrate` for this run directory first',
-      }, { cause: error });
-    });
-    for (const p of patterns) {
-      if (!(fp32.graph?.node ?? []).some((node) => p.matches(node))) options.onWarning?.(`--exclude ${p.source} matches no node of ${fp32Path} (node names and op types are the prepared model's)`);
-    }
+    const fp32 = await loadRunModel(runDir, settings, options.onWarning);
     const scales = await readScales(runDir, options.cache, options.onWarning);
-    const jobs = [
-      ...(precisions.includes('fp16') ? ['fp16' as const] : []),
-      ...(precisions.includes('int8') ? targets.map(placementOf) : []),
-    ];
     // Engines are built from these models: an ONNX-only build drops them all (they'd be stale),
     // a TensorRT build rebuilds the ones it was asked for and keeps the others' records.
     // Tuned variants were searched from the old int8 models: a rebuild makes them stale too.
-    await removeRunFiles(runDir, ['results', 'reportHtml', 'reportMd', ...(engine === 'tensorrt' ? [] : ALL_ENGINE_FILES),
-      ...(precisions.includes('int8') ? filesOf('tune') : [])]);
-    const built: BuiltVariant[] = [];
-    for (const [done, job] of jobs.entries()) {
-      const name = job === 'fp16' ? job : job.variant;
-      options.signal?.throwIfAborted();
-      options.onProgress?.({ stage: `build ${name}`, done, total: jobs.length, unit: 'models' });
-      if (job === 'fp16') {
-        await saveModel(buildFp16(fp32), runPath(runDir, 'fp16'));
-        built.push({ name, file: RUN_FILES.fp16, precision: 'fp16', emulated: true });
-        continue;
-      }
-      const placement: Placement = job.name;
-      const { model, report } = buildInt8(fp32, scales.amax, { placement, exclude, perTensorWeights, ortWeightBits, ranges: scales.ranges });
-      if (isLowCoverage(report.coverage) && !(options.allowLowCoverage ?? defaultOf('allowLowCoverage'))) throw lowCoverageError(name, report, fp32Path);
-      await saveModel(model, runPath(runDir, job.runFile));
-      const file = job.runFile;
-      if (report.unscaled.length) {
-        options.onWarning?.(`${name}: ${report.unscaled.length} tensor(s) have no usable scale and stay float (see build.json), e.g. ${report.unscaled[0]!.tensor}`);
-      }
-      built.push({ name, file, precision: 'int8', placement, scales: scales.describe, options: { exclude, perTensorWeights, ...(job.usesOrtWeightBits ? { ortWeightBits } : {}) }, report });
-    }
-    options.onProgress?.({ stage: 'build', done: jobs.length, total: jobs.length, unit: 'models' });
+    await removeRunFiles(runDir, ['results', 'reportHtml', 'reportMd', ...(settings.engine === 'tensorrt' ? [] : ALL_ENGINE_FILES),
+      ...(settings.precisions.includes('int8') ? filesOf('tune') : [])]);
+    const built = await buildVariants(runDir, fp32, scales, settings, options);
     const previous = await readPreviousBuild(runDir, options.onWarning);
-    const tensorrt = engine === 'tensorrt' ? await buildEngines(runDir, options, previous?.tensorrt) : undefined;
+    const tensorrt = settings.engine === 'tensorrt' ? await buildEngines(runDir, options, previous?.tensorrt) : undefined;
     const buildJson: BuildJson = {
       schema: 'int8cal/build',
       version: 1,

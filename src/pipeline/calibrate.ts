@@ -7,11 +7,13 @@ import { ImageBatchSource } from './image-source.js';
 import { TensorBatchSource } from './tensor-source.js';
 import { writeHistogramFile } from '../run/histogram-file.js';
 import { createAmaxRule } from '../../calibrators/registry.js';
+import type { AmaxRule } from '../../calibrators/amax-rule.js';
 import { BatchCalibrator, type BatchSource } from './calibrator.js';
 import { Int8calError, invalidParameter } from '../core/errors.js';
 import { encodeModel } from '../onnx/model-file.js';
 import { loadModel, saveModel } from '../onnx/model-file.js';
 import { graphInputs, type TensorInfo } from '../onnx/graph.js';
+import type { ModelProto } from '../onnx/proto.js';
 import { defaultOf, percentage, positiveInt } from '../options.js';
 import type { ProgressCallback, WarningCallback } from '../core/progress.js';
 import { DEFAULT_LINEAR_BINS, type HistogramMode, HISTOGRAM_MODES } from '../core/native.js';
@@ -106,34 +108,13 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrateSum
     const estimate = !o.cache && preprocessing ? await checkImageMemory(prepared, input, preprocessing, o) : undefined;
     await startStage(runDir, 'calibrate');
     const header = { trtVersion: o.trtVersion, algorithm: o.cacheHeader };
-    const manifest = (images: string[], data: string, extra: { cache?: string; samples?: number } = {}): RunManifest => ({
-      schema: 'int8cal/run', version: 1,
-      model: { source: resolve(o.model), sha256: createHash('sha256').update(source ?? encodeModel(original)).digest('hex') },
-      input: input.name, ...(preprocessing ? { preprocessing } : { inputs: fed }),
-      calibration: {
-        calibrator: o.calibrator, percentile: o.percentile, histogram: o.histogram, batchSize: o.batchSize, images, data,
-        ...(extra.cache ? { cache: resolve(extra.cache) } : {}), ...(extra.samples !== undefined ? { samples: extra.samples } : {}),
-      },
-    });
+    const manifest = runManifestOf(o, original, source, input.name, preprocessing, fed);
 
     const rule = createAmaxRule(o.calibrator, { percentile: o.percentile });
-    if (o.cache) {
-      const reused = await new BatchCalibrator({ batchSize: o.batchSize, rule, cachePath: o.cache }).readCalibrationCache();
-      const calibration = await calibrationFromCache(reused!, o.cache, tensors, o.model, o.onWarning);
-      await removeRunFiles(runDir, ['histograms']);
-      await saveModel(prepared, runPath(runDir, 'fp32'));
-      await writeCalibration(runDir, calibration);
-      await writeRunJson(runDir, 'run', manifest([], '', { cache: o.cache }));
-      await finishStage(runDir, 'calibrate', ['run', 'fp32', 'calibration', 'cache'], []);
-      return { runDir, calibration, images: 0, passes: 0, chunk: 0, skipped: [], warnings: [] };
-    }
+    if (o.cache) return await calibrateFromCacheFile(runDir, o.cache, rule, prepared, tensors, manifest, o);
 
     const batchDim = input.dims[0];
-    const batchSize = preprocessing?.resize === 'fit' ? 1 : typeof batchDim === 'number' ? batchDim : o.batchSize;
-    if (batchSize !== o.batchSize && options.batchSize !== undefined) {
-      o.onWarning?.(preprocessing?.resize === 'fit' ? `--resize fit gives every image its own size: batches of 1 instead of --batch-size ${o.batchSize}`
-        : `Input ${input.name} has a fixed batch of ${batchDim}; using batches of ${batchDim} instead of --batch-size ${o.batchSize}`);
-    }
+    const batchSize = calibrationBatchSize(o, options.batchSize !== undefined, input, preprocessing);
     const data = direct
       ? await tensorData(o, modelInputs, batchSize, typeof batchDim === 'number')
       : await imageData(o, input.name, preprocessing!, batchSize, typeof batchDim === 'number');
@@ -163,6 +144,42 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrateSum
   } finally {
     await lock.release();
   }
+}
+
+/** `--cache`: the scales of a TensorRT cache instead of histograms (no images are read). */
+async function calibrateFromCacheFile(runDir: string, cache: string, rule: AmaxRule, prepared: ModelProto, tensors: Parameters<typeof calibrationFromCache>[2], manifest: ReturnType<typeof runManifestOf>, o: ReturnType<typeof withDefaults>): Promise<CalibrateSummary> {
+  const reused = await new BatchCalibrator({ batchSize: o.batchSize, rule, cachePath: cache }).readCalibrationCache();
+  const calibration = await calibrationFromCache(reused!, cache, tensors, o.model, o.onWarning);
+  await removeRunFiles(runDir, ['histograms']);
+  await saveModel(prepared, runPath(runDir, 'fp32'));
+  await writeCalibration(runDir, calibration);
+  await writeRunJson(runDir, 'run', manifest([], '', { cache }));
+  await finishStage(runDir, 'calibrate', ['run', 'fp32', 'calibration', 'cache'], []);
+  return { runDir, calibration, images: 0, passes: 0, chunk: 0, skipped: [], warnings: [] };
+}
+
+/** run.json for this calibration: the model, how its input is fed, and what calibrated it. */
+function runManifestOf(o: ReturnType<typeof withDefaults>, original: ModelProto, source: Buffer | null, input: string, preprocessing: Preprocessing | undefined, fed: RunManifest['inputs']) {
+  return (images: string[], data: string, extra: { cache?: string; samples?: number } = {}): RunManifest => ({
+    schema: 'int8cal/run', version: 1,
+    model: { source: resolve(o.model), sha256: createHash('sha256').update(source ?? encodeModel(original)).digest('hex') },
+    input, ...(preprocessing ? { preprocessing } : { inputs: fed }),
+    calibration: {
+      calibrator: o.calibrator, percentile: o.percentile, histogram: o.histogram, batchSize: o.batchSize, images, data,
+      ...(extra.cache ? { cache: resolve(extra.cache) } : {}), ...(extra.samples !== undefined ? { samples: extra.samples } : {}),
+    },
+  });
+}
+
+/** The model's fixed batch, 1 for --resize fit (every image its own size), else --batch-size; says when it overrides the flag. */
+function calibrationBatchSize(o: ReturnType<typeof withDefaults>, asked: boolean, input: TensorInfo, preprocessing: Preprocessing | undefined): number {
+  const batchDim = input.dims[0];
+  const batchSize = preprocessing?.resize === 'fit' ? 1 : typeof batchDim === 'number' ? batchDim : o.batchSize;
+  if (batchSize !== o.batchSize && asked) {
+    o.onWarning?.(preprocessing?.resize === 'fit' ? `--resize fit gives every image its own size: batches of 1 instead of --batch-size ${o.batchSize}`
+      : `Input ${input.name} has a fixed batch of ${batchDim}; using batches of ${batchDim} instead of --batch-size ${o.batchSize}`);
+  }
+  return batchSize;
 }
 
 /**
