@@ -107,6 +107,10 @@ export class AccuracyProbe {
     return this.batches.slice(0, 2).map((b) => b.feeds);
   }
 
+  get batchCount(): number {
+    return this.batches.length;
+  }
+
   /** The metrics this task gives (what a target may name). */
   get metrics(): TargetMetric[] {
     const m: TargetMetric[] = ['psnr', 'cosine'];
@@ -121,10 +125,10 @@ export class AccuracyProbe {
     return OnnxRuntimeEngine.create(model, { threads: this.threads, optimization, sharedCores: true });
   }
 
-  /** Scores one candidate session on the subset. */
-  async score(engine: OnnxRuntimeEngine): Promise<TargetMetrics> {
+  /** Scores one candidate session on the subset (or its first `batches` batches). */
+  async score(engine: OnnxRuntimeEngine, batches = this.batches.length): Promise<TargetMetrics> {
     const scorer = new VariantScorer(this.ctx, false);
-    for (const b of this.batches) {
+    for (const b of this.batches.slice(0, batches)) {
       const out = await engine.run(b.feeds);
       const detections = this.ctx.detection ? b.geometry.map((g, n) => detectionsOf(out, this.ctx.detection!, n, g, b.size)) : [];
       await scorer.add(b.reference, out, b.embeddings, b.detections, detections);
