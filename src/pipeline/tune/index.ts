@@ -11,7 +11,7 @@ import { runPath } from '../../run/layout.js';
 import { lockRun } from '../../run/lock.js';
 import type { TaskOptions } from '../evaluate/task.js';
 import { parseAccuracyTarget, unsupportedMetrics, type AccuracyTarget, type JsonMetrics } from './accuracy-target.js';
-import { AccuracyProbe } from './probe.js';
+import { AccuracyProbe, type ChoiceImages } from './probe.js';
 import { tunePlacement, type SearchContext } from './placement-search.js';
 import type { SearchPhase } from './search.js';
 import type { NodeSensitivity } from './sensitivity.js';
@@ -83,6 +83,8 @@ export interface TuneResult {
   version: 1;
   target: AccuracyTarget;
   images: number;
+  /** The images the search chose on (absolute paths): evaluate holds them out of its judgement. */
+  chosenOn: ChoiceImages;
   task: string;
   placements: PlacementTune[];
 }
@@ -120,7 +122,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
       build: (placement, exclude) => buildInt8(fp32, amax, { placement, exclude, ranges, perTensorWeights: options.perTensorWeights, ortWeightBits: options.ortWeightBits }) };
     const placements: PlacementTune[] = [];
     for (const placement of targets) placements.push(await tunePlacement(ctx, placement, runDir));
-    const result: TuneResult = { schema: 'int8cal/tune', version: 1, target, images: probe.imageCount, task: probe.task, placements };
+    const result: TuneResult = { schema: 'int8cal/tune', version: 1, target, images: probe.imageCount, chosenOn: probe.choice, task: probe.task, placements };
     await writeRunJson(runDir, 'tune', result);
     const written = placements.map((p) => placementOf(p.placement).tunedRunFile);
     await finishStage(runDir, 'tune', ['tune', ...written], ['fp32', 'calibration', 'build']);
