@@ -8,7 +8,7 @@ import { meetsTarget, progressOf, toJsonMetrics, type AccuracyTarget, type Targe
 import type { AccuracyProbe } from './probe.js';
 import { searchFloatSet, type Evaluated, type SearchStep } from './search.js';
 import { estimateSensitivity, rankBySensitivity, type NodeSensitivity } from './sensitivity.js';
-import type { PlacementTune, TuneOptions, TuneStep } from './index.js';
+import type { PlacementTune, TuneOptions, TuneStep } from './types.js';
 
 export interface SearchContext {
   options: TuneOptions;
