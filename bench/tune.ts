@@ -77,13 +77,20 @@ async function benchModel(id: string, c: Record<string, unknown>, work: string) 
   const fp32 = await loadModel(join(out, 'model.fp32.onnx'));
   const set = await readHistogramFile(join(out, 'histograms.bin'));
   const calibration = JSON.parse(await readFile(join(out, 'calibration.json'), 'utf8')) as CalibrationResult;
-  const score = async (cal: CalibrationResult) => {
-    const engine = await held.open(encodeModel(buildInt8(fp32, new Map(Object.entries(cal.tensors).map(([n, t]) => [n, t.amax])), { placement: 'tensorrt' }).model));
+  const score = async (cal: CalibrationResult, placement: 'tensorrt' | 'ort-cpu' = 'tensorrt') => {
+    const ranges = new Map(Object.entries(cal.tensors).flatMap(([n, t]) => (t.min !== undefined && t.max !== undefined ? [[n, { min: t.min, max: t.max }] as const] : [])));
+    const engine = await held.open(encodeModel(buildInt8(fp32, new Map(Object.entries(cal.tensors).map(([n, t]) => [n, t.amax])), { placement, ranges }).model));
     try { return worstPsnr(await held.score(engine)); } finally { await engine.dispose(); }
   };
   const singles: Record<string, number> = {};
-  for (const name of AUTO_CANDIDATES) singles[name] = await score(await calibrationFromHistograms(set.tensors, candidateRule(name), set.mode, calibration.cacheHeader));
+  const singleCalibrations = new Map<string, CalibrationResult>();
+  for (const name of AUTO_CANDIDATES) {
+    singleCalibrations.set(name, await calibrationFromHistograms(set.tensors, candidateRule(name), set.mode, calibration.cacheHeader));
+    singles[name] = await score(singleCalibrations.get(name)!);
+  }
   const auto = await score(calibration);
+  const bestName = AUTO_CANDIDATES.reduce((b, n) => (singles[n]! > singles[b]! ? n : b));
+  const bestSingleOrt = await score(singleCalibrations.get(bestName)!, 'ort-cpu');
   await build({ run: out, precisions: ['int8'], targets: ['ort-cpu'] });
   const events: { stage: string; at: number }[] = [];
   const t0 = performance.now();
@@ -102,7 +109,7 @@ async function benchModel(id: string, c: Record<string, unknown>, work: string) 
     quantizedNodes: p.quantizedNodes, sensitivitySeconds: sens.length ? (sens.at(-1)!.at - sens[0]!.at) * sens.length / Math.max(1, sens.length - 1) / 1000 : 0,
     estimateRuns: p.estimateRuns, evaluations: p.evaluations, reached: p.reached, floatNodes: chosen.floatNodes.length, tuneSeconds,
     start: p.steps[0]!.metrics.psnr, final: chosen.metrics.psnr, tunedHeld, latency: chosen.latencyRatio, int8Latency: p.steps[0]!.latencyRatio,
-    bestSingle: Math.max(...Object.values(singles)), worseningMoves: p.worseningMoves,
+    bestSingle: Math.max(...Object.values(singles)), bestName, bestSingleOrt, worseningMoves: p.worseningMoves,
   };
 }
 
@@ -113,9 +120,9 @@ function tables(rows: readonly Row[]): string {
   const calib = [['model', 'chosen/judged', 'auto (kept)', ...AUTO_CANDIDATES, 'auto − best single'],
     ...rows.map((r) => [r.model, `${r.chosenOn}/${r.judgedOn}`, `${f(r.auto)} (${r.kept})`, ...AUTO_CANDIDATES.map((n) => f(r.singles[n])), f(r.auto - r.bestSingle)])];
   const tuneRows = [['model', 'quantized nodes', 'sensitivity s', 'estimate runs', 'evaluations', `"one node float" evaluations`, 'float nodes', `${target} reached`,
-    'all-int8 → tuned (tune images)', 'tuned (held out)', 'best single int8 (held out)', 'latency ÷ fp32 tuned / all-int8', 'tune s'],
+    'all-int8 → tuned (tune images)', 'tuned (held out)', 'best single all-int8 ort-cpu (held out)', 'latency ÷ fp32 tuned / all-int8', 'tune s'],
   ...rows.map((r) => [r.model, String(r.quantizedNodes), f(r.sensitivitySeconds, 1), String(r.estimateRuns), String(r.evaluations), String(r.quantizedNodes), String(r.floatNodes),
-    r.reached ? 'yes' : 'no', `${f(r.start)} → ${f(r.final)}`, f(r.tunedHeld), f(r.bestSingle), `${f(r.latency)} / ${f(r.int8Latency)}`, f(r.tuneSeconds, 0)])];
+    r.reached ? 'yes' : 'no', `${f(r.start)} → ${f(r.final)}`, f(r.tunedHeld), `${f(r.bestSingleOrt)} (${r.bestName})`, `${f(r.latency)} / ${f(r.int8Latency)}`, f(r.tuneSeconds, 0)])];
   const md = (t: string[][]) => [t[0]!, t[0]!.map(() => '---'), ...t.slice(1)].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
   return `Calibrators: worst-output PSNR (dB) on the held-out photos, TensorRT placement; auto kept = the calibrator run's check chose on the chosen-on photos.\n\n${md(calib)}\n\n` +
     `Tune, ort-cpu placement, target ${target}; estimate runs are one-image runs (2 per node + 2), evaluations are on the chosen-on photos; latency is ORT CPU p50 ÷ fp32 (10 interleaved runs).\n\n${md(tuneRows)}\n`;
