@@ -144,6 +144,9 @@ try {
 } finally {
   await rm(work, { recursive: true, force: true });
 }
+// Rows of models not run this time are kept from the last results (same target), so models can be benched one at a time.
+const previous = await readFile(join(ROOT, 'bench', 'results', 'tune.json'), 'utf8').then((t) => JSON.parse(t) as { target: string; rows: Row[] }, () => undefined);
+if (previous?.target === target) rows.unshift(...previous.rows.filter((r) => !rows.some((x) => x.model === r.model)));
 const text = tables(rows);
 process.stdout.write(text);
 await mkdir(join(ROOT, 'bench', 'results'), { recursive: true });
