@@ -37,9 +37,9 @@ export interface RunSummary {
  * How many of the evaluation images (the first, sorted) choose — auto's calibrator check and
  * tune — at most half of them: evaluate holds those out, so the rest judge on unseen images.
  */
-async function choosingImages(evalData: string, requested: number): Promise<number> {
+async function choosingImages(evalData: string, requested: number, maxImages?: number): Promise<number> {
   if (isTensorFile(evalData)) return requested;
-  const total = (await listImages(resolve(evalData))).length;
+  const total = Math.min((await listImages(resolve(evalData))).length, maxImages ?? Infinity);
   return Math.max(1, Math.min(requested, Math.floor(total / 2)));
 }
 
@@ -53,7 +53,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   await calibrate(options);
   const run = options.out;
   const userTarget = options.accuracyTarget ? parseAccuracyTarget(options.accuracyTarget) : undefined;
-  const tuneImages = await choosingImages(options.evalData, options.tuneImages ?? defaultOf('tuneImages'));
+  const tuneImages = await choosingImages(options.evalData, options.tuneImages ?? defaultOf('tuneImages'), options.maxImages);
   const probe = await AccuracyProbe.create({ ...options, run, data: options.evalData, images: tuneImages });
   let target: AccuracyTarget;
   try {
