@@ -58,7 +58,7 @@ export interface TuneReport {
     quantizedNodes: number;
     evaluations: number;
     steps: { floatNodes: string[]; phase: string; metrics: Partial<Record<string, JsonNumber>>; meetsTarget: boolean; latencyRatio: number | null; latencyNote?: string }[];
-    sensitivity: { node: string; opType: string; localSqnrDb: number; accumulatedSqnrDb: number; ownLossDb: number; measuredGain?: number }[];
+    sensitivity: { node: string; opType: string; localSqnrDb: number; accumulatedSqnrDb: number; ownLossDb: number; outputGain?: number; measuredGain?: number }[];
     fp16?: { metrics: Partial<Record<string, JsonNumber>>; meetsTarget: boolean };
   }[];
 }
