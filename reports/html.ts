@@ -9,7 +9,7 @@ import { escapeHtml, safePngDataUri } from './escape.js';
 import type { Results } from './results-schema.js';
 import { reportSections, type RenderOptions } from './sections/index.js';
 import { barChart, histogramChart, scatterChart } from './svg.js';
-import type { Cell, Table } from './view.js';
+import { choiceNote, type Cell, type Table } from './view.js';
 
 export type { RenderOptions } from './sections/index.js';
 
@@ -100,6 +100,7 @@ export function renderHtml(results: Results, options: RenderOptions = {}): strin
 <body><main>
 <header><h1>${escapeHtml(`int8cal report: ${model}`)}</h1>
 <p class="sub">${escapeHtml(`${results.variants.length} variants on ${results.evaluation.images.length} images · ${results.createdAt} · run ${results.run}`)}</p>
+${choiceNote(results) ? `<p class="sub">${escapeHtml(choiceNote(results)!)}</p>` : ''}
 ${baseline ? `<p class="sub">${escapeHtml(`Compared with baseline run ${baseline.run} (${baseline.createdAt}): small coloured figures under each value are the change since then.`)}</p>` : ''}
 ${baseline ? (options.baselineNotes ?? []).map((n) => `<p class="sub baseline-note">${escapeHtml(n)}</p>`).join('') : ''}
 </header>

@@ -8,7 +8,7 @@ import { escapeMarkdown } from './escape.js';
 import type { Block } from './blocks.js';
 import type { Results } from './results-schema.js';
 import { reportSections, type RenderOptions } from './sections/index.js';
-import type { Cell, Table } from './view.js';
+import { choiceNote, type Cell, type Table } from './view.js';
 
 const ARROW = { better: '▲', worse: '▼', same: '' } as const;
 
@@ -53,6 +53,8 @@ export function renderMarkdown(results: Results, options: RenderOptions = {}): s
   const out: string[] = [`# int8cal report: ${escapeMarkdown(basename(results.model.source))}`, ''];
   const para = (s: string): void => void out.push(escapeMarkdown(s), '');
   para(`${results.variants.length} variants on ${results.evaluation.images.length} images · ${results.createdAt} · run ${results.run}`);
+  const choice = choiceNote(results);
+  if (choice) para(choice);
   if (baseline) para(`Compared with baseline run ${baseline.run} (${baseline.createdAt}); figures in parentheses are the change since then (▲ better, ▼ worse).`);
   if (baseline) for (const note of options.baselineNotes ?? []) para(note);
   for (const section of reportSections(results, options)) {

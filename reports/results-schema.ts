@@ -58,7 +58,7 @@ export interface TuneReport {
     quantizedNodes: number;
     evaluations: number;
     steps: { floatNodes: string[]; phase: string; metrics: Partial<Record<string, JsonNumber>>; meetsTarget: boolean; latencyRatio: number | null; latencyNote?: string }[];
-    sensitivity: { node: string; opType: string; localSqnrDb: number; accumulatedSqnrDb: number; ownLossDb: number; measuredGain?: number }[];
+    sensitivity: { node: string; opType: string; localSqnrDb: number; accumulatedSqnrDb: number; ownLossDb: number; outputGain?: number; measuredGain?: number }[];
     fp16?: { metrics: Partial<Record<string, JsonNumber>>; meetsTarget: boolean };
   }[];
 }
@@ -92,6 +92,12 @@ export interface EvaluationSettings {
   gates: Gate[];
   /** Default variants not evaluated (not built): with gates, the gates fail on them (they could not be checked). */
   skipped?: { variant: string; reason: string }[];
+  /**
+   * Images the run chose on (auto's calibrator check, tune's search): `heldOut` are those of this
+   * data left out of the judgement (`images` lists only the others); `notHeldOut` counts
+   * chosen-on tensor samples that are judged anyway (a tensor file is evaluated whole).
+   */
+  choice?: { by: string[]; data: string[]; images: number; heldOut: string[]; notHeldOut: number };
 }
 
 /** One `--fail-on` condition, e.g. "psnr<30": the variant fails when `metric op value` holds. */

@@ -300,3 +300,13 @@ export function environmentTable(results: Results): Table {
   ];
   return { columns: ['', ''], rows: pairs.map(([k, v]) => [text(k), text(v)]) };
 }
+
+/** Which images chose (auto's calibrator check, tune) and which judged: the results are on held-out images only. */
+export function choiceNote(results: Results): string | undefined {
+  const c = results.evaluation.choice;
+  if (!c) return undefined;
+  const judged = `Judged on ${results.evaluation.images.length} images`;
+  const held = c.heldOut.length ? `; the ${c.heldOut.length} of them in this folder are held out of the judgement (${c.heldOut.join(', ')})` : '; none of them is among the judged images';
+  const leak = c.notHeldOut ? ` — ${c.notHeldOut} chosen-on tensor samples are judged too (a tensor file is evaluated whole), so those results are optimistic` : '';
+  return `${judged}. Chosen on ${c.images} images by the ${c.by.join(' and ')} (${c.data.join(', ')})${held}${leak}.`;
+}

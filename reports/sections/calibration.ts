@@ -32,7 +32,7 @@ function autoBlocks(cal: CalibrationSummary): Block[] {
   ];
   if (c) {
     const shown = (v: number | 'inf' | '-inf' | undefined) => (v === undefined ? '–' : typeof v === 'number' ? v.toFixed(c.metric === 'psnr' ? 2 : 4) : v === 'inf' ? '∞' : '−∞');
-    blocks.push({ kind: 'paragraph', text: `Checked on ${c.images} evaluation images (TensorRT placement, ${c.metric}): kept ${c.kept}.` });
+    blocks.push({ kind: 'paragraph', text: `Checked on ${c.images} evaluation images (TensorRT placement, ${c.metric}), held out of the judgement below: kept ${c.kept}.` });
     blocks.push({ kind: 'table', table: { columns: ['calibrator', c.metric, ...(c.scores.some((s) => s.psnr !== undefined) ? ['psnr'] : [])],
       rows: c.scores.map((s) => [{ text: `${s.calibrator}${s.calibrator === c.kept ? ' (kept)' : ''}` }, { text: shown(s.value), numeric: true },
         ...(s.psnr !== undefined ? [{ text: shown(s.psnr), numeric: true }] : [])]) } });

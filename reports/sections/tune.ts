@@ -63,8 +63,12 @@ function placementBlocks(results: Results, tune: TuneReport, p: Placement): Bloc
     xLabel: timed ? 'latency p50 (ms)' : `nodes kept in float (latency ${chosen.latencyNote ?? 'n/a'})`, yLabel: metric, better: 'up', points,
   }], note: timed ? 'Every tune step is a real Q/DQ model timed against fp32; ★ marks the one written.' : 'Latency of this placement needs a TensorRT engine; ★ marks the step written.' });
   const top = p.sensitivity.slice(0, 20);
-  blocks.push({ kind: 'bar-chart', chart: { title: 'Most sensitive nodes (own SQNR loss, one-pass estimate)', xLabel: 'dB of SQNR lost across the node',
-    bars: top.map((n) => ({ label: `${n.node} (${n.opType})`, value: n.ownLossDb })) } });
+  const referred = top.some((n) => n.outputGain !== undefined);
+  blocks.push({ kind: 'bar-chart', chart: referred
+    ? { title: `Most sensitive nodes (output-referred: ${metric} gained with only this node in float, estimate images)`, xLabel: `${metric} gained`,
+      bars: top.map((n) => ({ label: `${n.node} (${n.opType})`, value: n.outputGain ?? 0 })) }
+    : { title: 'Most sensitive nodes (own SQNR loss, one-pass estimate)', xLabel: 'dB of SQNR lost across the node',
+      bars: top.map((n) => ({ label: `${n.node} (${n.opType})`, value: n.ownLossDb })) } });
   blocks.push({ kind: 'table', table: sensitivityTable(top, metric) });
   blocks.push({ kind: 'table', table: stepsTable(p, metric) });
   return blocks;
@@ -76,9 +80,9 @@ function target(results: Results, variant: string) {
 
 function sensitivityTable(top: Placement['sensitivity'], metric: string): Table {
   return {
-    columns: ['node', 'op', 'own SQNR loss (dB)', 'accumulated SQNR (dB)', 'only this node quantized: SQNR (dB)', `measured ${metric} gain kept float`],
+    columns: ['node', 'op', 'own SQNR loss (dB)', 'accumulated SQNR (dB)', 'only this node quantized: SQNR (dB)', `${metric} gain, only this node float (estimate)`, `measured ${metric} gain kept float`],
     rows: top.map((n) => [cell(n.node), cell(n.opType), cell(n.ownLossDb.toFixed(2), true), cell(n.accumulatedSqnrDb.toFixed(2), true),
-      cell(n.localSqnrDb.toFixed(2), true), cell(n.measuredGain === undefined ? '–' : n.measuredGain.toFixed(3), true)]),
+      cell(n.localSqnrDb.toFixed(2), true), cell(n.outputGain === undefined ? '–' : n.outputGain.toFixed(3), true), cell(n.measuredGain === undefined ? '–' : n.measuredGain.toFixed(3), true)]),
   };
 }
 

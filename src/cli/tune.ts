@@ -13,9 +13,12 @@ export function registerTune(program: Command): void {
     .description('keep the most sensitive nodes in higher precision until an accuracy target holds; every step a real\n' +
       `Q/DQ model scored on evaluation images → RUN/tune.json, ${PLACEMENT_NAMES.map((n) => placementOf(n).tunedRunFile).join(', ')}`)
     .addHelpText('after', `
-Nodes are ranked by a one-pass estimate (fp32 vs int8 activations: each node's own SQNR loss), the top
-ones checked with "only this node in float" evaluations; then the float prefix of that ranking grows
-1, 2, 4, … nodes until the target holds, and bisects to the shortest prefix that does. TensorRT
+Nodes are ranked output-referred: the target metric of "all int8 but this node" on the first two tune
+images (one run per node). Then a greedy search with real evaluations on the tune images: each round
+tries the top 2 remaining nodes and a bulk of the next max(3, |float|), takes the best move only if it
+raises the metric, and once the target holds returns each float node to int8 if the target still holds
+(pruning). --max-evaluations bounds the evaluations on the tune images. The first --tune-images images
+of --data choose; evaluate holds them out of its judgement (choose on images you don't judge on). TensorRT
 placement: a float node has no Q/DQ (TensorRT runs it in fp16), latency "n/a (TensorRT engine needed)"
 on CPU; ort-cpu: the node runs in float, latency measured against fp32.
 Exit 2 when the target is not reached (the best point found is written and printed).
@@ -54,7 +57,7 @@ export function tuneSummary(result: TuneResult): string {
       : `${p.variant}: target NOT reached within ${p.evaluations} evaluations; best point: ${s.floatNodes.length} of ${p.quantizedNodes} nodes in float, ${metricsText(s.metrics)}, ${latency}` +
         (p.fp16 ? `; fp16 ${p.fp16.meetsTarget ? 'meets it' : 'does not meet it either'} (${metricsText(p.fp16.metrics)})` : ''));
     if (s.floatNodes.length) lines.push(`  float: ${s.floatNodes.join(', ')}`);
-    lines.push(`  ${p.evaluations} evaluations (keeping one node float at a time over all nodes would take ${p.quantizedNodes}); wrote ${p.file}`);
+    lines.push(`  ${p.evaluations} evaluations + ${p.estimateRuns} sensitivity runs (keeping one node float at a time over all nodes would take ${p.quantizedNodes} evaluations); wrote ${p.file}`);
   }
   return lines.join('\n');
 }

@@ -7,6 +7,9 @@ import { tune, type TuneOptions } from './tune/index.js';
 import { defaultAccuracyTarget, meetsTarget, parseAccuracyTarget, toJsonMetrics, type AccuracyTarget } from './tune/accuracy-target.js';
 import { confirmAutoCalibration } from './tune/confirm-calibrator.js';
 import { AccuracyProbe, targetMetricsOf } from './tune/probe.js';
+import { resolve } from 'node:path';
+import { listImages } from '../../datasets/images/index.js';
+import { isTensorFile } from '../../datasets/tensors/index.js';
 import { defaultOf } from '../options.js';
 import { writeRunJson } from '../run/files.js';
 import { amendStage } from '../run/manifest.js';
@@ -31,6 +34,16 @@ export interface RunSummary {
 }
 
 /**
+ * How many of the evaluation images (the first, sorted) choose — auto's calibrator check and
+ * tune — at most half of them: evaluate holds those out, so the rest judge on unseen images.
+ */
+async function choosingImages(evalData: string, requested: number, maxImages?: number): Promise<number> {
+  if (isTensorFile(evalData)) return requested;
+  const total = Math.min((await listImages(resolve(evalData))).length, maxImages ?? Infinity);
+  return Math.max(1, Math.min(requested, Math.floor(total / 2)));
+}
+
+/**
  * calibrate → (auto: check the calibrator on the evaluation images) → build → (tune, with an
  * accuracy target) → evaluate → report, each stage reading what the previous one wrote. Every
  * variant is judged against the target: the user's, or the task's default.
@@ -40,7 +53,8 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   await calibrate(options);
   const run = options.out;
   const userTarget = options.accuracyTarget ? parseAccuracyTarget(options.accuracyTarget) : undefined;
-  const probe = await AccuracyProbe.create({ ...options, run, data: options.evalData, images: options.tuneImages ?? defaultOf('tuneImages') });
+  const tuneImages = await choosingImages(options.evalData, options.tuneImages ?? defaultOf('tuneImages'), options.maxImages);
+  const probe = await AccuracyProbe.create({ ...options, run, data: options.evalData, images: tuneImages });
   let target: AccuracyTarget;
   try {
     target = userTarget ?? defaultAccuracyTarget(probe.task);
@@ -49,7 +63,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     await probe.dispose();
   }
   await build({ ...options, run });
-  if (userTarget) await tune({ ...options, run, data: options.evalData, accuracyTarget: userTarget.expression });
+  if (userTarget) await tune({ ...options, run, data: options.evalData, accuracyTarget: userTarget.expression, tuneImages });
   const evaluated = await evaluate({ ...options, run, data: options.evalData });
   const results: Results = {
     ...evaluated,

@@ -61,7 +61,8 @@ export interface AutoSummary {
   chosen: Record<string, number>;
   /**
    * Set by `run`/`tune`, which have evaluation images: the per-model check of the per-tensor
-   * choice against each single calibrator on them, and the one kept.
+   * choice against each single calibrator on them, and the one kept; `data`/`samples` name those
+   * images (absolute paths), which evaluate holds out of its judgement.
    */
-  confirmed?: { metric: string; images: number; scores: { calibrator: string; value: number | 'inf' | '-inf'; psnr?: number | 'inf' | '-inf' }[]; kept: string };
+  confirmed?: { metric: string; images: number; data?: string; samples?: string[]; scores: { calibrator: string; value: number | 'inf' | '-inf'; psnr?: number | 'inf' | '-inf' }[]; kept: string };
 }

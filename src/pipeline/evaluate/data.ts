@@ -21,6 +21,10 @@ export interface EvaluationData {
   total: number;
   /** True for images (they can be decoded again for thumbnails). */
   images: boolean;
+  /** Samples of the data left out because the run chose on them (`holdOut`), as `label` gives them. */
+  heldOut: string[];
+  /** Chosen-on samples that could not be held out (tensor files are judged whole). */
+  notHeldOut: number;
   /** `samples` entries as results.json lists them. */
   label: (sample: string) => string;
   batches: () => AsyncGenerator<EvaluationBatch>;
@@ -30,6 +34,8 @@ export interface EvaluationDataOptions {
   batchSize: number;
   fixedBatch: boolean;
   maxImages?: number;
+  /** Absolute paths (FILE#i for tensors) the run chose on: images among them are left out. */
+  holdOut?: ReadonlySet<string>;
   skipBadImages?: boolean;
   onWarning?: (message: string) => void;
   signal?: AbortSignal;
@@ -48,9 +54,11 @@ export async function evaluationData(path: string, run: RunManifest, inputs: rea
       file: data, hint: 'evaluate with tensors too: --data EVAL.npz (one array per input, named after it)',
     });
   }
-  const files = (await listImages(data, { onWarning: o.onWarning })).slice(0, o.maxImages ?? Infinity);
+  const all = await listImages(data, { onWarning: o.onWarning });
+  const heldOut = all.filter((f) => o.holdOut?.has(resolve(f)));
+  const files = all.filter((f) => !o.holdOut?.has(resolve(f))).slice(0, o.maxImages ?? Infinity);
   return {
-    total: files.length, images: true, label: (f) => relative(data, f),
+    total: files.length, images: true, label: (f) => relative(data, f), heldOut: heldOut.map((f) => relative(data, f)), notHeldOut: 0,
     batches: async function* () {
       for await (const batch of readBatches(files, preprocessing, { batchSize: o.batchSize, skipBadImages: o.skipBadImages, onWarning: o.onWarning, signal: o.signal })) {
         if (batch.files.length < o.batchSize && o.fixedBatch) break;
@@ -67,8 +75,9 @@ async function tensorData(file: string, run: RunManifest, inputs: readonly Tenso
   const samples = Math.min(matched.samples, o.maxImages ?? Infinity);
   const arrays = new Map([...matched.arrays].map(([name, a]) => [name, { ...a, shape: [samples, ...a.shape.slice(1)] }]));
   const geometry = identityGeometry(matched.arrays.get(run.input)?.shape ?? []);
+  const notHeldOut = [...o.holdOut ?? []].filter((s) => s.startsWith(`${file}#`) && Number(s.slice(file.length + 1)) < samples).length;
   return {
-    total: samples, images: false, label: (s) => basename(s),
+    total: samples, images: false, label: (s) => basename(s), heldOut: [], notHeldOut,
     batches: async function* () {
       const source = new TensorBatchSource(arrays, o.batchSize, o.fixedBatch, o.onWarning);
       let at = 0;

@@ -21,6 +21,7 @@ import { access } from 'node:fs/promises';
 import { lockRun } from '../../run/lock.js';
 import { RESULTS_SCHEMA, RESULTS_VERSION, type Results, type Task, type VariantResult } from '../../../reports/results-schema.js';
 import { calibrationSummary, tuneSummary } from './calibration.js';
+import { runChoices, type RunChoices } from './choice.js';
 import { evaluationData } from './data.js';
 import { environment } from './environment.js';
 import { classFolderLabels } from './class-folders.js';
@@ -119,7 +120,8 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
     await removeRunFiles(runDir, ['results', 'reportHtml', 'reportMd']);
     for (const spec of specs) engines.set(spec.name, await openVariant(runDir, spec, threads, arena));
     pd = await loadPdNetwork(options, threads);
-    const scored = await scoreImages({ options, run, data, specs, engines, pd, hasGroundTruth: Boolean(groundTruthOf) });
+    const choices = await runChoices(runDir);
+    const scored = await scoreImages({ options, run, data, specs, engines, pd, hasGroundTruth: Boolean(groundTruthOf), choices });
     const { used, samples, ctx, batchSize } = scored;
     const timings = await timeVariants(specs, engines, scored.timingFeeds, options.iterations ?? defaultOf('iterations'), options.cudaGraph ?? false, options.onProgress);
     const groundTruth = groundTruthOf && used.map((f, i) => groundTruthOf.boxesOf(f, scored.sizes[i]!));
@@ -140,6 +142,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
         ...(pd ? { pd: { network: pd.id, model: pd.file, tensor: pd.tensor, ...(pd.threshold !== undefined ? { threshold: pd.threshold } : {}), ...(pd.thresholdSource ? { thresholdSource: pd.thresholdSource } : {}) } } : {}),
         gates,
         ...(skippedVariants.length ? { skipped: skippedVariants } : {}),
+        ...(choices.by.length ? { choice: { by: choices.by, data: choices.data, images: choices.samples.size, heldOut: samples.heldOut, notHeldOut: samples.notHeldOut } } : {}),
       },
       environment: { ...environment(threads), ...(gpu ? { gpu } : {}) },
       reference: 'fp32',
@@ -184,16 +187,17 @@ interface ScoreImagesArgs {
   engines: ReadonlyMap<string, Engine>;
   pd: FeatureNetwork | undefined;
   hasGroundTruth: boolean;
+  choices: RunChoices;
 }
 
 /** Streams the evaluation batches through every variant: each image's outputs are scored, then dropped. */
-async function scoreImages({ options, run, data, specs, engines, pd, hasGroundTruth }: ScoreImagesArgs) {
+async function scoreImages({ options, run, data, specs, engines, pd, hasGroundTruth, choices }: ScoreImagesArgs) {
   const reference = engines.get('fp32')!;
   const input = reference.inputs.find((i) => i.name === run.input)!;
   const batchDim = input.dims[0];
   const batchSize = run.preprocessing?.resize === 'fit' ? 1 : typeof batchDim === 'number' ? batchDim : options.batchSize ?? run.calibration.batchSize;
   const samples = await evaluationData(data, run, reference.inputs, {
-    batchSize, fixedBatch: typeof batchDim === 'number', maxImages: options.maxImages, skipBadImages: options.skipBadImages, onWarning: options.onWarning, signal: options.signal,
+    batchSize, fixedBatch: typeof batchDim === 'number', maxImages: options.maxImages, holdOut: choices.samples, skipBadImages: options.skipBadImages, onWarning: options.onWarning, signal: options.signal,
   });
   if (hasGroundTruth && !samples.images) throw new Int8calError('EVAL_DATA_KIND', '--ground-truth needs evaluation images, not tensors', { file: data, hint: 'give --data an image folder, or drop --ground-truth' });
   if (options.classFolders && !samples.images) throw new Int8calError('EVAL_DATA_KIND', '--class-folders needs evaluation images, not tensors', { file: data, hint: 'give --data a folder of class folders of images' });
@@ -236,7 +240,12 @@ async function scoreImages({ options, run, data, specs, engines, pd, hasGroundTr
     options.onProgress?.({ stage: 'evaluate', done: used.length, total: samples.total, unit: 'images' });
   }
   referenceCheck.check(runPath(resolve(options.run), 'fp32'), samples.label);
-  if (!timingFeeds) throw new Int8calError('NO_IMAGES', `No batch of ${batchSize} image(s) could be read from ${data}`, { file: data, hint: 'add images or lower --batch-size' });
+  if (!timingFeeds) {
+    const held = samples.heldOut.length ? `; ${samples.heldOut.length} were held out because the run chose on them (${choices.by.join(', ')})` : '';
+    throw new Int8calError('NO_IMAGES', `No batch of ${batchSize} image(s) could be read from ${data}${held}`, {
+      file: data, hint: held ? 'evaluate on other images, or choose on fewer (--tune-images)' : 'add images or lower --batch-size',
+    });
+  }
   return { used, sizes, samples, ctx, scorers, batchSize, timingFeeds };
 }
 

@@ -44,7 +44,7 @@ export async function confirmAutoCalibration(runDir: string, probe: AccuracyProb
   const kept = scored.reduce((best, s) => (better(s.metrics, best.metrics) ? s : best));
   const metric = target.conditions[0]!.metric;
   const confirmed = {
-    metric, images: probe.imageCount, kept: kept.calibrator,
+    metric, images: probe.imageCount, data: probe.choice.data, samples: probe.choice.samples, kept: kept.calibrator,
     scores: scored.map((s) => ({ calibrator: s.calibrator, value: metric === 'psnr' ? toDecibels(s.metrics.psnr ?? -Infinity) : s.metrics[metric] ?? 0, ...(metric !== 'psnr' && s.metrics.psnr !== undefined ? { psnr: toDecibels(s.metrics.psnr) } : {}) })),
   };
   const result: CalibrationResult = { ...kept.calibration, calibrator: 'auto', auto: { ...current.auto, confirmed } };

@@ -15,6 +15,12 @@ import { referenceEmbeddings, VariantScorer, type ReferenceEmbeddings, type Scor
 import { detectionsOf, resolveTask, type TaskOptions } from '../evaluate/task.js';
 import type { TargetMetric, TargetMetrics } from './accuracy-target.js';
 
+/** Where a run's choices were made: `samples` are absolute image paths (or FILE#i for tensors). */
+export interface ChoiceImages {
+  data: string;
+  samples: string[];
+}
+
 export interface ProbeOptions extends Partial<Omit<TaskOptions, 'input'>> {
   run: string;
   data: string;
@@ -68,8 +74,13 @@ export class AccuracyProbe {
     private readonly reference: OnnxRuntimeEngine,
     private readonly pd: FeatureNetwork | undefined,
     private readonly threads: number,
-    readonly imageCount: number,
+    /** The images (or tensor samples) candidates are chosen on: evaluate holds them out. */
+    readonly choice: ChoiceImages,
   ) {}
+
+  get imageCount(): number {
+    return this.choice.samples.length;
+  }
 
   static async create(o: ProbeOptions): Promise<AccuracyProbe> {
     const runDir = resolve(o.run);
@@ -88,7 +99,7 @@ export class AccuracyProbe {
     // Same samples and batching as evaluate (images or a tensor file), the first `images` only.
     const data = await evaluationData(o.data, run, reference.inputs, { batchSize, fixedBatch: typeof input.dims[0] === 'number', maxImages: o.images, signal: o.signal });
     const batches: ProbeBatch[] = [];
-    let count = 0;
+    const chosen: string[] = [];
     for await (const batch of data.batches()) {
       const feeds = batch.feeds;
       const size = run.preprocessing && run.preprocessing.resize !== 'fit' ? run.preprocessing : { width: batch.geometry[0]!.resizedWidth, height: batch.geometry[0]!.resizedHeight };
@@ -96,15 +107,19 @@ export class AccuracyProbe {
       if (batches.length === 0) ctx.pdOutputs = pd ? ctx.outputs.filter((name) => isImageLike(ref[name]!.dims)) : [];
       const detections = detection ? batch.geometry.map((g, n) => detectionsOf(ref, detection, n, g, size)) : [];
       batches.push({ feeds, reference: ref, embeddings: await referenceEmbeddings(ctx, ref), detections, geometry: batch.geometry, size });
-      count += batch.samples.length;
+      chosen.push(...batch.samples);
     }
     if (!batches.length) throw new Int8calError('NO_IMAGES', `No evaluation image could be read from ${o.data}`, { file: o.data });
-    return new AccuracyProbe(task, ctx, batches, reference, pd, threads, count);
+    return new AccuracyProbe(task, ctx, batches, reference, pd, threads, { data: resolve(o.data), samples: chosen.map((s) => resolve(s)) });
   }
 
   /** Inputs of the first two batches: what the one-pass sensitivity estimate runs on. */
   get feedsForEstimate(): Feeds[] {
     return this.batches.slice(0, 2).map((b) => b.feeds);
+  }
+
+  get batchCount(): number {
+    return this.batches.length;
   }
 
   /** The metrics this task gives (what a target may name). */
@@ -121,10 +136,10 @@ export class AccuracyProbe {
     return OnnxRuntimeEngine.create(model, { threads: this.threads, optimization, sharedCores: true });
   }
 
-  /** Scores one candidate session on the subset. */
-  async score(engine: OnnxRuntimeEngine): Promise<TargetMetrics> {
+  /** Scores one candidate session on the subset (or its first `batches` batches). */
+  async score(engine: OnnxRuntimeEngine, batches = this.batches.length): Promise<TargetMetrics> {
     const scorer = new VariantScorer(this.ctx, false);
-    for (const b of this.batches) {
+    for (const b of this.batches.slice(0, batches)) {
       const out = await engine.run(b.feeds);
       const detections = this.ctx.detection ? b.geometry.map((g, n) => detectionsOf(out, this.ctx.detection!, n, g, b.size)) : [];
       await scorer.add(b.reference, out, b.embeddings, b.detections, detections);

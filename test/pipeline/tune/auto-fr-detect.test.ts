@@ -65,7 +65,9 @@ test('tune: an unreachable target ends with a clear message, the best point foun
   const tune = await json<TuneResult>(join(run, 'tune.json'));
   const p = tune.placements[0]!;
   assert.equal(p.reached, false);
-  assert.ok(p.steps.every((s) => typeof s.latencyRatio === 'number' && s.latencyRatio > 0), 'ort-cpu steps are timed');
+  assert.ok(p.steps.every((s, i) => (s.taken || i === p.chosen ? typeof s.latencyRatio === 'number' && s.latencyRatio > 0 : s.latencyRatio === null)), 'ort-cpu: the path and the chosen step are timed');
+  assert.ok(p.evaluations <= 5, `${p.evaluations} evaluations: 4 of the search + fp16`);
+  assert.ok(p.estimateRuns > 0 && p.sensitivity.every((s) => s.outputGain !== undefined), 'output-referred ranking ran');
   const calibration = await json<CalibrationResult>(join(run, 'calibration.json'));
   assert.ok(calibration.tensors, 'run still intact');
   await readFile(join(run, 'model.int8-ort-tuned.onnx'));
