@@ -188,7 +188,7 @@ async function child(job: ChildJob): Promise<object> {
   if (job.mode === 'calibrate') return timedCalibrate(c, job);
   const { input, spec, batchSize, fixedBatch } = await resolveCase(c, job.batchSize);
   if (job.mode === 'profile') {
-    const plain = await OnnxRuntimeEngine.create(modelPath(c), { threads: job.threads, optimization: 'all' });
+    const plain = await OnnxRuntimeEngine.create(modelPath(c), { threads: job.threads, rewrites: 'full' });
     const r = { plainRunMs: 0, plainImages: 0 };
     try {
       const report = await timedCalibrate(c, job, async (feeds) => {
@@ -204,7 +204,7 @@ async function child(job: ChildJob): Promise<object> {
   }
   const files = (await readdir(job.data)).sort().map((n) => join(job.data, n));
   const start = performance.now();
-  const engine = await OnnxRuntimeEngine.create(modelPath(c), { threads: job.threads, optimization: 'all' });
+  const engine = await OnnxRuntimeEngine.create(modelPath(c), { threads: job.threads, rewrites: 'full' });
   const sessionMs = performance.now() - start;
   let inferMs = 0;
   let images = 0;

@@ -6,7 +6,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { OptimizationLevel } from '../src/engines/engine.js';
+/** ONNX Runtime's own level names: these benches time raw sessions. */
+type OptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
 export interface TimedVariant { name: string; path: string; optimization: OptimizationLevel }
 

@@ -4,13 +4,18 @@ import type { Feeds, HostTensor } from '../core/tensor.js';
 
 export type { Feeds, HostTensor };
 
-/** Graph optimization level, as ONNX Runtime names them. */
-export type OptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
+/**
+ * How far an engine may rewrite the graph before running it: `none` runs it as written,
+ * `portable` only rewrites that keep it plain ONNX any engine runs (constant folding, dead
+ * nodes), `full` every fusion the engine has (int8 kernels from Q/DQ pairs need it). Each
+ * backend maps these onto its own settings.
+ */
+export type GraphRewrites = 'none' | 'portable' | 'full';
 
 export interface EngineOptions {
   /** Intra-op threads (0 = the engine's default: all cores). */
   threads?: number;
-  optimization?: OptimizationLevel;
+  rewrites?: GraphRewrites;
   /** Where to save the graph after the engine's optimizations (for inspection). */
   optimizedModelPath?: string;
   /**

@@ -1,7 +1,10 @@
 import * as ort from 'onnxruntime-node';
 import { Int8calError } from '../core/errors.js';
 import type { TensorInfo } from '../onnx/graph.js';
-import { Engine, type EngineOptions, type Feeds, type HostTensor } from './engine.js';
+import { Engine, type EngineOptions, type Feeds, type GraphRewrites, type HostTensor } from './engine.js';
+
+/** ONNX Runtime's graph optimization level for each kind of rewrite. */
+const ORT_LEVELS: Record<GraphRewrites, 'disabled' | 'basic' | 'all'> = { none: 'disabled', portable: 'basic', full: 'all' };
 
 /** ONNX Runtime on CPU, the embedded default engine. */
 export class OnnxRuntimeEngine extends Engine {
@@ -13,7 +16,7 @@ export class OnnxRuntimeEngine extends Engine {
   static async create(model: string | Uint8Array, options: EngineOptions = {}, name = typeof model === 'string' ? model : '<model>'): Promise<OnnxRuntimeEngine> {
     const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: ['cpu'],
-      graphOptimizationLevel: options.optimization ?? 'basic',
+      graphOptimizationLevel: ORT_LEVELS[options.rewrites ?? 'portable'],
       intraOpNumThreads: options.threads ?? 0,
       interOpNumThreads: 1,
       logSeverityLevel: 3,

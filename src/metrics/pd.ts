@@ -160,7 +160,7 @@ export class FeatureNetwork {
     if (!produced.has(tensor)) {
       throw new Int8calError('PD_TENSOR', `PD network ${basename(file)} has no tensor ${JSON.stringify(tensor)}`, { file, tensor, hint: 'check --pd-tensor against the network (netron shows tensor names)' });
     }
-    const engine = await createEngine('onnxruntime', encodeModel(withExtraOutputs(model, [tensor])), { threads: options.threads ?? 0, optimization: 'basic' }, file);
+    const engine = await createEngine('onnxruntime', encodeModel(withExtraOutputs(model, [tensor])), { threads: options.threads ?? 0, rewrites: 'portable' }, file);
     try {
       const input = networkInput(engine, file, { ...family?.input, ...options.input });
       const own = options.threshold === undefined;

@@ -18,7 +18,7 @@ import type { MemoryEstimate } from './memory-estimate.js';
  * on --batch-size. At `basic`, 59 of 328 PaddleOCR tensors differed by up to 1.5e-4 between
  * batch 1 and 3 — and `all` is also ~1.8x faster.
  */
-const CALIBRATION_OPTIMIZATION = 'all';
+const CALIBRATION_REWRITES = 'full';
 
 export interface CollectOptions {
   model: ModelProto;
@@ -137,7 +137,7 @@ class Collector {
     // Idle ORT threads sleep instead of spinning: the histogram workers need those cores
     // between runs (fr_detect, every activation out: 23 vs 34 ms a run, measured interleaved).
     const engine = await createEngine('onnxruntime', encodeModel(withExtraOutputs(this.options.model, outputs)), {
-      threads: this.options.threads, optimization: CALIBRATION_OPTIMIZATION, sharedCores: true, memoryArena: this.#arena,
+      threads: this.options.threads, rewrites: CALIBRATION_REWRITES, sharedCores: true, memoryArena: this.#arena,
     });
     this.timing.sessionMs += performance.now() - start;
     return engine;

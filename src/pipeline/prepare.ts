@@ -29,7 +29,7 @@ export async function prepareModel(original: ModelProto, threads: number, onWarn
   const dir = await mkdtemp(join(tmpdir(), 'int8cal-prepare-'));
   try {
     const optimizedPath = join(dir, 'prepared.onnx');
-    const engine = await createEngine('onnxruntime', encodeModel(model), { threads, optimization: 'basic', optimizedModelPath: optimizedPath }, file)
+    const engine = await createEngine('onnxruntime', encodeModel(model), { threads, rewrites: 'portable', optimizedModelPath: optimizedPath }, file)
       .catch((error: unknown) => { throw withUnknownOpNode(error, model); });
     await engine.dispose();
     return decodeModel(await readFile(optimizedPath), optimizedPath);
@@ -48,7 +48,7 @@ export async function activationTensors(model: ModelProto, threads: number): Pro
   const initializers = new Set((graph.initializer ?? []).map((t) => t.name));
   const inputs = (graph.input ?? []).map((i) => i.name ?? '').filter((n) => !initializers.has(n));
   const outputs = nodes.flatMap((n) => (n.output ?? []).filter(Boolean));
-  const engine = await createEngine('onnxruntime', encodeModel(withExtraOutputs(model, outputs)), { threads, optimization: 'disabled' });
+  const engine = await createEngine('onnxruntime', encodeModel(withExtraOutputs(model, outputs)), { threads, rewrites: 'none' });
   try {
     const types = new Map([...engine.inputs, ...engine.outputs].map((t) => [t.name, t.elementType]));
     return [...inputs, ...outputs].filter((name) => types.get(name) === 'float32');

@@ -67,7 +67,7 @@ describe('ort-cpu folds', () => {
     assert.deepEqual(floatOps, [], `float ops left in ORT's optimized graph: ${JSON.stringify(counts)}`);
     assert.deepEqual([counts['com.microsoft.QLinearMul'], counts['com.microsoft.QLinearAdd'], counts['com.microsoft.nchwc.Conv']], [2, 1, 1]);
     for (const feed of feeds) {
-      const [a, b] = [await runModel(model, feed), await runModel(q, feed, 'all')];
+      const [a, b] = [await runModel(model, feed), await runModel(q, feed, 'full')];
       const peak = (a.y!.data as Float32Array).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
       assert.ok(maxAbsDiff(a.y!.data, b.y!.data) < 0.05 * peak, `max |Δ| ${maxAbsDiff(a.y!.data, b.y!.data)} of peak ${peak}`);
     }
@@ -101,7 +101,7 @@ describe('ort-cpu folds', () => {
     const names = (q.graph!.node ?? []).map((n) => n.name);
     assert.ok(!names.includes('shift_add') && names.includes('offset_add'), names.join(', '));
     for (const feed of feeds) {
-      const [a, b] = [await runModel(model, feed), await runModel(q, feed, 'all')];
+      const [a, b] = [await runModel(model, feed), await runModel(q, feed, 'full')];
       const peak = (a.y!.data as Float32Array).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
       assert.ok(maxAbsDiff(a.y!.data, b.y!.data) < 0.05 * peak, `max |Δ| ${maxAbsDiff(a.y!.data, b.y!.data)} of peak ${peak}`);
     }

@@ -152,7 +152,7 @@ describe('buildInt8 on small models', () => {
     const { model: q } = buildInt8(model, await minmaxAmax(model, [feeds]), { placement: 'ort-cpu' });
     const counts = await optimizedOpCounts(q);
     assert.equal(countOf(counts, INTEGER_KERNELS), 2, JSON.stringify(counts));
-    const [a, b] = [await runModel(model, feeds), await runModel(q, feeds, 'all')];
+    const [a, b] = [await runModel(model, feeds), await runModel(q, feeds, 'full')];
     assert.ok(maxAbsDiff(a.y!.data, b.y!.data) < 0.1, `max |Δ| ${maxAbsDiff(a.y!.data, b.y!.data)}`);
   });
 
@@ -258,18 +258,18 @@ describe('buildInt8 on the sample models', () => {
     const m = SAMPLE_MODELS.find((s) => s.file === 'fr_detect.onnx')!;
     const { fp32, amax } = await calibrated(m);
     const feeds = await imageFeeds(await photos(m.evaluation), m.input, m.spec);
-    const boxes = async (model: ModelProto, optimization: 'basic' | 'all') => {
+    const boxes = async (model: ModelProto, rewrites: 'portable' | 'full') => {
       const out = [];
       for (const feed of feeds) {
-        const r = await runModel(model, feed, optimization);
+        const r = await runModel(model, feed, rewrites);
         out.push(detections(r.scores!.data as Float32Array, r.boxes!.data as Float32Array));
       }
       return out;
     };
-    const reference = await boxes(fp32, 'basic');
+    const reference = await boxes(fp32, 'portable');
     assert.ok(reference.flat().length > 0, 'fp32 finds faces in the evaluation photos');
     for (const placement of ['tensorrt', 'ort-cpu'] as const) {
-      const f1 = matchF1(reference, await boxes(buildInt8(fp32, amax, { placement }).model, 'all'));
+      const f1 = matchF1(reference, await boxes(buildInt8(fp32, amax, { placement }).model, 'full'));
       t.diagnostic(`${placement}: F1 ${f1.toFixed(3)} over ${reference.flat().length} fp32 faces`);
       assert.ok(f1 >= 0.9, `${placement}: F1 ${f1}`);
     }

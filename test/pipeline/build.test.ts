@@ -79,7 +79,7 @@ describe('build()', () => {
       const built = await loadModel(runPath(run, file));
       assertQdqStructure(built, placement);
       await checkWithOnnx(runPath(run, file));
-      const engine = await OnnxRuntimeEngine.create(runPath(run, file), { optimization: 'all' });
+      const engine = await OnnxRuntimeEngine.create(runPath(run, file), { rewrites: 'full' });
       await engine.dispose();
     }
     await checkWithOnnx(runPath(run, 'fp16'));

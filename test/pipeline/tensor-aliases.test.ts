@@ -21,7 +21,7 @@ test('Reshape/Transpose/… outputs of fr_detect have exactly the histogram of t
   for (const [output, op] of producer) if (op === 'Relu') assert.ok(!aliases.has(output), `Relu output ${output} aliased`);
   // The claim itself, on real activations of a non-constant input.
   const names = [...new Set([...aliases.keys(), ...aliases.values()])].filter((n) => n !== 'input');
-  const engine = await createEngine('onnxruntime', encodeModel(withExtraOutputs(prepared, names)), { threads: 1, optimization: 'all' });
+  const engine = await createEngine('onnxruntime', encodeModel(withExtraOutputs(prepared, names)), { threads: 1, rewrites: 'full' });
   try {
     const data = Float32Array.from({ length: 3 * 240 * 320 }, (_, i) => Math.sin(i * 0.37) * 0.9);
     const outputs = await engine.run({ input: { type: 'float32', data, dims: [1, 3, 240, 320] } }, names);

@@ -1,6 +1,6 @@
 import { access, readFile } from 'node:fs/promises';
 import { Int8calError } from '../../core/errors.js';
-import type { OptimizationLevel } from '../../engines/engine.js';
+import type { GraphRewrites } from '../../engines/engine.js';
 import { runFileName, runPath, type RunFile } from '../../run/layout.js';
 import type { EngineLayerCounts, Placement, Precision, VariantCoverage } from '../../../reports/results-schema.js';
 import { PLACEMENT_NAMES, placementOf } from '../../onnx/qdq/index.js';
@@ -16,7 +16,7 @@ export interface VariantSpec {
    * others get the same so latencies compare like with like), except fp16, whose emulation
    * Casts must survive — `basic` keeps them.
    */
-  optimization: OptimizationLevel;
+  rewrites: GraphRewrites;
   /** fp16 on a CPU is emulated (Casts to fp32): its latency isn't fp16 hardware's. */
   emulated?: true;
   /** Runs as a TensorRT engine on the GPU (RUN/engine.*.plan) instead of ONNX Runtime on the CPU. */
@@ -26,14 +26,14 @@ export interface VariantSpec {
 }
 
 export const VARIANTS: readonly VariantSpec[] = [
-  { name: 'fp32', file: 'fp32', precision: 'fp32', optimization: 'all' },
-  { name: 'fp16', file: 'fp16', precision: 'fp16', optimization: 'basic', emulated: true },
-  ...PLACEMENT_NAMES.map(placementOf).map((p): VariantSpec => ({ name: p.variant, file: p.runFile, precision: 'int8', placement: p.name, optimization: 'all' })),
-  ...PLACEMENT_NAMES.map(placementOf).map((p): VariantSpec => ({ name: p.tunedVariant, file: p.tunedRunFile, precision: 'int8', placement: p.name, optimization: 'all', optional: true })),
-  { name: 'trt-fp32', file: 'engineFp32', precision: 'fp32', optimization: 'all', engine: 'tensorrt' },
-  { name: 'trt-fp16', file: 'engineFp16', precision: 'fp16', optimization: 'all', engine: 'tensorrt' },
-  { name: 'trt-int8', file: 'engineInt8', precision: 'int8', optimization: 'all', engine: 'tensorrt' },
-  { name: 'trt-int8-qdq', file: 'engineInt8Qdq', precision: 'int8', placement: 'tensorrt', optimization: 'all', engine: 'tensorrt' },
+  { name: 'fp32', file: 'fp32', precision: 'fp32', rewrites: 'full' },
+  { name: 'fp16', file: 'fp16', precision: 'fp16', rewrites: 'portable', emulated: true },
+  ...PLACEMENT_NAMES.map(placementOf).map((p): VariantSpec => ({ name: p.variant, file: p.runFile, precision: 'int8', placement: p.name, rewrites: 'full' })),
+  ...PLACEMENT_NAMES.map(placementOf).map((p): VariantSpec => ({ name: p.tunedVariant, file: p.tunedRunFile, precision: 'int8', placement: p.name, rewrites: 'full', optional: true })),
+  { name: 'trt-fp32', file: 'engineFp32', precision: 'fp32', rewrites: 'full', engine: 'tensorrt' },
+  { name: 'trt-fp16', file: 'engineFp16', precision: 'fp16', rewrites: 'full', engine: 'tensorrt' },
+  { name: 'trt-int8', file: 'engineInt8', precision: 'int8', rewrites: 'full', engine: 'tensorrt' },
+  { name: 'trt-int8-qdq', file: 'engineInt8Qdq', precision: 'int8', placement: 'tensorrt', rewrites: 'full', engine: 'tensorrt' },
 ];
 
 /** The TensorRT variants `evaluate --engine tensorrt` adds; their speed-up is relative to trt-fp32. */

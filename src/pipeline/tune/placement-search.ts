@@ -1,3 +1,4 @@
+import type { GraphRewrites } from '../../engines/engine.js';
 import { encodeModel, saveModel } from '../../onnx/model-file.js';
 import type { ModelProto } from '../../onnx/proto.js';
 import { buildFp16 } from '../../onnx/fp16/index.js';
@@ -30,9 +31,9 @@ class PlacementRun {
   }
 
   /** Scores a model on the tune images (or their first `batches` batches: the estimate image). */
-  async score(model: ModelProto, optimization: 'all' | 'basic' = 'all', batches?: number): Promise<TargetMetrics> {
+  async score(model: ModelProto, rewrites: GraphRewrites = 'full', batches?: number): Promise<TargetMetrics> {
     this.ctx.options.signal?.throwIfAborted();
-    const engine = await this.ctx.probe.open(encodeModel(model), optimization);
+    const engine = await this.ctx.probe.open(encodeModel(model), rewrites);
     try {
       return await this.ctx.probe.score(engine, batches);
     } finally {
@@ -41,8 +42,8 @@ class PlacementRun {
   }
 
   /** A real evaluation on the tune images (counted against --max-evaluations). */
-  async evaluate(model: ModelProto, optimization: 'all' | 'basic' = 'all'): Promise<Evaluated> {
-    const metrics = await this.score(model, optimization);
+  async evaluate(model: ModelProto, rewrites: GraphRewrites = 'full'): Promise<Evaluated> {
+    const metrics = await this.score(model, rewrites);
     this.evaluations += 1;
     this.ctx.options.onProgress?.({ stage: this.stage, done: this.evaluations, total: this.ctx.maxEvaluations, unit: 'evaluations' });
     return { metrics, meets: meetsTarget(metrics, this.ctx.target), progress: progressOf(metrics, this.ctx.target) };
@@ -85,7 +86,7 @@ export async function tunePlacement(ctx: SearchContext, placement: Placement, ru
   const steps = await timedSteps(run, searched, chosen);
   const spec = placementOf(placement);
   await saveModel(chosen === 0 ? base.model : run.model(searched[chosen]!.floatNodes), runPath(runDir, spec.tunedRunFile));
-  const fp16 = reached ? undefined : await run.evaluate(buildFp16(ctx.fp32), 'basic');
+  const fp16 = reached ? undefined : await run.evaluate(buildFp16(ctx.fp32), 'portable');
   return {
     placement, variant: spec.tunedVariant, file: runPath('', spec.tunedRunFile), reached, chosen, steps, sensitivity,
     quantizedNodes: base.report.quantized.length, evaluations: run.evaluations, estimateRuns,
@@ -106,10 +107,10 @@ async function sensitivityOf(run: PlacementRun, int8: ModelProto, quantized: rea
   const entries = await estimateSensitivity({ fp32: ctx.fp32, int8, quantized, floatTensors: ctx.floatTensors, amax: ctx.amax,
     feeds: ctx.probe.feedsForEstimate, threads: ctx.options.threads ?? defaultOf('threads') });
   if (!outputReferred) return { sensitivity: rankBySensitivity(entries), estimateRuns: 0 };
-  const allInt8 = progressOf(await run.score(int8, 'all', ESTIMATE_BATCHES), ctx.target);
+  const allInt8 = progressOf(await run.score(int8, 'full', ESTIMATE_BATCHES), ctx.target);
   for (const [done, entry] of entries.entries()) {
     ctx.options.onProgress?.({ stage: `${stage}: sensitivity`, done, total: entries.length, unit: 'nodes' });
-    const gain = progressOf(await run.score(run.model([entry.node]), 'all', ESTIMATE_BATCHES), ctx.target) - allInt8;
+    const gain = progressOf(await run.score(run.model([entry.node]), 'full', ESTIMATE_BATCHES), ctx.target) - allInt8;
     entry.outputGain = Number.isFinite(gain) ? round(gain) : gain > 0 ? 1e6 : -1e6;
   }
   return { sensitivity: rankBySensitivity(entries), estimateRuns: (entries.length + 1) * Math.min(ESTIMATE_BATCHES, ctx.probe.batchCount) };

@@ -3,7 +3,7 @@ import type { Geometry } from '../../../datasets/images/index.js';
 import { evaluationData } from '../evaluate/data.js';
 import { headInputSize } from '../evaluate/index.js';
 import { Int8calError } from '../../core/errors.js';
-import type { Feeds, HostTensor, OptimizationLevel } from '../../engines/engine.js';
+import type { Feeds, GraphRewrites, HostTensor } from '../../engines/engine.js';
 import { OnnxRuntimeEngine } from '../../engines/onnxruntime.js';
 import { FeatureNetwork, fromDecibels, interleavedTiming, isImageLike, latencyStats, type Detection } from '../../metrics/index.js';
 import { defaultOf } from '../../options.js';
@@ -86,7 +86,7 @@ export class AccuracyProbe {
     const runDir = resolve(o.run);
     const threads = o.threads ?? defaultOf('threads');
     const run = await readRunJson(runDir, 'run', checkRunManifest, 'calibrate');
-    const reference = await OnnxRuntimeEngine.create(runPath(runDir, 'fp32'), { threads, optimization: 'all', sharedCores: true });
+    const reference = await OnnxRuntimeEngine.create(runPath(runDir, 'fp32'), { threads, rewrites: 'full', sharedCores: true });
     const input = reference.inputs.find((i) => i.name === run.input)!;
     const { task, detection } = resolveTask(reference.outputs, {
       task: o.task ?? (defaultOf('task') as Task | 'auto'), detector: o.detector ?? (defaultOf('detector') as 'auto'), classes: o.classes,
@@ -132,8 +132,8 @@ export class AccuracyProbe {
   }
 
   /** Opens a session on a candidate model (bytes or a path); dispose it with `close`. */
-  open(model: string | Uint8Array, optimization: OptimizationLevel = 'all'): Promise<OnnxRuntimeEngine> {
-    return OnnxRuntimeEngine.create(model, { threads: this.threads, optimization, sharedCores: true });
+  open(model: string | Uint8Array, rewrites: GraphRewrites = 'full'): Promise<OnnxRuntimeEngine> {
+    return OnnxRuntimeEngine.create(model, { threads: this.threads, rewrites, sharedCores: true });
   }
 
   /** Scores one candidate session on the subset (or its first `batches` batches). */

@@ -96,7 +96,7 @@ function exposedTensors(inputs: EstimateInputs, nodes: readonly NodeProto[]): st
 
 async function runExposed(model: ModelProto, exposed: string[], inputs: EstimateInputs,
   visit: (batch: number, feeds: Feeds, out: Record<string, HostTensor>) => void): Promise<void> {
-  const engine = await OnnxRuntimeEngine.create(encodeModel(withExtraOutputs(model, exposed)), { threads: inputs.threads, optimization: 'basic' });
+  const engine = await OnnxRuntimeEngine.create(encodeModel(withExtraOutputs(model, exposed)), { threads: inputs.threads, rewrites: 'portable' });
   try {
     for (const [b, feeds] of inputs.feeds.entries()) visit(b, feeds, await engine.run(feeds, exposed));
   } finally {

@@ -17,7 +17,7 @@ export async function minmaxAmax(model: ModelProto, feeds: readonly Feeds[]): Pr
   const amax = new Map<string, number>(names.map((n) => [n, 0]));
   for (let start = 0; start < names.length; start += GROUP) {
     const group = names.slice(start, start + GROUP);
-    const engine = await OnnxRuntimeEngine.create(encodeModel(withExtraOutputs(model, group)), { optimization: 'disabled' });
+    const engine = await OnnxRuntimeEngine.create(encodeModel(withExtraOutputs(model, group)), { rewrites: 'none' });
     try {
       for (const feed of feeds) {
         const outputs = await engine.run(feed, group);

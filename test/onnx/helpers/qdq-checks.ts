@@ -81,7 +81,7 @@ export async function optimizedOpCounts(model: ModelProto): Promise<Record<strin
   const dir = await mkdtemp(join(tmpdir(), 'int8cal-ort-opt-'));
   try {
     const path = join(dir, 'optimized.onnx');
-    const engine = await OnnxRuntimeEngine.create(encodeModel(model), { optimization: 'all', optimizedModelPath: path });
+    const engine = await OnnxRuntimeEngine.create(encodeModel(model), { rewrites: 'full', optimizedModelPath: path });
     await engine.dispose();
     return opTypeCounts(decodeModel(await readFile(path), path).graph!);
   } finally {

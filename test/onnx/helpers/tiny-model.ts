@@ -1,6 +1,6 @@
 /** Small ONNX models built in the tests, and running them with ONNX Runtime. */
 import { OnnxRuntimeEngine } from '../../../src/engines/onnxruntime.js';
-import type { HostTensor } from '../../../src/engines/engine.js';
+import type { GraphRewrites, HostTensor } from '../../../src/engines/engine.js';
 import { encodeModel } from '../../../src/onnx/model-file.js';
 import { DataType, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../../../src/onnx/proto.js';
 
@@ -52,9 +52,9 @@ export function floatFeed(data: Float32Array, dims: readonly number[]): HostTens
   return { type: 'float32', data, dims };
 }
 
-/** Runs a model once (optimization `disabled` unless given) and returns all outputs. */
-export async function runModel(model: ModelProto, feeds: Record<string, HostTensor>, optimization: 'disabled' | 'basic' | 'all' = 'disabled'): Promise<Record<string, HostTensor>> {
-  const engine = await OnnxRuntimeEngine.create(encodeModel(model), { optimization, threads: 1 });
+/** Runs a model once (no graph rewrites unless asked) and returns all outputs. */
+export async function runModel(model: ModelProto, feeds: Record<string, HostTensor>, rewrites: GraphRewrites = 'none'): Promise<Record<string, HostTensor>> {
+  const engine = await OnnxRuntimeEngine.create(encodeModel(model), { rewrites, threads: 1 });
   try {
     return await engine.run(feeds);
   } finally {
