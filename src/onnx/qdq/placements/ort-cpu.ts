@@ -27,6 +27,7 @@ import { scaleFactor } from '../fold-scales.js';
 import { ORT_QUANTIZED_DATA_OPS } from '../ort-ops.js';
 import type { PlanBuilder } from '../plan.js';
 import { floatStemReason } from '../stem.js';
+import { rawPixelInputReason } from '../raw-pixel-input.js';
 import { foldAddsIntoConvs } from '../fold-add-bias.js';
 import { foldHardSigmoids } from '../fold-hardsigmoid.js';
 import { foldScaleOps } from '../fold-scales.js';
@@ -121,7 +122,7 @@ function tryQuantize(plan: PlanBuilder, node: NodeProto, report: boolean): boole
   if (op === 'Conv') {
     if (!plan.requireConstantWeight(node, 1)) return false;
     if (inputs[2] && !index.isConstant(inputs[2])) return refuse('its bias is not a constant');
-    const stem = floatStemReason(index, node);
+    const stem = floatStemReason(index, node) ?? rawPixelInputReason(index, plan.scales, node);
     if (stem) return refuse(stem);
   } else if (op === 'Gemm') {
     if (inputs[2] && !index.isConstant(inputs[2])) return refuse('its C input is not a constant');
