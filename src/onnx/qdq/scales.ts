@@ -104,6 +104,11 @@ export class ActivationScales {
     return asymmetricParams(group.amax, this.#groupRange(members)) ?? { type: 'uint8', scale: scaleFor(group.amax, 127), zeroPoint: 128 };
   }
 
+  /** The calibrated range of one tensor (calibration.json only: a TensorRT cache has none). */
+  observedRange(name: string): SignedRange | undefined {
+    return this.ranges?.get(name);
+  }
+
   /** The members' combined observed range, when every member has one. */
   #groupRange(members: readonly string[]): SignedRange | undefined {
     let min = 0;

@@ -1,8 +1,7 @@
 /**
  * ONNX Runtime CPU placement: Q/DQ exactly where ORT's QDQ fusions (level extended/all) turn
  * DQ → op → Q into integer kernels — QLinearConv, QGemm, QLinearMatMul / MatMulIntegerToFloat,
- * QLinearAdd/Mul, QLinearAveragePool / GlobalAveragePool, QLinearSigmoid / LeakyRelu /
- * Softmax — and data-movement ops it runs directly on quantized data (Reshape, Transpose,
+ * QLinearAdd/Mul, QLinearAveragePool / GlobalAveragePool, QLinearSigmoid / LeakyRelu — and data-movement ops it runs directly on quantized data (Reshape, Transpose,
  * Resize…: ort-ops.ts). Rules that follow from ORT's selectors:
  * - the fused op's output must feed only a QuantizeLinear (so a quantized tensor is quantized
  *   for all its consumers), except Gemm/MatMul which may keep a float output;
@@ -27,6 +26,7 @@ import { scaleFactor } from '../fold-scales.js';
 import { ORT_QUANTIZED_DATA_OPS } from '../ort-ops.js';
 import type { PlanBuilder } from '../plan.js';
 import { floatStemReason } from '../stem.js';
+import { rawPixelInputReason } from '../raw-pixel-input.js';
 import { foldAddsIntoConvs } from '../fold-add-bias.js';
 import { foldHardSigmoids } from '../fold-hardsigmoid.js';
 import { foldScaleOps } from '../fold-scales.js';
@@ -34,7 +34,12 @@ import type { BuildInt8Options } from '../types.js';
 import type { QdqPlacement } from './placement.js';
 
 const ANCHORS = new Set(['Conv', 'Gemm', 'MatMul']);
-const UNARY = new Set(['AveragePool', 'GlobalAveragePool', 'Sigmoid', 'LeakyRelu', 'Softmax']);
+/**
+ * Softmax is left out on purpose: QLinearSoftmax reads uint8 logits, whose rounding an
+ * exponential turns into relative errors of the attention weights (LayerNorm/GELU chains have no
+ * fused kernel and stay float anyway); its float output is still quantized where a MatMul reads it.
+ */
+const UNARY = new Set(['AveragePool', 'GlobalAveragePool', 'Sigmoid', 'LeakyRelu']);
 const BINARY = new Set(['Add', 'Mul']);
 const DROP = ORT_QUANTIZED_DATA_OPS;
 /** Ops that may output float from quantized inputs (QGemm, MatMulIntegerToFloat). */
@@ -121,7 +126,7 @@ function tryQuantize(plan: PlanBuilder, node: NodeProto, report: boolean): boole
   if (op === 'Conv') {
     if (!plan.requireConstantWeight(node, 1)) return false;
     if (inputs[2] && !index.isConstant(inputs[2])) return refuse('its bias is not a constant');
-    const stem = floatStemReason(index, node);
+    const stem = floatStemReason(index, node) ?? rawPixelInputReason(index, plan.scales, node);
     if (stem) return refuse(stem);
   } else if (op === 'Gemm') {
     if (inputs[2] && !index.isConstant(inputs[2])) return refuse('its C input is not a constant');
@@ -140,7 +145,7 @@ function tryQuantize(plan: PlanBuilder, node: NodeProto, report: boolean): boole
   // A fused op's output may only feed its QuantizeLinear; an excluded reader needs the float value.
   const excludedReader = index.consumersOf(out.tensor).find((c) => plan.isExcluded(c.node));
   if (excludedReader) return refuse(`its output feeds excluded node ${nodeLabel(excludedReader.node)}`);
-  const quantizeOut = !isGraphOutput && (!FLOAT_OUTPUT_OK.has(op) || plan.hasScales([out.tensor]));
+  const quantizeOut = !isGraphOutput && (!FLOAT_OUTPUT_OK.has(op) || (plan.hasScales([out.tensor]) && !feedsSoftmax(plan, out.tensor)));
   const needed = [...activations, ...(quantizeOut ? [out.tensor] : [])];
   if (report ? !plan.requireScales(node, needed) : !plan.hasScales(needed)) return false;
   for (const t of activations) plan.quantizeTensor(t);
@@ -155,6 +160,25 @@ function tryQuantize(plan: PlanBuilder, node: NodeProto, report: boolean): boole
   plan.markQuantized(node);
   if (out.absorbed) plan.markQuantized(out.absorbed);
   return true;
+}
+
+/**
+ * Whether `tensor` reaches a Softmax through scale ops (Mul/Div by a constant), constant Adds
+ * (masks, biases) and data movement: attention logits. A Gemm/MatMul producing them keeps a float
+ * output (MatMulIntegerToFloat), so the whole logits → Softmax chain runs in float.
+ */
+function feedsSoftmax(plan: PlanBuilder, tensor: string): boolean {
+  for (let t = tensor, depth = 0; depth < 8; depth++) {
+    const next = plan.index.soleConsumer(t);
+    if (!next || !isDefaultDomain(next)) return false;
+    const op = next.opType ?? '';
+    if (op === 'Softmax') return true;
+    const passes = DROP.has(op) || scaleFactor(next, plan.index.constants) !== undefined
+      || (op === 'Add' && plan.index.activationInputs(next).length === 1);
+    if (!passes || !next.output?.[0]) return false;
+    t = next.output[0];
+  }
+  return false;
 }
 
 /** uint8 activations placed for ONNX Runtime's x86 integer kernels, blocks rewritten to stay integer. */

@@ -7,6 +7,7 @@
 import type { NodeProto } from '../../proto.js';
 import type { PlanBuilder } from '../plan.js';
 import type { QdqPlacement } from './placement.js';
+import { rawPixelInputReason } from '../raw-pixel-input.js';
 
 const POOLING = new Set(['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool']);
 const FUSING_PRODUCERS = new Set(['Conv', 'ConvTranspose']);
@@ -19,6 +20,11 @@ export function placeTensorRT(plan: PlanBuilder): void {
     if (op === 'Conv' || op === 'ConvTranspose') {
       if (!plan.allow(node)) continue;
       if (!plan.requireConstantWeight(node, 1)) continue;
+      const raw = rawPixelInputReason(index, plan.scales, node);
+      if (raw) {
+        plan.refuse(node, raw);
+        continue;
+      }
       const x = node.input![0]!;
       if (!plan.requireScales(node, [x])) continue;
       plan.quantizeInput(node, 0);
