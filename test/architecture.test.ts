@@ -124,3 +124,12 @@ test('a placement lives in its own file: no other source names its model files o
   }
   assert.deepEqual(problems, []);
 });
+
+test('every engine session outside src/engines is opened through the registry (createEngine)', async () => {
+  const direct: string[] = [];
+  for (const file of files.filter((f) => !f.startsWith('src/engines/'))) {
+    const text = await readFile(join(repoRoot, file), 'utf8');
+    if (/\b(?:OnnxRuntimeEngine|TensorRtEngine)\.create\(|InferenceSession\.create\(/.test(text)) direct.push(file);
+  }
+  assert.deepEqual(direct, []);
+});

@@ -3,8 +3,8 @@ import type { Geometry } from '../../../datasets/images/index.js';
 import { evaluationData } from '../evaluate/data.js';
 import { headInputSize } from '../evaluate/index.js';
 import { Int8calError } from '../../core/errors.js';
-import type { Feeds, GraphRewrites, HostTensor } from '../../engines/engine.js';
-import { OnnxRuntimeEngine } from '../../engines/onnxruntime.js';
+import type { Engine, Feeds, GraphRewrites, HostTensor } from '../../engines/engine.js';
+import { createEngine } from '../../engines/registry.js';
 import { FeatureNetwork, fromDecibels, interleavedTiming, isImageLike, latencyStats, type Detection } from '../../metrics/index.js';
 import { defaultOf } from '../../options.js';
 import { checkRunManifest } from '../../run/check.js';
@@ -71,7 +71,7 @@ export class AccuracyProbe {
     readonly task: Task,
     private readonly ctx: ScoringContext,
     private readonly batches: ProbeBatch[],
-    private readonly reference: OnnxRuntimeEngine,
+    private readonly reference: Engine,
     private readonly pd: FeatureNetwork | undefined,
     private readonly threads: number,
     /** The images (or tensor samples) candidates are chosen on: evaluate holds them out. */
@@ -86,7 +86,7 @@ export class AccuracyProbe {
     const runDir = resolve(o.run);
     const threads = o.threads ?? defaultOf('threads');
     const run = await readRunJson(runDir, 'run', checkRunManifest, 'calibrate');
-    const reference = await OnnxRuntimeEngine.create(runPath(runDir, 'fp32'), { threads, rewrites: 'full', sharedCores: true });
+    const reference = await createEngine('onnxruntime', runPath(runDir, 'fp32'), { threads, rewrites: 'full', sharedCores: true });
     const input = reference.inputs.find((i) => i.name === run.input)!;
     const { task, detection } = resolveTask(reference.outputs, {
       task: o.task ?? (defaultOf('task') as Task | 'auto'), detector: o.detector ?? (defaultOf('detector') as 'auto'), classes: o.classes,
@@ -132,12 +132,12 @@ export class AccuracyProbe {
   }
 
   /** Opens a session on a candidate model (bytes or a path); dispose it with `close`. */
-  open(model: string | Uint8Array, rewrites: GraphRewrites = 'full'): Promise<OnnxRuntimeEngine> {
-    return OnnxRuntimeEngine.create(model, { threads: this.threads, rewrites, sharedCores: true });
+  open(model: string | Uint8Array, rewrites: GraphRewrites = 'full'): Promise<Engine> {
+    return createEngine('onnxruntime', model, { threads: this.threads, rewrites, sharedCores: true });
   }
 
   /** Scores one candidate session on the subset (or its first `batches` batches). */
-  async score(engine: OnnxRuntimeEngine, batches = this.batches.length): Promise<TargetMetrics> {
+  async score(engine: Engine, batches = this.batches.length): Promise<TargetMetrics> {
     const scorer = new VariantScorer(this.ctx, false);
     for (const b of this.batches.slice(0, batches)) {
       const out = await engine.run(b.feeds);
@@ -148,7 +148,7 @@ export class AccuracyProbe {
   }
 
   /** p50 latency of a candidate ÷ fp32's, timed interleaved on the first batch. */
-  async latencyRatio(engine: OnnxRuntimeEngine, iterations: number): Promise<number> {
+  async latencyRatio(engine: Engine, iterations: number): Promise<number> {
     const feeds = this.batches[0]!.feeds;
     const timings = await interleavedTiming([
       { name: 'fp32', run: () => this.reference.run(feeds) },

@@ -3,7 +3,7 @@ import { withExtraOutputs } from '../../onnx/graph.js';
 import { encodeModel } from '../../onnx/model-file.js';
 import type { ModelProto, NodeProto } from '../../onnx/proto.js';
 import type { QuantizedNode } from '../../onnx/qdq/index.js';
-import { OnnxRuntimeEngine } from '../../engines/onnxruntime.js';
+import { createEngine } from '../../engines/registry.js';
 
 /** How much one quantized node costs, estimated in one pass and (for the top ones) measured. */
 export interface NodeSensitivity {
@@ -96,7 +96,7 @@ function exposedTensors(inputs: EstimateInputs, nodes: readonly NodeProto[]): st
 
 async function runExposed(model: ModelProto, exposed: string[], inputs: EstimateInputs,
   visit: (batch: number, feeds: Feeds, out: Record<string, HostTensor>) => void): Promise<void> {
-  const engine = await OnnxRuntimeEngine.create(encodeModel(withExtraOutputs(model, exposed)), { threads: inputs.threads, rewrites: 'portable' });
+  const engine = await createEngine('onnxruntime', encodeModel(withExtraOutputs(model, exposed)), { threads: inputs.threads, rewrites: 'portable' });
   try {
     for (const [b, feeds] of inputs.feeds.entries()) visit(b, feeds, await engine.run(feeds, exposed));
   } finally {
