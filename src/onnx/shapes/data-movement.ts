@@ -19,6 +19,7 @@ function listArgument(node: NodeProto, inputs: Inputs, index: number, attr: stri
 
 export function dataMovementShapes(node: NodeProto, inputs: Inputs): Outputs {
   const x = inputs[0];
+  if (GENERATORS.has(node.opType ?? '')) return generatedShapes(node, inputs);
   switch (node.opType) {
     case 'Reshape': return x && reshape(node, x, inputs[1]?.values);
     case 'Transpose': {
@@ -33,15 +34,6 @@ export function dataMovementShapes(node: NodeProto, inputs: Inputs): Outputs {
     }
     case 'Squeeze': return x && squeeze(x, listArgument(node, inputs, 1, 'axes'));
     case 'Unsqueeze': return x && unsqueeze(x, listArgument(node, inputs, 1, 'axes'));
-    case 'Shape': {
-      if (!x) return undefined;
-      const rank = x.dims.length;
-      const start = normalizeAxis(intAttribute(node, 'start', 0), rank);
-      const end = attribute(node, 'end') ? normalizeAxis(intAttribute(node, 'end', rank), rank) : rank;
-      const values = x.dims.slice(Math.max(0, start), Math.min(rank, end));
-      return [shaped([values.length], values)];
-    }
-    case 'Size': return x && [shaped([], [product(x.dims)])];
     case 'Gather': return x && inputs[1] && gather(node, x, inputs[1]);
     case 'Concat': return concat(node, inputs);
     case 'Split': return x && split(node, x, inputs);
@@ -54,20 +46,6 @@ export function dataMovementShapes(node: NodeProto, inputs: Inputs): Outputs {
     }
     case 'Expand': return x && inputs[1]?.values && [{ dims: broadcast([x.dims, inputs[1].values]) }];
     case 'Tile': return x && inputs[1]?.values && [{ dims: x.dims.map((d, i) => d * inputs[1]!.values![i]!) }];
-    case 'ConstantOfShape': {
-      const dims = x?.values;
-      if (!dims) return undefined;
-      const value = attribute(node, 'value')?.t;
-      const fill = value ? numberValues(value)[0] ?? 0 : 0;
-      return [shaped(dims, new Array<number>(product(dims)).fill(fill))];
-    }
-    case 'Constant': return constant(node);
-    case 'Range': {
-      const [start, limit, delta] = inputs.map((s) => s?.values?.[0]);
-      if (start === undefined || limit === undefined || delta === undefined) return undefined;
-      const n = Math.max(Math.ceil((limit - start) / delta), 0);
-      return [shaped([n], Array.from({ length: n }, (_, i) => start + i * delta))];
-    }
     case 'TopK': {
       const k = inputs[1]?.values?.[0] ?? intAttribute(node, 'k');
       if (!x || k === undefined) return undefined;
@@ -81,6 +59,39 @@ export function dataMovementShapes(node: NodeProto, inputs: Inputs): Outputs {
       const b = intAttribute(node, 'blocksize', 1);
       const [n, c, h, w] = x.dims as [number, number, number, number];
       return [{ dims: node.opType === 'DepthToSpace' ? [n, c / (b * b), h * b, w * b] : [n, c * b * b, h / b, w / b] }];
+    }
+    default: return undefined;
+  }
+}
+
+/** Ops whose output values (not only shapes) are known from their inputs' shapes or attributes. */
+const GENERATORS = new Set(['Shape', 'Size', 'ConstantOfShape', 'Constant', 'Range']);
+
+function generatedShapes(node: NodeProto, inputs: Inputs): Outputs {
+  const x = inputs[0];
+  switch (node.opType) {
+    case 'Shape': {
+      if (!x) return undefined;
+      const rank = x.dims.length;
+      const start = normalizeAxis(intAttribute(node, 'start', 0), rank);
+      const end = attribute(node, 'end') ? normalizeAxis(intAttribute(node, 'end', rank), rank) : rank;
+      const values = x.dims.slice(Math.max(0, start), Math.min(rank, end));
+      return [shaped([values.length], values)];
+    }
+    case 'Size': return x && [shaped([], [product(x.dims)])];
+    case 'ConstantOfShape': {
+      const dims = x?.values;
+      if (!dims) return undefined;
+      const value = attribute(node, 'value')?.t;
+      const fill = value ? numberValues(value)[0] ?? 0 : 0;
+      return [shaped(dims, new Array<number>(product(dims)).fill(fill))];
+    }
+    case 'Constant': return constant(node);
+    case 'Range': {
+      const [start, limit, delta] = inputs.map((s) => s?.values?.[0]);
+      if (start === undefined || limit === undefined || delta === undefined) return undefined;
+      const n = Math.max(Math.ceil((limit - start) / delta), 0);
+      return [shaped([n], Array.from({ length: n }, (_, i) => start + i * delta))];
     }
     default: return undefined;
   }

@@ -19,7 +19,7 @@ import { runPath, type RunFile } from '../../run/layout.js';
 import { finishStage, requireTrusted, sha256File, startStage, TrustCheck } from '../../run/manifest.js';
 import { access } from 'node:fs/promises';
 import { lockRun } from '../../run/lock.js';
-import { RESULTS_SCHEMA, RESULTS_VERSION, type Results, type Task, type VariantResult } from '../../../reports/results-schema.js';
+import { RESULTS_SCHEMA, RESULTS_VERSION, type Gate, type Results, type Task, type VariantResult } from '../../../reports/results-schema.js';
 import { calibrationSummary, tuneSummary } from './calibration.js';
 import { runChoices, type RunChoices } from './choice.js';
 import { evaluationData } from './data.js';
@@ -134,16 +134,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
     const results: Results = {
       schema: RESULTS_SCHEMA, version: RESULTS_VERSION, createdAt: new Date().toISOString(), run: runDir,
       model: run.model, input: run.input, preprocessing: run.preprocessing ? describePreprocessing(run.preprocessing) : `tensors given directly (${(run.inputs ?? [run.input]).join(', ')})`,
-      evaluation: {
-        data, images: used.map(samples.label), ...(samples.images ? { imageSha256: await Promise.all(used.map(async (f) => (await sha256File(f)) ?? '')) } : {}),
-        outputs: [...ctx.outputs], task: ctx.task, ...(ctx.detection ? { detector: detectionChoiceOf(ctx.detection) } : {}),
-        ...(groundTruthOf ? { groundTruth: { file: resolve(options.groundTruth!), format: groundTruthOf.format } } : {}),
-        ...(folders ? { classFolders: { classes: folders.classes, numbering: folders.numbering } } : {}), batchSize, iterations: options.iterations ?? defaultOf('iterations'), warmup: WARMUP,
-        ...(pd ? { pd: { network: pd.id, model: pd.file, tensor: pd.tensor, ...(pd.threshold !== undefined ? { threshold: pd.threshold } : {}), ...(pd.thresholdSource ? { thresholdSource: pd.thresholdSource } : {}) } } : {}),
-        gates,
-        ...(skippedVariants.length ? { skipped: skippedVariants } : {}),
-        ...(choices.by.length ? { choice: { by: choices.by, data: choices.data, images: choices.samples.size, heldOut: samples.heldOut, notHeldOut: samples.notHeldOut } } : {}),
-      },
+      evaluation: await evaluationRecord({ options, data, scored, groundTruthOf, folders, pd, gates, skippedVariants, choices }),
       environment: { ...environment(threads), ...(gpu ? { gpu } : {}) },
       reference: 'fp32',
       variants,
@@ -158,6 +149,27 @@ export async function evaluate(options: EvaluateOptions): Promise<Results> {
     await pd?.dispose();
     await lock.release();
   }
+}
+
+/** results.json's `evaluation`: what was evaluated, how, and which images chose rather than judged. */
+async function evaluationRecord(r: {
+  options: EvaluateOptions; data: string; scored: Awaited<ReturnType<typeof scoreImages>>; groundTruthOf: Awaited<ReturnType<typeof readGroundTruth>> | undefined;
+  folders: ReturnType<typeof classFolderLabels> | undefined; pd: FeatureNetwork | undefined; gates: Gate[]; skippedVariants: { variant: string; reason: string }[];
+  choices: Awaited<ReturnType<typeof runChoices>>;
+}): Promise<Results['evaluation']> {
+  const { options, data, groundTruthOf, folders, pd, gates, skippedVariants, choices } = r;
+  const { used, samples, ctx, batchSize } = r.scored;
+  return {
+      data, images: used.map(samples.label), ...(samples.images ? { imageSha256: await Promise.all(used.map(async (f) => (await sha256File(f)) ?? '')) } : {}),
+      outputs: [...ctx.outputs], task: ctx.task, ...(ctx.detection ? { detector: detectionChoiceOf(ctx.detection) } : {}),
+      ...(groundTruthOf ? { groundTruth: { file: resolve(options.groundTruth!), format: groundTruthOf.format } } : {}),
+      ...(folders ? { classFolders: { classes: folders.classes, numbering: folders.numbering } } : {}), batchSize, iterations: options.iterations ?? defaultOf('iterations'), warmup: WARMUP,
+      ...(pd ? { pd: { network: pd.id, model: pd.file, tensor: pd.tensor, ...(pd.threshold !== undefined ? { threshold: pd.threshold } : {}), ...(pd.thresholdSource ? { thresholdSource: pd.thresholdSource } : {}) } } : {}),
+      gates,
+      ...(skippedVariants.length ? { skipped: skippedVariants } : {}),
+      ...(choices.by.length ? { choice: { by: choices.by, data: choices.data, images: choices.samples.size, heldOut: samples.heldOut, notHeldOut: samples.notHeldOut } } : {}),
+    
+  };
 }
 
 /** The variants evaluate runs: --variants (or every CPU one), plus with --engine tensorrt the engines the run has. */
