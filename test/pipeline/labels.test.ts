@@ -102,7 +102,10 @@ test('PaddleOCR 0°/180° classifier: top-1 accuracy against class folders, for 
   const { results } = await runPipeline(options);
   assert.deepEqual(results.evaluation.classFolders, { classes: ['0', '1'], numbering: 'folder-index' });
   const accuracy = (r: Results, name: string) => r.variants.find((v) => v.name === name)!.accuracy!;
-  assert.deepEqual(accuracy(results, 'fp32'), { metric: 'top1-accuracy', value: 1, correct: 14, total: 14 });
+  // run chose the calibrator on some of the 14 lines (at most half) and judges on the others.
+  const judged = 14 - (results.evaluation.choice?.heldOut.length ?? 0);
+  assert.ok(judged >= 7, `judged on ${judged} lines`);
+  assert.deepEqual(accuracy(results, 'fp32'), { metric: 'top1-accuracy', value: 1, correct: judged, total: judged });
   assert.ok(accuracy(results, 'int8').value >= 0.9, `int8 ${JSON.stringify(accuracy(results, 'int8'))}`);
   await assert.rejects(evaluate({ run: options.out, data: samples('text', 'evaluation'), classFolders: true, variants: ['fp32'], iterations: 1 }),
     (e: Int8calError) => e.code === 'CLASS_FOLDERS' && /is not inside a class folder of/.test(e.message));

@@ -39,7 +39,8 @@ test('the sample job (fr_detect): all variants, results.json + report.html + rep
     assert.ok(f1 !== null && f1 >= 0.9, `${name} detection F1 vs fp32 ${f1}`);
   }
   const ap = variant(results, 'fp32').detection!.ap!;
-  assert.ok(ap.groundTruth > 20 && ap.value! > 0.5, `fp32 AP against dlib's boxes: ${ap.value} over ${ap.groundTruth} faces`);
+  // The photos run chose the calibrator on are not judged: dlib's faces of the others.
+  assert.ok(ap.groundTruth >= 15 && ap.value! > 0.5, `fp32 AP against dlib's boxes: ${ap.value} over ${ap.groundTruth} faces`);
   assert.equal(variant(results, 'fp16').latency.emulated, true);
   assert.match(await readFile(report.markdown, 'utf8'), /int8-ort/);
 
