@@ -30,7 +30,8 @@ export const PRODUCER: Partial<Record<RunFile, Stage>> = {
 };
 
 /** Every run file's name: the fixed ones, then each placement's models. */
-export const RUN_FILE_NAMES: readonly string[] = [...new Set([...Object.values(RUN_FILES), ...(Object.keys(PRODUCER) as RunFile[]).map(runFileName)])];
+const ALL_RUN_FILES = [...new Set([...Object.keys(RUN_FILES), ...Object.keys(PRODUCER)])] as RunFile[];
+export const RUN_FILE_NAMES: readonly string[] = ALL_RUN_FILES.map(runFileName);
 
 /** The run files a stage writes. */
 export const filesOf = (stage: Stage): RunFile[] => (Object.keys(PRODUCER) as RunFile[]).filter((f) => PRODUCER[f] === stage);
@@ -133,7 +134,7 @@ export interface Distrust {
   why: string;
 }
 
-const fileKey = (name: string): RunFile | undefined => (Object.keys(PRODUCER) as RunFile[]).find((k) => runFileName(k) === name) ?? (Object.keys(RUN_FILES) as RunFile[]).find((k) => RUN_FILES[k as keyof typeof RUN_FILES] === name);
+const fileKey = (name: string): RunFile | undefined => ALL_RUN_FILES.find((k) => runFileName(k) === name);
 
 /** Checks files against the manifest, transitively through the inputs each stage recorded. */
 export class TrustCheck {
