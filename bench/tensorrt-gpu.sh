@@ -18,6 +18,12 @@
 #           also the MinMax bridge (a --calibrator minmax run, --trt-scales tensorrt).
 #           EXTRAS (default "no-constants fp16-obey qdq-int8-only qdq-level3 minmax") picks them.
 #   xeval   evaluate the extras copies (GPU variants and the CPU int8 emulation only).
+#   spread  int8-qdq rebuilt $SPREAD times (default 3) with kINT8|kFP16 and with kINT8 only ($SPREAD_MODES,
+#           default "fp16 int8-only"), each
+#           from an empty timing cache (tactics re-timed), each scored with ONNX Runtime's emulation:
+#           TensorRT's own build-to-build spread next to the emulation it is compared with.
+#   emulation  for RUN and its spread copies: PSNR of the int8-qdq engine's outputs against ONNX
+#           Runtime's emulation of model.int8.onnx, next to both against fp32 (bench/tensorrt-emulation.ts).
 # DUMP=DIR (build phase): also the engine inspector's JSON and one line per layer of each plan.
 # Needs TensorRT 10.6 + libcudart 12 (npm run tensorrt, or TENSORRT_LIB_DIR/LD_LIBRARY_PATH) and a
 # built tree (npm ci). RUNS (default runs/gpu) holds the runs; the timing cache is kept in
@@ -99,6 +105,20 @@ for phase in "$@"; do
       done
       [ "$model" = fr ] && [ -d "$runs/fr-minmax" ] && evaluate "$runs/fr-minmax" --variants fp32,int8
       node dist/bench/tensorrt-layers.js --results "$run" "$run"-fp16-obey "$run"-qdq-int8-only "$run"-qdq-level3 $([ "$model" = fr ] && echo "$runs/fr-minmax") ;;
-    *) echo "phase: build, eval, scales, extras or xeval" >&2; exit 2 ;;
+    spread)
+      for mode in ${SPREAD_MODES:-fp16 int8-only}; do
+        for i in $(seq "${SPREAD:-3}"); do
+          c=$(copy spread-$mode-$i); cache=/tmp/int8cal-spread-$model-$mode-$i.timing-cache; rm -f "$cache"
+          flags=(); [ $mode = int8-only ] && flags=(--no-trt-qdq-fp16)
+          t cli build --run "$c" --engine tensorrt --trt-timing-cache "$cache" --trt-engines int8-qdq "${flags[@]}" --quiet
+          node dist/bench/tensorrt-layers.js --build "$c"
+          evaluate "$c" --variants fp32,int8; node dist/bench/tensorrt-layers.js --results "$c"
+        done
+      done ;;
+    emulation)
+      for c in "$run" "$run"-spread-*; do
+        [ -f "$c/engine.int8-qdq.plan" ] && node dist/bench/tensorrt-emulation.js "$c" "$eval_data"
+      done ;;
+    *) echo "phase: build, eval, scales, extras, xeval, spread or emulation" >&2; exit 2 ;;
   esac
 done
