@@ -14,13 +14,13 @@ import { loadTensorRt } from '../src/core/tensorrt.js';
 import type { TensorRtBuildJson } from '../src/pipeline/build-tensorrt.js';
 import { describeLayers, engineLayers } from '../src/pipeline/tensorrt-layers.js';
 import { RUN_FILES, type RunFile } from '../src/run/layout.js';
-import { TrustCheck } from '../src/run/manifest.js';
+import { runFileOf, TrustCheck } from '../src/run/manifest.js';
 import { checkResults } from '../reports/results-check.js';
 import { engineLayersText } from '../reports/view.js';
 
 const [mode, ...args] = process.argv.slice(2);
 const json = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
-const fileKey = (name: string): RunFile => (Object.keys(RUN_FILES) as (keyof typeof RUN_FILES)[]).find((k) => RUN_FILES[k] === name)!;
+const fileKey = (name: string): RunFile => runFileOf(name)!;
 
 async function builds(runs: string[]): Promise<void> {
   for (const run of runs) {

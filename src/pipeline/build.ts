@@ -12,14 +12,12 @@ import { defaultOf } from '../options.js';
 import type { ProgressCallback, WarningCallback } from '../core/progress.js';
 import { checkCalibration, checkRunManifest } from '../run/check.js';
 import { readRunJson, refuseShardRun, removeRunFiles, writeRunJson } from '../run/files.js';
-import { isVariantModelFile, runPath, RUN_FILES, type RunFile } from '../run/layout.js';
+import { runPath, RUN_FILES, type RunFile } from '../run/layout.js';
 import { lockRun } from '../run/lock.js';
 import type { TrtBuildMode, TrtPrecisionConstraints, TrtScales } from '../core/tensorrt.js';
 import type { EngineKind } from '../engines/registry.js';
 import { buildTensorRt, keptEngines, tensorRtPreflight, tensorRtRunFiles, type TensorRtBuildJson } from './build-tensorrt.js';
-import { filesOf, finishStage, requireTrusted, startStage, TrustCheck } from '../run/manifest.js';
-
-const runFileNamed = (name: string): RunFile => (isVariantModelFile(name) ? name : (Object.keys(RUN_FILES) as (keyof typeof RUN_FILES)[]).find((k) => RUN_FILES[k] === name)!);
+import { filesOf, finishStage, requireTrusted, runFileOf, startStage, TrustCheck } from '../run/manifest.js';
 
 import { BUILD_PRECISIONS, type BuildPrecision } from '../onnx/precisions.js';
 import { PLACEMENT_NAMES } from '../onnx/qdq/index.js';
@@ -195,7 +193,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     };
     await writeRunJson(runDir, 'build', buildJson);
     // Engine files are vouched for only as the TensorRT section lists them (an ONNX-only build removed them).
-    const outputs = new Set<RunFile>([...kept.filter((f) => f !== 'build' && !ALL_ENGINE_FILES.includes(f)), ...built.map((b) => runFileNamed(b.file)), ...(tensorrt ? tensorRtRunFiles(runDir, tensorrt) : []), 'build']);
+    const outputs = new Set<RunFile>([...kept.filter((f) => f !== 'build' && !ALL_ENGINE_FILES.includes(f)), ...built.map((b) => runFileOf(b.file)!), ...(tensorrt ? tensorRtRunFiles(runDir, tensorrt) : []), 'build']);
     const inputs: RunFile[] = [...(withCalibration ? ['fp32', 'calibration'] as const : ['fp32'] as const), ...(tensorrt ? tensorRtInputs(tensorrt) : [])];
     await finishStage(runDir, 'build', [...outputs], inputs);
     return { runDir, built, buildJson };

@@ -33,7 +33,7 @@ export type VariantModelFile = `model.${string}.onnx`;
 /** A fixed run file (a key of RUN_FILES) or a variant's model file. */
 export type RunFile = keyof typeof RUN_FILES | VariantModelFile;
 
-export const isVariantModelFile = (file: string): file is VariantModelFile => /^model\.[^/\\]+\.onnx$/.test(file) && !(file in RUN_FILES);
+export const isVariantModelFile = (file: string): file is VariantModelFile => /^model\.[^/\\]+\.onnx$/.test(file);
 
 /** The file's name in the run directory. */
 export const runFileName = (file: RunFile): string => (isVariantModelFile(file) ? file : RUN_FILES[file]);

@@ -134,7 +134,8 @@ export interface Distrust {
   why: string;
 }
 
-const fileKey = (name: string): RunFile | undefined => ALL_RUN_FILES.find((k) => runFileName(k) === name);
+/** The run file (fixed, or a placement's model) a file name in RUN stands for; undefined for any other name. */
+export const runFileOf = (name: string): RunFile | undefined => ALL_RUN_FILES.find((k) => runFileName(k) === name);
 
 /** Checks files against the manifest, transitively through the inputs each stage recorded. */
 export class TrustCheck {
@@ -185,7 +186,7 @@ export class TrustCheck {
     }
     // Inputs first: when they are broken, the stage to rerun is theirs.
     for (const [input, expected] of Object.entries(entry.inputs)) {
-      const key = fileKey(input);
+      const key = runFileOf(input);
       const upstream = key ? await this.check(key) : undefined;
       if (upstream) return upstream;
       if ((await this.#sha(input)) !== expected) return { file: name, stage, why: `${name} was made from an older ${input}` };

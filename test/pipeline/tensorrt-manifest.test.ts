@@ -11,8 +11,8 @@ import { cp, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { keptEngines, tensorRtRunFiles, type TensorRtBuildJson, type TrtEngineBuild } from '../../src/pipeline/build-tensorrt.js';
-import { isVariantModelFile, RUN_FILES, runPath, type RunFile } from '../../src/run/layout.js';
-import { finishStage, readManifest, sha256File } from '../../src/run/manifest.js';
+import { RUN_FILES, runPath, type RunFile } from '../../src/run/layout.js';
+import { finishStage, readManifest, runFileOf, sha256File } from '../../src/run/manifest.js';
 import { assertNoCrash, cli, tempFolder } from '../support/faults-cli.js';
 import { reluSpec, writeModel } from '../support/faults-models.js';
 import { assertRerun, completeRun, evaluationData } from '../support/faults-run.js';
@@ -34,7 +34,7 @@ const evaluateTrt = (run: string) => cli(['evaluate', '--run', run, '--data', ev
 /** What `build --engine tensorrt` vouches for, with plan bytes written by the test. */
 async function vouchAsTensorRtBuild(run: string, section: TensorRtBuildJson): Promise<void> {
   const entry = (await readManifest(run)).stages.build!;
-  const outputs = Object.keys(entry.outputs).map((name): RunFile => (isVariantModelFile(name) ? name : (Object.keys(RUN_FILES) as (keyof typeof RUN_FILES)[]).find((k) => RUN_FILES[k] === name)!));
+  const outputs = Object.keys(entry.outputs).map((name): RunFile => runFileOf(name)!);
   await finishStage(run, 'build', [...new Set([...outputs, ...tensorRtRunFiles(run, section)])], ['fp32', 'calibration', 'run', 'cache']);
 }
 
