@@ -1,13 +1,16 @@
 /**
  * `node dist/bench/tensorrt-emulation.js RUN IMAGES [MAX]`: how closely ONNX Runtime's CPU run of
- * model.int8.onnx predicts the TensorRT engine built from it (engine.int8-qdq.plan), image by image.
- * Per output it prints three pooled PSNRs over the same images (peak = the reference's max |x|):
- * emulation vs fp32 and engine vs fp32 (what evaluate compares; their gap is what the 0.1 dB band
- * judges) and engine vs emulation (how far apart the two int8 runs really are). Needs a GPU.
+ * model.int8.onnx predicts the TensorRT engine built from it (RUN/engine.int8-qdq.plan), over the
+ * same images. Per output, pooled PSNR (peak = the reference's max |x|) of: the emulation vs fp32
+ * at each graph-rewrite level (`none` runs the Q/DQ graph exactly as written; evaluate uses
+ * `full`), the engine vs fp32, and the engine vs the emulation. Without the plan (or a GPU) only
+ * the emulation rows are printed: how much ONNX Runtime's own exact-in-fp32 rewrites move the
+ * figure the 0.1 dB band compares against.
  */
+import { existsSync } from 'node:fs';
 import { listImages } from '../datasets/images/index.js';
 import { createEngine } from '../src/engines/registry.js';
-import type { Engine, HostTensor } from '../src/engines/engine.js';
+import { GRAPH_REWRITES, type Engine, type HostTensor } from '../src/engines/engine.js';
 import type { NumericData } from '../src/metrics/data.js';
 import { PsnrAccumulator } from '../src/metrics/psnr.js';
 import { ImageBatchSource } from '../src/pipeline/image-source.js';
@@ -20,33 +23,32 @@ if (!runDir || !images) {
   console.error('usage: tensorrt-emulation.js RUN IMAGES [MAX]');
   process.exit(2);
 }
-const PAIRS = [['emulation vs fp32', 'fp32', 'emulation'], ['engine vs fp32', 'fp32', 'engine'], ['engine vs emulation', 'emulation', 'engine']] as const;
-type Role = 'fp32' | 'emulation' | 'engine';
-
 const run = await readRunJson(runDir, 'run', checkRunManifest, 'calibrate');
 if (!run.preprocessing) throw new Error(`${runDir} was calibrated from tensor files: this bench feeds images`);
 const files = (await listImages(images)).slice(0, max ? Number(max) : undefined);
-const engines: Record<Role, Engine> = {
-  fp32: await createEngine('onnxruntime', runPath(runDir, 'fp32'), { rewrites: 'full' }),
-  emulation: await createEngine('onnxruntime', runPath(runDir, 'model.int8.onnx'), { rewrites: 'full' }),
-  engine: await createEngine('tensorrt', runPath(runDir, 'engineInt8Qdq')),
-};
-const outputs = engines.fp32.outputs.map((o) => o.name);
-const acc = new Map(outputs.flatMap((o) => PAIRS.map(([label]) => [`${o}|${label}`, new PsnrAccumulator()] as const)));
+
+const engines = new Map<string, Engine>([['fp32', await createEngine('onnxruntime', runPath(runDir, 'fp32'), { rewrites: 'full' })]]);
+for (const r of GRAPH_REWRITES) engines.set(`emulation (${r})`, await createEngine('onnxruntime', runPath(runDir, 'model.int8.onnx'), { rewrites: r }));
+const plan = runPath(runDir, 'engineInt8Qdq');
+if (existsSync(plan)) engines.set('engine', await createEngine('tensorrt', plan));
+const pairs: [string, string][] = [...engines.keys()].filter((k) => k !== 'fp32').map((k) => ['fp32', k]);
+if (engines.has('engine')) pairs.push(['emulation (full)', 'engine']);
+
+const outputs = engines.get('fp32')!.outputs.map((o) => o.name);
+const acc = new Map(outputs.flatMap((o) => pairs.map(([ref, test]) => [`${o}|${test} vs ${ref}`, new PsnrAccumulator()] as const)));
 const source = new ImageBatchSource(run.input, files, run.preprocessing, { batchSize: 1 }, true);
 for (let feeds = await source.next(); feeds; feeds = await source.next()) {
-  const got = {} as Record<Role, Record<string, HostTensor>>;
-  for (const role of Object.keys(engines) as Role[]) got[role] = await engines[role].run(feeds, outputs);
+  const got = new Map<string, Record<string, HostTensor>>();
+  for (const [name, engine] of engines) got.set(name, await engine.run(feeds, outputs));
   for (const o of outputs) {
-    for (const [label, ref, test] of PAIRS) acc.get(`${o}|${label}`)!.add(got[ref][o]!.data as NumericData, got[test][o]!.data as NumericData);
+    for (const [ref, test] of pairs) acc.get(`${o}|${test} vs ${ref}`)!.add(got.get(ref)![o]!.data as NumericData, got.get(test)![o]!.data as NumericData);
   }
 }
-console.log(`${runDir}: ${source.used.length} images from ${images}`);
-for (const o of outputs) {
-  for (const [label] of PAIRS) {
-    const r = acc.get(`${o}|${label}`)!.result();
-    const per = r.perImage.map((p) => (typeof p === 'number' ? p.toFixed(1) : String(p))).join(' ');
-    console.log(`  ${o.padEnd(20)} ${label.padEnd(20)} ${typeof r.value === 'number' ? r.value.toFixed(2) : r.value} dB  [${per}]`);
-  }
+console.log(`${runDir}: ${source.used.length} images from ${images}${engines.has('engine') ? '' : ' (no engine.int8-qdq.plan: emulation only)'}`);
+for (const [key, a] of acc) {
+  const [o, label] = key.split('|') as [string, string];
+  const r = a.result();
+  const per = r.perImage.map((p) => (typeof p === 'number' ? p.toFixed(1) : String(p))).join(' ');
+  console.log(`  ${o.padEnd(20)} ${label.padEnd(34)} ${typeof r.value === 'number' ? r.value.toFixed(2) : r.value} dB  [${per}]`);
 }
-for (const e of Object.values(engines)) await e.dispose();
+for (const e of engines.values()) await e.dispose();

@@ -10,7 +10,8 @@ export type { Feeds, HostTensor };
  * nodes), `full` every fusion the engine has (int8 kernels from Q/DQ pairs need it). Each
  * backend maps these onto its own settings.
  */
-export type GraphRewrites = 'none' | 'portable' | 'full';
+export const GRAPH_REWRITES = ['none', 'portable', 'full'] as const;
+export type GraphRewrites = (typeof GRAPH_REWRITES)[number];
 
 export interface EngineOptions {
   /** Intra-op threads (0 = the engine's default: all cores). */
