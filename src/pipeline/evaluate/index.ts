@@ -35,6 +35,7 @@ import { capThreads } from '../../engines/threads.js';
 import { loadModel } from '../../onnx/model-file.js';
 import { graphInputs } from '../../onnx/graph.js';
 import { checkImageMemory } from '../memory-estimate.js';
+import { outputsAtRunSize } from '../output-dims.js';
 
 export interface EvaluateOptions {
   run: string;
@@ -213,7 +214,7 @@ async function scoreImages({ options, run, data, specs, engines, pd, hasGroundTr
   });
   if (hasGroundTruth && !samples.images) throw new Int8calError('EVAL_DATA_KIND', '--ground-truth needs evaluation images, not tensors', { file: data, hint: 'give --data an image folder, or drop --ground-truth' });
   if (options.classFolders && !samples.images) throw new Int8calError('EVAL_DATA_KIND', '--class-folders needs evaluation images, not tensors', { file: data, hint: 'give --data a folder of class folders of images' });
-  const { task, detection, ambiguous } = resolveTask(reference.outputs, {
+  const { task, detection, ambiguous } = resolveTask(await outputsAtRunSize(runPath(resolve(options.run), 'fp32'), reference.outputs, run), {
     task: options.task ?? (defaultOf('task') as Task | 'auto'), detector: options.detector ?? (defaultOf('detector') as 'auto'), classes: options.classes,
     boxes: options.boxes, scores: options.scores, input: headInputSize(run.preprocessing, input.dims),
     boxFormat: options.boxFormat ?? (defaultOf('boxFormat') as 'xyxy'), scoreThreshold: options.scoreThreshold ?? defaultOf('scoreThreshold'),

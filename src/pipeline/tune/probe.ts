@@ -13,6 +13,7 @@ import { runPath } from '../../run/layout.js';
 import type { DetectionMetrics, OutputMetrics, Task } from '../../../reports/results-schema.js';
 import { referenceEmbeddings, VariantScorer, type ReferenceEmbeddings, type ScoringContext } from '../evaluate/scoring.js';
 import { detectionsOf, resolveTask, type TaskOptions } from '../evaluate/task.js';
+import { outputsAtRunSize } from '../output-dims.js';
 import type { TargetMetric, TargetMetrics } from './accuracy-target.js';
 
 /** Where a run's choices were made: `samples` are absolute image paths (or FILE#i for tensors). */
@@ -88,7 +89,7 @@ export class AccuracyProbe {
     const run = await readRunJson(runDir, 'run', checkRunManifest, 'calibrate');
     const reference = await createEngine('onnxruntime', runPath(runDir, 'fp32'), { threads, rewrites: 'full', sharedCores: true });
     const input = reference.inputs.find((i) => i.name === run.input)!;
-    const { task, detection } = resolveTask(reference.outputs, {
+    const { task, detection } = resolveTask(await outputsAtRunSize(runPath(runDir, 'fp32'), reference.outputs, run), {
       task: o.task ?? (defaultOf('task') as Task | 'auto'), detector: o.detector ?? (defaultOf('detector') as 'auto'), classes: o.classes,
       boxes: o.boxes, scores: o.scores, input: headInputSize(run.preprocessing, input.dims),
       boxFormat: o.boxFormat ?? (defaultOf('boxFormat') as 'xyxy'), scoreThreshold: o.scoreThreshold ?? defaultOf('scoreThreshold'), nmsIou: o.nmsIou ?? defaultOf('nmsIou'),

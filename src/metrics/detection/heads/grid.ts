@@ -31,6 +31,9 @@ export const describeStrides = (levels: readonly GridLevel[]): string => levels.
 export const shapeText = (dims: readonly unknown[]): string => `[${dims.map((d) => (typeof d === 'number' ? d : String(d ?? '?'))).join(', ')}]`;
 export const isStatic = (dims: readonly unknown[]): dims is number[] => dims.every((d) => typeof d === 'number' && d > 0);
 
+/** Every dim but the batch one (a dynamic batch says nothing about the head's layout). */
+export const isStaticPerImage = (dims: readonly unknown[]): boolean => isStatic(dims.slice(1));
+
 /** The rank-3 outputs ([N, a, b]) — where single-tensor YOLO heads live. */
 export const rank3 = (outputs: readonly OutputShape[]): OutputShape[] => outputs.filter((o) => o.dims.length === 3);
 

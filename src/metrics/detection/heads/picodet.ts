@@ -8,7 +8,7 @@
  */
 import type { NumericData } from '../../data.js';
 import type { Detection } from '../boxes.js';
-import { gridLevels, headShapeError, isStatic, shapeText, type GridLevel } from './grid.js';
+import { gridLevels, headShapeError, isStaticPerImage, shapeText, type GridLevel } from './grid.js';
 import type { HeadDecoder, ImageTensor, OutputShape } from './types.js';
 
 const strideOf = (level: number): number => 8 * 2 ** level;
@@ -22,7 +22,7 @@ function layoutProblem(outputs: readonly OutputShape[], input: { width: number; 
     const bins = boxes.dims[2];
     if (typeof bins === 'number' && bins % 4 !== 0) return `${boxes.name} ${shapeText(boxes.dims)}: ${bins} is not 4 sides × DFL bins`;
     if (!strict) continue;
-    if (!isStatic(scores.dims) || !isStatic(boxes.dims)) return `${scores.name}/${boxes.name} have dynamic dims`;
+    if (!isStaticPerImage(scores.dims) || !isStaticPerImage(boxes.dims)) return `${scores.name}/${boxes.name} have dynamic dims`;
     const cells = levels[i]!.columns * levels[i]!.rows;
     if (scores.dims[1] !== cells || boxes.dims[1] !== cells) return `${scores.name} ${shapeText(scores.dims)} / ${boxes.name} ${shapeText(boxes.dims)}: not the ${cells} cells of stride ${strideOf(i)}`;
   }

@@ -3,7 +3,7 @@
  * output is the only rank-3 one, wide enough for its fixed columns plus a class, and — when
  * auto-detecting — static with one entry (or one per anchor) per cell of strides 8/16/32(/64).
  */
-import { describeStrides, isStatic, rank3, shapeText, stridesFor, type GridLevel } from './grid.js';
+import { describeStrides, isStaticPerImage, rank3, shapeText, stridesFor, type GridLevel } from './grid.js';
 import type { HeadBinding, HeadContext, HeadMismatch, OutputShape } from './types.js';
 
 export interface SingleTensorLayout {
@@ -34,7 +34,7 @@ export function bindSingleTensor(l: SingleTensorLayout, outputs: readonly Output
   const shape = `${head.name} ${shapeText(head.dims)}`;
   if (typeof values === 'number' && values < l.fixed + 1) return { mismatch: `${shape} has fewer than ${l.fixed + 1} ${l.valuesWord}` };
   if (!strict) return { outputs: [head.name], ...(ctx.classes !== undefined ? { classes: ctx.classes } : {}), reason: `${shape} read as ${l.readAs} (--detector ${l.detector})` };
-  if (!isStatic(head.dims) || candidates.length !== 1) return { mismatch: `${shape} is not the only static rank-3 output` };
+  if (!isStaticPerImage(head.dims) || candidates.length !== 1) return { mismatch: `${shape} is not the only static rank-3 output` };
   const levels = stridesFor(cells as number, ctx.input, l.anchorsPerCell);
   const perCell = l.anchorsPerCell ? `${l.anchorsPerCell} anchors per cell` : 'one per cell';
   if (!levels) return { mismatch: `${shape}: ${cells} ${l.cellsWord} are not ${perCell} of strides 8/16/32(/64)` };
