@@ -44,6 +44,20 @@ export function notQuantizedText(v: VariantResult): string | undefined {
   return v.coverage ? `not quantized (${v.coverage.quantized} of ${v.coverage.quantizable} ops int8)` : 'not quantized';
 }
 
+/**
+ * A variant no --fail-on gate judged is judged by the run's accuracy target (the user's or the
+ * task's default): whether it meets it, and the target's metrics as text ("f1 0.958").
+ */
+export function targetVerdictOf(results: Results, v: VariantResult): { meets: boolean; target: string; values: string } | undefined {
+  const target = results.accuracyTarget;
+  const entry = v.verdict.verdict === 'none' ? target?.variants.find((t) => t.name === v.name) : undefined;
+  if (!target || !entry) return undefined;
+  const named = new Set([...target.expression.matchAll(/([a-z0-9]+)\s*[<>]=/g)].map((m) => m[1]!));
+  const value = (k: string, x: number | 'inf' | '-inf') => (typeof x !== 'number' ? x.replace('inf', '∞') : k === 'psnr' || k === 'pd' ? `${x.toFixed(2)}${k === 'psnr' ? ' dB' : ''}` : x.toFixed(3));
+  const values = Object.entries(entry.metrics).filter(([k]) => named.has(k)).map(([k, x]) => `${k} ${value(k, x!)}`).join(', ');
+  return { meets: entry.meets, target: `${target.expression} (${target.source})`, values };
+}
+
 /** The worst PSNR as text, saying why when outputs have NaN/Inf: "−∞ (1234 NaN/Inf)". */
 export function worstPsnrText(v: VariantResult): string {
   const n = nonFiniteCount(v);
@@ -117,9 +131,12 @@ export function verdictTable(results: Results, baseline?: Results): Table {
     const isReference = v.name === results.reference;
     // NaN/Inf outputs: PSNR says how many; PD and cosine (computed without them) are marked failed.
     const marked = (c: Cell): Cell => (nonFiniteCount(v) ? { ...c, verdict: 'fail' } : c);
+    const target = isReference ? undefined : targetVerdictOf(results, v);
+    const verdict: Cell = target ? { text: target.meets ? 'meets target' : 'misses target', verdict: target.meets ? 'pass' : 'fail' }
+      : { text: isReference ? 'reference' : notQuantizedText(v) ?? (v.verdict.verdict === 'none' ? 'no threshold' : v.verdict.verdict.toUpperCase()), verdict: isReference || v.verdict.verdict === 'not-quantized' ? 'none' : v.verdict.verdict };
     return [
       text(variantLabel(v)),
-      { text: isReference ? 'reference' : notQuantizedText(v) ?? (v.verdict.verdict === 'none' ? 'no threshold' : v.verdict.verdict.toUpperCase()), verdict: isReference || v.verdict.verdict === 'not-quantized' ? 'none' : v.verdict.verdict },
+      verdict,
       marked(numeric(isReference ? DASH : worstPsnrText(v), b && !isReference ? delta(worstPsnr(v), worstPsnr(b), 'min', ' dB') : undefined)),
       marked(numeric(num(worstPd(v)), b ? delta(worstPd(v), worstPd(b), 'max') : undefined)),
       marked(numeric(isReference ? DASH : num(worstCosine(v), 6), b && !isReference ? delta(worstCosine(v), worstCosine(b), 'min') : undefined)),

@@ -1,6 +1,6 @@
 import type { Block, Section, VerdictWord } from '../blocks.js';
 import type { Results } from '../results-schema.js';
-import { checksTable, checkText, notQuantizedText, verdictTable, worstPsnrText } from '../view.js';
+import { checksTable, checkText, notQuantizedText, targetVerdictOf, verdictTable, worstPsnrText } from '../view.js';
 import type { RenderOptions } from './options.js';
 import { speedPhrase } from '../format.js';
 
@@ -15,6 +15,12 @@ function verdictLines(results: Results): Extract<Block, { kind: 'verdicts' }>['l
       // Mostly the fp32 model: no pass, no ∞, no speed word.
       const facts = `its metrics and latency are mostly fp32's (worst PSNR ${worstPsnrText(v)}, ${v.latency.p50.toFixed(1)} ms p50)`;
       return { variant: v.name, sentence: `${v.name}: ${notQuantized} — ${facts}`, verdict: 'none' as const, facts, failed: [], label: `**${notQuantized}**` };
+    }
+    const target = targetVerdictOf(results, v);
+    if (target) {
+      const word = target.meets ? 'meets' : 'misses';
+      const facts = `${target.target}: ${target.values}, ${speed}`;
+      return { variant: v.name, sentence: `${v.name}: ${word} the accuracy target ${facts}`, verdict: target.meets ? 'pass' as const : 'fail' as const, facts, failed: [], label: `**${word} the accuracy target**` };
     }
     const verdict: VerdictWord = v.verdict.verdict === 'not-quantized' ? 'none' : v.verdict.verdict;
     const sentence = verdict === 'fail' ? `${v.name}: FAIL — ${failed.join('; ')}; ${speed}`

@@ -94,6 +94,24 @@ test('Markdown report: tables escaped, verdicts, no NaN', async () => {
   assert.equal(markdownTable({ columns: ['a'], rows: [] }), '');
 });
 
+test('a variant no --fail-on gate judged is judged by the run\'s accuracy target, in both reports', async () => {
+  const results = await resultsFixture();
+  for (const v of results.variants) v.verdict = { ...v.verdict, verdict: 'none', checks: [] };
+  results.accuracyTarget = {
+    expression: 'f1>=0.95', source: 'default for task detection',
+    variants: [{ name: 'fp16', meets: true, metrics: { f1: 1, psnr: 80 } }, { name: 'int8', meets: false, metrics: { f1: 0.8837, psnr: 39.97 } }],
+  };
+  const md = renderMarkdown(results);
+  assert.match(md, /- fp16: \*\*meets the accuracy target\*\*, f1&gt;=0\.95 \(default for task detection\): f1 1\.000,/);
+  assert.match(md, /- int8: \*\*misses the accuracy target\*\*, f1&gt;=0\.95 \(default for task detection\): f1 0\.884,/);
+  // int8-ort has no entry in the target: it stays unjudged.
+  assert.match(md, /- int8-ort: no threshold applies/);
+  assert.match(md, /\| int8 \(tensorrt placement\) \| \*\*misses target\*\* \|/);
+  const html = renderHtml(results);
+  assert.match(html, /<div class="summary fail">/);
+  assert.ok(html.includes('int8: misses the accuracy target f1&gt;=0.95 (default for task detection): f1 0.884'));
+});
+
 test('with a baseline every metric shows its change since that run', async () => {
   const current = await resultsFixture(1, '/runs/new');
   const old = await resultsFixture(0.5, '/runs/old');
