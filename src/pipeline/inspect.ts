@@ -5,6 +5,7 @@ import { graphInputs, graphOutputs, opTypeCounts, parameterBytes, type TensorInf
 import { choosePreset, metadataOf, resolvePreprocessing, describePreprocessing, type PresetChoice, type Preprocessing, type PreprocessingOptions } from '../../datasets/images/index.js';
 import { chooseDetector, isDetectorChoice, type DetectorChoice } from '../metrics/detection/index.js';
 import { selectImageInput } from './image-input.js';
+import { outputsAtSize } from './output-dims.js';
 
 /** What `int8cal inspect` reports about a model: plain data. */
 export interface InspectReport {
@@ -42,7 +43,9 @@ export async function inspect(modelPath: string, options: InspectOptions = {}): 
   const inputs = graphInputs(graph);
   const outputs = graphOutputs(graph);
   const preprocessing = inferred(inputs, options, modelPath, metadataOf(model.metadataProps));
-  const detector = 'spec' in preprocessing ? chooseDetector(outputs, { input: { width: preprocessing.spec.width, height: preprocessing.spec.height } }) : undefined;
+  const detector = 'spec' in preprocessing
+    ? chooseDetector(outputsAtSize(model, outputs, preprocessing.input, preprocessing.spec), { input: { width: preprocessing.spec.width, height: preprocessing.spec.height } })
+    : undefined;
   return {
     file: modelPath,
     irVersion: Number(model.irVersion ?? 0),

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { inspect } from '../../src/pipeline/inspect.js';
 import { model, repoRoot } from '../support/paths.js';
 
@@ -37,6 +38,15 @@ test('inspect on fr_detect: static 320x240 input, two outputs, opset 9, the boxe
   assert.match(r.preprocessing.preset.reason, /^nothing in the model records its preprocessing; imagenet/);
   assert.deepEqual([r.detector?.detector, r.detector?.outputs], ['boxes-scores', ['boxes', 'scores']]);
   assert.equal((await inspect(model('fr_expression.onnx'))).detector, undefined, 'a classifier has no detector head');
+});
+
+test('inspect on a YOLOv8 exported with dynamic H×W (zoo nudenet): the head is guessed once --size fixes the output dims', { skip: !existsSync(model('zoo/nudenet_320n.onnx')) && 'the zoo is not installed (npm run datasets)' }, async () => {
+  const unsized = await inspect(model('zoo/nudenet_320n.onnx'));
+  assert.equal(typeof unsized.outputs[0]!.dims[2], 'string', 'the cells dim is symbolic');
+  assert.equal(unsized.detector, undefined);
+  const r = await inspect(model('zoo/nudenet_320n.onnx'), { size: '320x320' });
+  assert.deepEqual([r.detector?.detector, r.detector?.outputs, r.detector?.classes], ['yolov8', ['output0'], 18]);
+  assert.match(r.detector!.reason, /\[batch, 22, 2100\]/);
 });
 
 test('inspect says which preset and why, and shows the units trap with its fix', async () => {
