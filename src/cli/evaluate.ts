@@ -5,7 +5,7 @@ import type { Results } from '../../reports/results-schema.js';
 import { fromDecibels } from '../metrics/psnr.js';
 import { speedPhrase } from '../../reports/format.js';
 import { failedGateChecks } from '../pipeline/gates.js';
-import { checkText, engineLayersText } from '../../reports/view.js';
+import { checkText, engineLayersText, targetVerdictOf } from '../../reports/view.js';
 import { EXIT, action, addOptions } from './action.js';
 import { cliContext } from './context.js';
 
@@ -76,7 +76,10 @@ export function summary(results: Results): string {
     const ms = v.latency.p50 < 1 ? v.latency.p50.toFixed(3) : v.latency.p50.toFixed(1);
     const speed = v.name === results.reference || v.name === 'trt-fp32' ? '' : `  ${speedPhrase(v.verdict.speed, v.verdict.speedup)}${v.device === 'gpu' ? ' (GPU, vs trt-fp32)' : ''}`;
     const layers = engineLayersText(v);
-    return `${v.name.padEnd(12)} ${v.verdict.verdict.padEnd(5)} ${psnr.padEnd(16)} p50 ${ms} ms${v.device === 'gpu' ? ' GPU' : ''}${v.latency.emulated ? ' (emulated)' : ''}${speed}${layers ? `  (${layers})` : ''}${failed.length ? `  failed: ${failed.join(', ')}` : ''}`;
+    // Ungated variants are judged by the run's accuracy target (run writes one); "—": nothing judged it.
+    const target = v.name === results.reference ? undefined : targetVerdictOf(results, v);
+    const word = v.name === results.reference ? '' : target ? (target.meets ? 'meets' : 'misses') : v.verdict.verdict === 'none' ? '—' : v.verdict.verdict;
+    return `${v.name.padEnd(12)} ${word.padEnd(6)} ${psnr.padEnd(16)} p50 ${ms} ms${v.device === 'gpu' ? ' GPU' : ''}${v.latency.emulated ? ' (emulated)' : ''}${speed}${layers ? `  (${layers})` : ''}${failed.length ? `  failed: ${failed.join(', ')}` : ''}`;
   });
   const d = results.evaluation.detector;
   const head = d ? [`detector ${d.detector} (${d.guessed ? 'guessed from the output shapes' : '--detector'}): ${d.reason}`] : [];
