@@ -81,6 +81,18 @@ export interface SpeedComparison {
   word?: SpeedWord;
 }
 
+/** Arg-max label maps of [N, C, H, W] class scores vs fp32's: pixel agreement (`value`) and mean IoU over the classes either map has. */
+export interface SegmentationResult {
+  metric: 'segmentation';
+  value: number;
+  miou: number;
+  /** Classes present in either label map. */
+  classes: number;
+  pixels: number;
+  /** Pixel agreement per image. */
+  perImage: number[];
+}
+
 export interface ClassificationResult {
   metric: 'top1-agreement';
   /** agreed / total, 0..1. */

@@ -5,7 +5,7 @@
  * readable, e.g. as a `--baseline`).
  */
 import { Int8calError } from '../src/core/errors.js';
-import { RESULTS_SCHEMA, RESULTS_VERSION, type Results } from './results-schema.js';
+import { RESULTS_SCHEMA, RESULTS_VERSION, TASKS, type Results } from './results-schema.js';
 
 type Check = (value: unknown, at: string) => void;
 
@@ -36,7 +36,7 @@ const summary = record({ count: count, mean: num, min: num, p5: num, max: num })
 const latency = record({ count: count, mean: num, min: num, p50: num, p90: num, p99: num, max: num, imagesPerSecond: num });
 /** A metric result results.json's contract has no field for (a newer metric): the shape every result has. */
 const otherMetric = record({ metric: str, value: nullable(num) });
-const SHAPED_FIELDS = new Set(['name', 'dims', 'psnr', 'similarity', 'agreement', 'pd', 'classification', 'probabilityMap']);
+const SHAPED_FIELDS = new Set(['name', 'dims', 'psnr', 'similarity', 'agreement', 'pd', 'classification', 'probabilityMap', 'segmentation']);
 const otherMetrics: Check = (v, at) => {
   for (const [key, r] of Object.entries(v as Record<string, unknown>)) if (!SHAPED_FIELDS.has(key)) otherMetric(r, `${at}.${key}`);
 };
@@ -50,6 +50,7 @@ const output = both(record({
   pd: optional(record({ value: num, network: str, tensor: str, brokenImages: count, perImage: array(nullable(num)), threshold: optional(num), verdict })),
   classification: optional(record({ value: num, agreed: count, total: count, threshold: optional(num), verdict })),
   probabilityMap: optional(record({ value: num, binarizeAt: num, threshold: optional(num), verdict })),
+  segmentation: optional(record({ value: num, miou: num, classes: count, pixels: count, perImage: array(num) })),
 }), otherMetrics);
 const detection = record({
   boxes: optional(str), scores: optional(str), boxFormat: oneOf('xyxy', 'cxcywh'), scoreThreshold: num, nmsIou: num,
@@ -68,7 +69,7 @@ const variant = record({
 const results = record({
   schema: oneOf(RESULTS_SCHEMA), createdAt: str, run: str, model: record({ source: str, sha256: optional(str) }), input: str, preprocessing: str,
   evaluation: record({
-    data: str, images: array(str), imageSha256: optional(array(str)), task: oneOf('classification', 'detection', 'map', 'none'), batchSize: count, iterations: count, warmup: count,
+    data: str, images: array(str), imageSha256: optional(array(str)), task: oneOf(...TASKS), batchSize: count, iterations: count, warmup: count,
     gates: array(record({ expression: str, metric: str, op: oneOf('<', '<=', '>', '>='), value: num })),
     outputs: optional(array(str)),
   }),

@@ -5,7 +5,7 @@
  * Metric results are the metrics' own result objects (value, threshold, verdict together).
  */
 import type { Direction, Verdict } from './verdict.js';
-import type { ApResult, ClassificationResult, DetectorChoice, Top1AccuracyResult, DetectionMatchResult, LatencyStats, AgreementResult, PdResult, SpeedComparison, ProbabilityMapResult, PsnrResult, SimilarityResult, TensorCalibration, TensorFlag } from './metric-results.js';
+import type { ApResult, ClassificationResult, DetectorChoice, Top1AccuracyResult, DetectionMatchResult, LatencyStats, AgreementResult, PdResult, SpeedComparison, ProbabilityMapResult, PsnrResult, SegmentationResult, SimilarityResult, TensorCalibration, TensorFlag } from './metric-results.js';
 import type { Decibels } from './decibels.js';
 
 export const RESULTS_SCHEMA = 'int8cal/results';
@@ -64,7 +64,7 @@ export interface TuneReport {
 }
 
 /** Task metrics evaluate knows; `auto` (an option value) guesses one from the outputs. */
-export const TASKS = ['classification', 'detection', 'map', 'none'] as const;
+export const TASKS = ['classification', 'detection', 'map', 'segmentation', 'none'] as const;
 export type Task = (typeof TASKS)[number];
 
 export interface EvaluationSettings {
@@ -186,6 +186,7 @@ export interface OutputMetrics {
   pd?: PdResult;
   classification?: ClassificationResult;
   probabilityMap?: ProbabilityMapResult;
+  segmentation?: SegmentationResult;
 }
 
 export interface DetectionMetrics extends DetectorChoice {

@@ -94,6 +94,8 @@ function taskSummary(v: VariantResult): string {
   if (v.accuracy) parts.push(`accuracy ${percent(v.accuracy.value, 3)} (${v.accuracy.correct}/${v.accuracy.total})`);
   const map = v.outputs.find((o) => o.probabilityMap)?.probabilityMap;
   if (map) parts.push(`map IoU ${num(map.value, 3)}`);
+  const seg = v.outputs.find((o) => o.segmentation)?.segmentation;
+  if (seg) parts.push(`mIoU ${num(seg.miou, 3)}`);
   for (const o of v.outputs) if (o.agreement) parts.push(agreementText(o.agreement));
   if (v.detection?.f1) parts.push(`F1 ${v.detection.f1.value === null ? 'undefined' : num(v.detection.f1.value, 3)}`);
   if (v.detection?.ap) parts.push(`AP ${num(v.detection.ap.value, 3)}`);
@@ -185,7 +187,7 @@ export function agreementText(a: NonNullable<OutputMetrics['agreement']>): strin
 }
 
 /** Fields the output table shows in their own columns or words. */
-const SHOWN_FIELDS = new Set(['name', 'dims', 'psnr', 'similarity', 'agreement', 'pd', 'classification', 'probabilityMap']);
+const SHOWN_FIELDS = new Set(['name', 'dims', 'psnr', 'similarity', 'agreement', 'pd', 'classification', 'probabilityMap', 'segmentation']);
 
 /** Any other metric result (one the report has no column for yet) as "ssim 0.981". */
 function otherMetricsText(o: OutputMetrics): string[] {
@@ -204,6 +206,7 @@ export function outputTable(v: VariantResult, baseline?: Results): Table {
     const task = [
       o.classification && `top-1 agreement ${percent(o.classification.value, 3)} (${o.classification.agreed}/${o.classification.total})`,
       o.probabilityMap && `IoU@${o.probabilityMap.binarizeAt} ${num(o.probabilityMap.value, 4)}`,
+      o.segmentation && `mIoU ${num(o.segmentation.miou, 4)} over ${o.segmentation.classes} classes, pixel agreement ${percent(o.segmentation.value, 3)}`,
       o.agreement && agreementText(o.agreement),
       ...otherMetricsText(o),
     ].filter(Boolean).join(', ');

@@ -189,7 +189,7 @@ export const OPTIONS = {
   iterations: { flag: '--iterations <n>', help: 'timed runs per variant for latency (after 3 warm-up runs), variants interleaved', default: 20, parse: positiveInt },
   task: {
     flag: '--task <task>',
-    help: 'task metrics: classification (top-1 agreement), detection (F1 vs fp32, AP vs --ground-truth), map (probability-map IoU), none; auto guesses from the outputs',
+    help: 'task metrics: classification (top-1 agreement), detection (F1 vs fp32, AP vs --ground-truth), map (probability-map IoU), segmentation ([N, C, H, W] class scores: arg-max label maps vs fp32, mIoU and pixel agreement), none; auto guesses from the outputs',
     default: 'auto', choices: ['auto', ...TASKS],
   },
   detector: {
@@ -222,7 +222,7 @@ export const OPTIONS = {
   // tune
   accuracyTarget: {
     flag: '--accuracy-target <expr>',
-    help: 'pass condition tune searches for, e.g. "psnr>=30" or "f1>=0.95,cosine>=0.99" (metrics psnr, pd, top1, f1, ap, cosine; >= or <=; all must hold)',
+    help: 'pass condition tune searches for, e.g. "psnr>=30" or "f1>=0.95,cosine>=0.99" (metrics psnr, pd, top1, f1, ap, cosine, miou; >= or <=; all must hold)',
   },
   maxEvaluations: { flag: '--max-evaluations <n>', help: 'tune: real evaluations on the tune images per placement (greedy moves + pruning)', default: 24, parse: positiveInt },
   tuneImages: { flag: '--tune-images <n>', help: 'tune and run\'s calibrator check: evaluation images every candidate is scored on (the first N, sorted; run uses at most half); evaluate holds them out', default: 8, parse: positiveInt },

@@ -9,5 +9,6 @@ import { agreementMetric } from './agreement.js';
 import { pdMetric } from './pd-metric.js';
 import { classificationMetric } from './classification.js';
 import { probabilityMapMetric } from './detection/probability-map.js';
+import { segmentationMetric } from './segmentation.js';
 
-export const OUTPUT_METRICS: readonly OutputMetric[] = [psnrMetric, similarityMetric, agreementMetric, pdMetric, classificationMetric, probabilityMapMetric];
+export const OUTPUT_METRICS: readonly OutputMetric[] = [psnrMetric, similarityMetric, agreementMetric, pdMetric, classificationMetric, probabilityMapMetric, segmentationMetric];

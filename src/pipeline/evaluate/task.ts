@@ -65,16 +65,18 @@ export function resolveTask(outputs: readonly TensorInfo[], o: TaskOptions): Res
       hint: `pass --detector (${DETECTORS.join(', ')}); for separate tensors --boxes NAME --scores NAME (outputs: ${outputs.map((t) => t.name).join(', ')})`,
     });
   }
-  const other = otherTask(outputs);
+  const other = otherTask(outputs, o.input);
   return several ? { ...other, ambiguous: `the outputs fit several detector heads (${choice.candidates.join(', ')}): pass --detector to score detections` } : other;
 }
 
-function otherTask(outputs: readonly TensorInfo[]): { task: Task } {
+function otherTask(outputs: readonly TensorInfo[], input: { width: number; height: number }): { task: Task } {
   // An integer output (ArgMax labels) is scored by exact agreement, not as scores or a probability map.
   if (outputs.length === 1 && /float|double/.test(outputs[0]!.elementType)) {
     const dims = outputs[0]!.dims;
     if (dims.length === 2) return { task: 'classification' };
     if (dims.length === 4 && dims[1] === 1) return { task: 'map' };
+    // Class scores per pixel at the input's resolution: a segmentation model (feature maps are smaller).
+    if (dims.length === 4 && typeof dims[1] === 'number' && dims[1] >= 2 && dims[2] === input.height && dims[3] === input.width) return { task: 'segmentation' };
   }
   return { task: 'none' };
 }

@@ -2,7 +2,7 @@ import { Int8calError } from '../../core/errors.js';
 import type { Task } from '../../../reports/results-schema.js';
 
 /** Metrics a pass condition can name (tune's own grammar, not --fail-on's failure gates). */
-export const TARGET_METRICS = ['psnr', 'pd', 'top1', 'f1', 'ap', 'cosine'] as const;
+export const TARGET_METRICS = ['psnr', 'pd', 'top1', 'f1', 'ap', 'cosine', 'miou'] as const;
 export type TargetMetric = (typeof TARGET_METRICS)[number];
 
 /** One pass condition, e.g. psnr >= 30. */
@@ -44,7 +44,7 @@ function badTarget(expression: string, why: string): Int8calError {
 
 /** The target a run is judged against when the user gave none, by task. */
 export function defaultAccuracyTarget(task: Task): AccuracyTarget {
-  const expression = task === 'detection' ? 'f1>=0.95' : task === 'classification' ? 'top1>=0.99' : 'psnr>=30';
+  const expression = task === 'detection' ? 'f1>=0.95' : task === 'classification' ? 'top1>=0.99' : task === 'segmentation' ? 'miou>=0.95' : 'psnr>=30';
   return parseAccuracyTarget(expression, `default for task ${task}`);
 }
 

@@ -56,6 +56,8 @@ export function targetMetricsOf(outputs: readonly OutputMetrics[], detection?: D
   if (pd.length) m.pd = Math.max(...pd);
   const top1 = outputs.flatMap((o) => (o.classification ? [o.classification.value] : []));
   if (top1.length) m.top1 = Math.min(...top1);
+  const miou = outputs.flatMap((o) => (o.segmentation ? [o.segmentation.miou] : []));
+  if (miou.length) m.miou = Math.min(...miou);
   // F1 is undefined (null) when the reference detects nothing: such a target can't be met, not met by accident.
   if (detection?.f1 && detection.f1.value !== null) m.f1 = detection.f1.value;
   if (detection?.ap?.value != null) m.ap = detection.ap.value;
@@ -128,6 +130,7 @@ export class AccuracyProbe {
     const m: TargetMetric[] = ['psnr', 'cosine'];
     if (this.task === 'classification') m.push('top1');
     if (this.task === 'detection') m.push('f1');
+    if (this.task === 'segmentation') m.push('miou');
     if (this.pd) m.push('pd');
     return m;
   }
