@@ -1,6 +1,13 @@
 #include "release_arrays.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 namespace int8cal {
+
+/** Released bytes from which the freed heap is handed back to the system (malloc_trim). */
+constexpr double kTrimAbove = 64.0 * 1024 * 1024;
 
 Napi::Value ReleaseArrays(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -19,6 +26,12 @@ Napi::Value ReleaseArrays(const Napi::CallbackInfo& info) {
     if (napi_detach_arraybuffer(env, buffer) != napi_ok) continue;
     released += static_cast<double>(bytes);
   }
+#if defined(__GLIBC__)
+  // glibc keeps freed heap memory resident (its mmap threshold grows to 32 MiB after the first
+  // large free, so activations and ONNX Runtime's buffers come from the heap): a run's hundreds
+  // of MiB stayed in RSS under the next run's (1024x1024 model: 2.38 vs 2.07 GiB peak).
+  if (released >= kTrimAbove) malloc_trim(0);
+#endif
   return Napi::Number::New(env, released);
 }
 
