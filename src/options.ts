@@ -136,7 +136,7 @@ export const OPTIONS = {
   },
   maxActivationMemory: {
     flag: '--max-activation-memory <size>',
-    help: 'activations held at once (ONNX Runtime\'s, the fetched ones and their copies; estimated from the model\'s shapes); above it batches run a few images at a time, or tensors are split into groups, one pass per group; one image above it is refused',
+    help: 'activations held at once (ONNX Runtime\'s, the fetched ones and their copies; estimated from the model\'s shapes), less an eighth (at most 256 MiB) kept for the rest of the process; above it batches run a few images at a time, or tensors are split into balanced groups, one pass per group; one image above it is refused',
     default: 2 * 1024 ** 3, parse: byteSize,
   },
   // build
