@@ -263,7 +263,11 @@ export interface CalibrationSummary {
   auto?: {
     criterion: string;
     chosen: Record<string, number>;
-    confirmed?: { metric: string; images: number; kept: string; scores: { calibrator: string; value: JsonNumber; psnr?: JsonNumber }[] };
+    confirmed?: {
+      metric: string; images: number; kept: string; scores: { calibrator: string; value: JsonNumber; psnr?: JsonNumber; psnrPerImage?: JsonNumber[] }[];
+      /** The second best, and on how many of the `images` choosing images the kept one's PSNR was higher. */
+      runnerUp?: { calibrator: string; value: JsonNumber; psnrWins: number; images: number };
+    };
   };
   histogram: string;
   /** Every calibrated tensor, in calibration.json order. */
