@@ -1,3 +1,6 @@
+import { pooledPsnr as pooledDb } from '../src/metrics/psnr.js';
+import { parseAccuracyTarget } from '../src/pipeline/tune/accuracy-target.js';
+import { tiedWithBest } from '../src/pipeline/tune/confirm-calibrator.js';
 /**
  * How well a calibrator choice made on a few evaluation photos holds on the others, averaged
  * over every way of splitting the photos (bench/tune). One split's "auto − best single" is
@@ -5,18 +8,13 @@
  * changes from split to split. Inputs are each candidate's worst-output PSNR per photo (dB).
  */
 
-/** PSNR of the pooled error of the photos (every photo's error against the same set-wide peak). */
-export function pooledDb(db: readonly number[]): number {
-  const mean = db.reduce((sum, d) => sum + 10 ** (-d / 10), 0) / db.length;
-  return -10 * Math.log10(mean);
-}
 
 export interface SplitSummary {
   photos: number;
   chooseOn: number;
   splits: number;
   /** Mean over splits of (choice's pooled PSNR on the judged photos − the best single's there). */
-  regret: { check: number; perTensor: number; crossFit?: number; crossFitAndCheck?: number };
+  regret: { check: number; perTensor: number; crossFit?: number; crossFitAndCheck?: number; tiedThenCrossFit?: number };
   /** The calibrator fixed in hindsight (best mean over splits) and its mean regret: the floor any fixed choice can reach. */
   floor: { calibrator: string; regret: number };
   /** How often each single calibrator was the best on the judged photos. */
@@ -53,7 +51,8 @@ export function splitSummary(photos: ReadonlyMap<string, readonly number[]>, k: 
   const n = photos.get(names[0]!)!.length;
   const pick = (score: (name: string) => number) => names.reduce((best, name) => (score(name) > score(best) ? name : best));
   const sets = splits(n, k);
-  const sum = { check: 0, perTensor: 0, crossFit: 0, crossFitAndCheck: 0 };
+  const sum = { check: 0, perTensor: 0, crossFit: 0, crossFitAndCheck: 0, tiedThenCrossFit: 0 };
+  const psnrTarget = parseAccuracyTarget('psnr>=30');
   const fixed = new Map(names.map((name) => [name, 0]));
   const bestOnJudged: Record<string, number> = {};
   const crossFitPick = calibration && pick((name) => pooledDb(calibration.get(name)!));
@@ -68,7 +67,12 @@ export function splitSummary(photos: ReadonlyMap<string, readonly number[]>, k: 
     sum.perTensor += regret(names[0]!);
     if (calibration) {
       sum.crossFit += regret(crossFitPick!);
-      sum.crossFitAndCheck += regret(pick((name) => pooledDb([...calibration.get(name)!, ...on(name, chosen)])));
+      const both = (name: string) => pooledDb([...calibration.get(name)!, ...on(name, chosen)]);
+      sum.crossFitAndCheck += regret(pick(both));
+      // run --calibrator-check cross-fit: the candidates the k photos can't tell from their best, decided by both.
+      const entries = names.map((name) => ({ name, metrics: { psnr: pooledDb(on(name, chosen)) }, psnrPerImage: on(name, chosen) }));
+      const tied = tiedWithBest(entries, entries.reduce((b, e) => (e.metrics.psnr > b.metrics.psnr ? e : b)), psnrTarget);
+      sum.tiedThenCrossFit += regret(tied.reduce((b, e) => (both(e.name) > both(b.name) ? e : b)).name);
     }
     for (const name of names) fixed.set(name, fixed.get(name)! + regret(name));
   }
@@ -76,6 +80,6 @@ export function splitSummary(photos: ReadonlyMap<string, readonly number[]>, k: 
   const [floorName, floorSum] = [...fixed].reduce((b, e) => (e[1] > b[1] ? e : b));
   return {
     photos: n, chooseOn: k, splits: sets.length, bestOnJudged, floor: { calibrator: floorName, regret: mean(floorSum) },
-    regret: { check: mean(sum.check), perTensor: mean(sum.perTensor), ...(calibration ? { crossFit: mean(sum.crossFit), crossFitAndCheck: mean(sum.crossFitAndCheck) } : {}) },
+    regret: { check: mean(sum.check), perTensor: mean(sum.perTensor), ...(calibration ? { crossFit: mean(sum.crossFit), crossFitAndCheck: mean(sum.crossFitAndCheck), tiedThenCrossFit: mean(sum.tiedThenCrossFit) } : {}) },
   };
 }

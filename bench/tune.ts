@@ -6,7 +6,7 @@
  * single calibrator (worst-output PSNR, TensorRT placement, held out); the same averaged over every
  * choose/judge split of the photos (bench/choice-splits.ts: one split's numbers are mostly which
  * photos landed where), with --cross-fit also the choice made on the calibration images
- * (bench/cross-fit.ts); then (unless --no-tune) the sensitivity estimate's wall time vs quantized
+ * (src/pipeline/tune/cross-fit.ts) and run's `--calibrator-check cross-fit`; then (unless --no-tune) the sensitivity estimate's wall time vs quantized
  * nodes, evaluations spent vs "keep one node float" over all nodes, and tune (ort-cpu placement):
  * final metric on the tune and the held-out photos, latency ÷ fp32, vs the all-int8 model.
  * Written to bench/results/tune.{json,md}.
@@ -20,7 +20,7 @@ import { tune } from '../src/pipeline/tune/index.js';
 import { defaultAccuracyTarget } from '../src/pipeline/tune/accuracy-target.js';
 import { confirmAutoCalibration } from '../src/pipeline/tune/confirm-calibrator.js';
 import { AccuracyProbe } from '../src/pipeline/tune/probe.js';
-import { crossFit } from './cross-fit.js';
+import { crossFit } from '../src/pipeline/tune/cross-fit.js';
 import { splitSummary } from './choice-splits.js';
 import { calibrationFromHistograms } from '../src/pipeline/calibration-output.js';
 import { readHistogramFile } from '../src/run/histogram-file.js';
@@ -93,7 +93,8 @@ async function benchModel(id: string, c: Record<string, unknown>, work: string) 
   const total = (await listImages(c.evalData as string)).length;
   const chooseOn = Math.max(1, Math.min(tuneImages, Math.floor(total / 2)));
   const probe = await AccuracyProbe.create({ ...c, run: out, data: c.evalData as string, images: chooseOn });
-  const confirmed = (await confirmAutoCalibration(out, probe, defaultAccuracyTarget(probe.task)))!.auto!.confirmed!;
+  const cross = withCrossFit ? await crossFit({ ...c, maxImages: images, batchSize: 1 } as Parameters<typeof crossFit>[0], out) : undefined;
+  const confirmed = (await confirmAutoCalibration(out, probe, defaultAccuracyTarget(probe.task), undefined, cross && { ...c, maxImages: images, batchSize: 1 } as Parameters<typeof crossFit>[0]))!.auto!.confirmed!;
   await probe.dispose();
   const held = await AccuracyProbe.create({ ...c, run: out, data: await heldOutFolder(c.evalData as string, chooseOn, join(work, `${id}-held`), images), images });
   const fp32 = await loadModel(join(out, 'model.fp32.onnx'));
@@ -112,7 +113,6 @@ async function benchModel(id: string, c: Record<string, unknown>, work: string) 
   }
   const auto = await score(calibration);
   const bestName = AUTO_CANDIDATES.reduce((b, n) => (singles[n]! > singles[b]! ? n : b));
-  const cross = withCrossFit ? await crossFit({ ...c, maxImages: images, batchSize: 1 } as Parameters<typeof crossFit>[0], out) : undefined;
   const split = splitSummary(await perPhoto(c, out, fp32, candidates), Math.min(chooseOn, Math.floor(Math.min(total, images) / 2)),
     cross && new Map(cross.scores.map((s) => [s.calibrator, s.psnrPerImage])));
   const row = { model: id, chosenOn: chooseOn, judgedOn: held.imageCount, kept: confirmed.kept, runnerUp: confirmed.runnerUp, auto, singles, bestSingle: Math.max(...Object.values(singles)), bestName, split };
@@ -156,9 +156,9 @@ const md = (t: string[][]) => [t[0]!, t[0]!.map(() => '---'), ...t.slice(1)].map
 
 function splitTable(rows: readonly Row[]): string {
   const cross = rows.some((r) => r.split.regret.crossFit !== undefined);
-  const t = [['model', 'photos (choose k)', 'splits', 'check on k photos', 'per-tensor only', ...(cross ? ['cross-fit (calibration images)', 'cross-fit + check'] : []), 'floor: best fixed in hindsight', 'best single on judged photos (splits)'],
+  const t = [['model', 'photos (choose k)', 'splits', 'check on k photos', 'per-tensor only', ...(cross ? ['cross-fit (calibration images)', 'cross-fit + check', 'tied on k photos → cross-fit + check (--calibrator-check cross-fit)'] : []), 'floor: best fixed in hindsight', 'best single on judged photos (splits)'],
     ...rows.map((r) => [r.model, `${r.split.photos} (${r.split.chooseOn})`, String(r.split.splits), f(r.split.regret.check), f(r.split.regret.perTensor),
-      ...(cross ? [f(r.split.regret.crossFit), f(r.split.regret.crossFitAndCheck)] : []), `${f(r.split.floor.regret)} (${r.split.floor.calibrator})`,
+      ...(cross ? [f(r.split.regret.crossFit), f(r.split.regret.crossFitAndCheck), f(r.split.regret.tiedThenCrossFit)] : []), `${f(r.split.floor.regret)} (${r.split.floor.calibrator})`,
       Object.entries(r.split.bestOnJudged).sort((a, b) => b[1] - a[1]).map(([n, k]) => `${n} ${k}`).join(', ')])];
   return 'Split-averaged (every way of choosing k of the evaluation photos, or 200 drawn; the rest judge): mean of (choice − best single calibrator on the judged photos), ' +
     `pooled worst-output PSNR dB, TensorRT placement; the check picks by pooled PSNR on the k photos.\n\n${md(t)}\n`;

@@ -32,7 +32,7 @@ export function registerRun(program: Command): void {
     .description('calibrate, build, evaluate and report in one go; prints the report\'s path.\n' +
       'Without --model: the bundled sample job (fr_detect on the sample face photos; `npm run datasets` first)');
   addOptions(command, ['model', 'data', 'evalData', 'out', 'input', ...preprocessingFlags, 'calibrator', 'percentile', 'batchSize', 'histogram',
-    'trtVersion', 'cacheHeader', 'maxActivationMemory', 'precisions', 'target', 'exclude', 'perTensorWeights', 'ortWeightBits', 'allowLowCoverage', 'trtEngines', 'trtScales', 'trtOptimizationLevel', 'trtPrecisionConstraints', 'trtConstantScales', 'trtQdqFp16', 'trtTimingCache', ...evaluateFlags, ...tuneFlags, 'baseline', 'baselineForce', 'quiet']);
+    'trtVersion', 'cacheHeader', 'maxActivationMemory', 'precisions', 'target', 'exclude', 'perTensorWeights', 'ortWeightBits', 'allowLowCoverage', 'trtEngines', 'trtScales', 'trtOptimizationLevel', 'trtPrecisionConstraints', 'trtConstantScales', 'trtQdqFp16', 'trtTimingCache', ...evaluateFlags, ...tuneFlags, 'calibratorCheck', 'baseline', 'baselineForce', 'quiet']);
   command.action(action(async (flags: Record<string, any>) => {
     const options = { ...(flags.model ? {} : demoOptions()), ...flags } as RunOptions;
     if (!options.model || !options.data || !options.evalData || !options.out) {

@@ -70,5 +70,11 @@ export interface AutoSummary {
     scores: { calibrator: string; value: number | 'inf' | '-inf'; psnr?: number | 'inf' | '-inf'; psnrPerImage?: (number | 'inf' | '-inf')[] }[];
     /** The second best, and on how many of the `images` choosing images the kept one's PSNR was higher. */
     runnerUp?: { calibrator: string; value: number | 'inf' | '-inf'; psnrWins: number; images: number };
+    /**
+     * `--calibrator-check cross-fit`: the calibration images (`samples`, fold after fold), the
+     * candidates the choosing images could not tell apart (`tied`), and each candidate's PSNR on
+     * the calibration images with scales from the other fold's histograms.
+     */
+    crossFit?: { data: string; folds: number; samples: string[]; tied: string[]; psnr: { calibrator: string; value: number | 'inf' | '-inf' }[] };
   };
 }

@@ -1,28 +1,24 @@
-/**
- * Measurement only (bench/tune --cross-fit): idea (a) of issue 12, choosing the calibrator on
- * the calibration images, cross-fitted so that no image scores scales it helped fit. Measured
- * not to beat the evaluation-image check (bench/README.md), so `run` does not use it.
- */
 import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { Auto, candidateRule, type AutoCandidate } from '../calibrators/auto.js';
-import { CONFIRM_CANDIDATES } from '../src/pipeline/tune/confirm-calibrator.js';
-import type { AmaxRule } from '../calibrators/amax-rule.js';
-import type { ProgressCallback } from '../src/core/progress.js';
-import { encodeModel, loadModel } from '../src/onnx/model-file.js';
-import { buildInt8 } from '../src/onnx/qdq/index.js';
-import { defaultOf } from '../src/options.js';
-import { checkShardManifest } from '../src/run/check.js';
-import { readRunJson } from '../src/run/files.js';
-import { readHistogramFile } from '../src/run/histogram-file.js';
-import { runPath } from '../src/run/layout.js';
-import { calibrate, type CalibrateOptions } from '../src/pipeline/calibrate.js';
-import { calibrationFromHistograms } from '../src/pipeline/calibration-output.js';
-import type { TargetMetrics } from '../src/pipeline/tune/accuracy-target.js';
-import { AccuracyProbe } from '../src/pipeline/tune/probe.js';
+import { Auto, candidateRule, type AutoCandidate } from '../../../calibrators/auto.js';
+import { CONFIRM_CANDIDATES, type ConfirmCandidate } from './candidates.js';
+import type { AmaxRule } from '../../../calibrators/amax-rule.js';
+import type { ProgressCallback } from '../../core/progress.js';
+import { encodeModel, loadModel } from '../../onnx/model-file.js';
+import { buildInt8 } from '../../onnx/qdq/index.js';
+import { defaultOf } from '../../options.js';
+import { Int8calError } from '../../core/errors.js';
+import { isTensorFile } from '../../../datasets/tensors/index.js';
+import { checkShardManifest } from '../../run/check.js';
+import { readRunJson } from '../../run/files.js';
+import { readHistogramFile } from '../../run/histogram-file.js';
+import { runPath } from '../../run/layout.js';
+import { calibrate, type CalibrateOptions } from '../calibrate.js';
+import { calibrationFromHistograms } from '../calibration-output.js';
+import type { TargetMetrics } from './accuracy-target.js';
+import { AccuracyProbe } from './probe.js';
 
-type ConfirmCandidate = (typeof CONFIRM_CANDIDATES)[number];
 
 /** How many folds the calibration images are split into. */
 export const CROSS_FIT_FOLDS = 2;
@@ -44,6 +40,17 @@ export interface CrossFit {
 
 export function ruleOf(name: ConfirmCandidate): AmaxRule {
   return name === 'auto (per tensor)' ? new Auto() : candidateRule(name as AutoCandidate);
+}
+
+/** `--calibrator-check cross-fit` splits the calibration into `calibrate --shard` runs: refuses, before calibrating, what can't be. */
+export function checkCrossFittable(o: CalibrateOptions): void {
+  const why = (o.calibrator ?? defaultOf('calibrator')) !== 'auto' ? `--calibrator ${o.calibrator} (the check is of --calibrator auto)`
+    : (o.histogram ?? defaultOf('histogram')) !== 'exact' ? `--histogram ${o.histogram} (folds need exact histograms)`
+      : o.cache !== undefined ? '--cache (no images are calibrated)'
+        : o.source || !o.data || isTensorFile(o.data) ? 'calibration data that is not a folder of images' : undefined;
+  if (why) {
+    throw new Int8calError('BAD_CALIBRATOR_CHECK', `--calibrator-check cross-fit does not apply with ${why}`, { hint: 'use --calibrator-check evaluation (the default)' });
+  }
 }
 
 /**
