@@ -267,6 +267,8 @@ export interface CalibrationSummary {
       metric: string; images: number; kept: string; scores: { calibrator: string; value: JsonNumber; psnr?: JsonNumber; psnrPerImage?: JsonNumber[] }[];
       /** The second best, and on how many of the `images` choosing images the kept one's PSNR was higher. */
       runnerUp?: { calibrator: string; value: JsonNumber; psnrWins: number; images: number };
+      /** `run --calibrator-check cross-fit`: see calibration.json's `auto.confirmed.crossFit`. */
+      crossFit?: { data: string; folds: number; samples: string[]; tied: string[]; psnr: { calibrator: string; value: JsonNumber }[] };
     };
   };
   histogram: string;

@@ -8,6 +8,7 @@ import { cliContext } from './context.js';
 import { evaluateFlags, exitCodeOf, summary } from './evaluate.js';
 import { preprocessingFlags } from './preprocessing-flags.js';
 import { repoRoot } from './repo-root.js';
+import type { Results } from '../../reports/results-schema.js';
 
 /**
  * `int8cal run` with no model: the bundled sample job — the UltraFace-style face detector,
@@ -43,7 +44,7 @@ export function registerRun(program: Command): void {
       const { results, report } = await runPipeline({ ...options, ...ctx.callbacks });
       const target = results.accuracyTarget!;
       const verdicts = target.variants.map((v) => `${v.name} ${v.meets ? 'meets' : 'misses'} it (${metricsText(v.metrics)})`);
-      ctx.print(`${summary(results)}\naccuracy target ${target.expression} (${target.source}): ${verdicts.join('; ')}\nreport: ${report.html}`);
+      ctx.print(`${summary(results)}${checkText(results)}\naccuracy target ${target.expression} (${target.source}): ${verdicts.join('; ')}\nreport: ${report.html}`);
       const tuned = results.variants.filter((v) => v.name.endsWith('-tuned'));
       const missed = options.accuracyTarget && tuned.some((v) => !target.variants.find((t) => t.name === v.name)?.meets);
       return missed ? EXIT.gateFailed : exitCodeOf(results);
@@ -51,4 +52,13 @@ export function registerRun(program: Command): void {
       ctx.close();
     }
   }));
+}
+
+/** One line on auto's calibrator check: what it kept, on how many images, and how firmly. */
+function checkText(results: Results): string {
+  const c = results.calibration?.auto?.confirmed;
+  if (!c) return '';
+  const r = c.runnerUp;
+  const how = c.crossFit ? `, cross-fit among ${c.crossFit.tied.join(', ')}` : '';
+  return `\ncalibrator check (${c.images} images${how}): kept ${c.kept}${r ? `; runner-up ${r.calibrator}, the kept one higher on ${r.psnrWins} of ${r.images} images` : ''}`;
 }

@@ -123,3 +123,13 @@ test('auto\'s calibrator check: the report names the runner-up and says when the
   assert.doesNotMatch(firm, /not on every image/);
   assert.ok(isResults(withCheck(2)), 'the schema check accepts the record');
 });
+
+test('--calibrator-check cross-fit: the report says which candidates tied and that the calibration images decided', async () => {
+  const results = await resultsFixture();
+  const withFit = (tied: string[]) => ({ ...results, calibration: { ...results.calibration!, auto: { criterion: 'c', chosen: { mse: 3 }, confirmed: {
+    metric: 'psnr', images: 3, kept: 'mse', scores: [{ calibrator: 'mse', value: 42.5 }],
+    crossFit: { data: '/cal', folds: 2, samples: ['/cal/a.jpg', '/cal/b.jpg', '/cal/c.jpg', '/cal/d.jpg'], tied, psnr: [{ calibrator: 'mse', value: 40 }] },
+  } } } });
+  assert.match(renderMarkdown(withFit(['minmax', 'mse'])), /could not tell minmax, mse apart .*the 4 calibration images/);
+  assert.match(renderMarkdown(withFit(['mse'])), /No other candidate came within 2 standard errors/);
+});

@@ -9,6 +9,9 @@ import assert from 'node:assert/strict';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { repoRoot } from '../../support/paths.js';
 import { demoOptions } from '../../../src/cli/run.js';
 import { calibrate } from '../../../src/pipeline/calibrate.js';
 import { confirmAutoCalibration, tiedWithBest } from '../../../src/pipeline/tune/confirm-calibrator.js';
@@ -94,4 +97,14 @@ test('--calibrator-check cross-fit refuses, before calibrating, what cannot be s
   assert.throws(() => checkCrossFittable({ ...calibrateOptions(join(work, 'x')), calibrator: 'entropy2' }), /does not apply with --calibrator entropy2/);
   await assert.rejects(runPipeline({ ...calibrateOptions(join(work, 'refused')), evalData: demo.evalData!, calibratorCheck: 'cross-fit', histogram: 'trt' }), /BAD_CALIBRATOR_CHECK|does not apply/);
   await assert.rejects(readFile(join(work, 'refused', 'run.json')), 'nothing calibrated');
+});
+
+test('int8cal run --calibrator-check cross-fit: the CLI takes the flag and says what the check kept, among which, on how many images', async () => {
+  const out = join(work, 'cli-run');
+  const { stdout } = await promisify(execFile)('node', [join(repoRoot, 'dist', 'src', 'cli', 'main.js'), 'run', '--model', demo.model!, '--data', demo.data!, '--eval-data', demo.evalData!,
+    '--out', out, '--max-images', '8', '--resize', 'stretch', '--mean', '127', '--std', '128', '--scale', '1', '--score-threshold', '0.7', '--nms-iou', '0.4',
+    '--precisions', 'int8', '--variants', 'fp32,int8', '--iterations', '1', '--calibrator-check', 'cross-fit', '--quiet']);
+  const c = JSON.parse(await readFile(join(out, 'calibration.json'), 'utf8')).auto.confirmed;
+  assert.equal(c.crossFit.samples.length, 8);
+  assert.match(stdout, new RegExp(`calibrator check \\(3 images, cross-fit among ${c.crossFit.tied.join(', ').replace(/[()]/g, '\\$&')}\\): kept ${c.kept.replace(/[()]/g, '\\$&')}`));
 });
