@@ -27,7 +27,7 @@ export const CROSS_FIT_FOLDS = 2;
 export interface CrossFitScore {
   calibrator: ConfirmCandidate;
   folds: TargetMetrics[];
-  /** Each fold image's worst-output PSNR (dB), fold after fold. */
+  /** Each fold image's PSNR of the worst output (dB), fold after fold. */
   psnrPerImage: number[];
 }
 
