@@ -9,6 +9,14 @@ import { Percentile } from './percentile.js';
 export const AUTO_CANDIDATES = ['entropy2', 'minmax', 'percentile 99.9', 'percentile 99.99', 'percentile 99.999', 'mse'] as const;
 export type AutoCandidate = (typeof AUTO_CANDIDATES)[number];
 
+/**
+ * How `run` checks `--calibrator auto` on its evaluation images: `evaluation` keeps the best on
+ * the choosing images; `cross-fit` lets the calibration images (cross-fitted) decide among the
+ * candidates those images cannot tell apart.
+ */
+export const CALIBRATOR_CHECKS = ['evaluation', 'cross-fit'] as const;
+export type CalibratorCheck = (typeof CALIBRATOR_CHECKS)[number];
+
 /** Linear bins the error is estimated on: fine enough that a range 1/100 of max |x| still spans ~160 bins. */
 export const AUTO_ERROR_BINS = 16384;
 /** How auto chooses, in words (calibration.json, CLI summary and report say it). */

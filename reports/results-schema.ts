@@ -264,7 +264,13 @@ export interface CalibrationSummary {
   auto?: {
     criterion: string;
     chosen: Record<string, number>;
-    confirmed?: { metric: string; images: number; kept: string; scores: { calibrator: string; value: JsonNumber; psnr?: JsonNumber }[] };
+    confirmed?: {
+      metric: string; images: number; kept: string; scores: { calibrator: string; value: JsonNumber; psnr?: JsonNumber; psnrPerImage?: JsonNumber[] }[];
+      /** The second best, and on how many of the `images` choosing images the kept one's PSNR was higher. */
+      runnerUp?: { calibrator: string; value: JsonNumber; psnrWins: number; images: number };
+      /** `run --calibrator-check cross-fit`: see calibration.json's `auto.confirmed.crossFit`. */
+      crossFit?: { data: string; folds: number; samples: string[]; tied: string[]; psnr: { calibrator: string; value: JsonNumber }[] };
+    };
   };
   histogram: string;
   /** Every calibrated tensor, in calibration.json order. */

@@ -1,3 +1,4 @@
+import { CALIBRATOR_CHECKS } from '../calibrators/auto.js';
 import { CALIBRATOR_NAMES } from '../calibrators/registry.js';
 import { ALPHA_MODES, ANCHORS, CHANNEL_ORDERS, COLOR_MODES, LAYOUTS, PRESET_NAMES, RESIZE_MODES } from '../datasets/images/preprocessing.js';
 import { TASKS } from '../reports/results-schema.js';
@@ -226,6 +227,12 @@ export const OPTIONS = {
   },
   maxEvaluations: { flag: '--max-evaluations <n>', help: 'tune: real evaluations on the tune images per placement (greedy moves + pruning)', default: 24, parse: positiveInt },
   tuneImages: { flag: '--tune-images <n>', help: 'tune and run\'s calibrator check: evaluation images every candidate is scored on (the first N, sorted; run uses at most half); evaluate holds them out', default: 8, parse: positiveInt },
+  calibratorCheck: {
+    flag: '--calibrator-check <how>',
+    help: 'run\'s check of --calibrator auto: evaluation (the best on the --tune-images choosing images) or cross-fit (among the candidates those images cannot ' +
+      'tell apart — paired per-image PSNR within 2 standard errors — the best on them plus the calibration images, each half scored with scales from the other half; costs one more calibration pass; exact histograms of an image folder only)',
+    default: 'evaluation', choices: CALIBRATOR_CHECKS,
+  },
   tuneIterations: { flag: '--tune-iterations <n>', help: 'tune: timed runs per ort-cpu step (interleaved with fp32)', default: 10, parse: positiveInt },
   baselineForce: { flag: '--baseline-force', help: 'compare with a --baseline evaluated on other images, preprocessing or outputs (labelled in the report)', default: false },
   evalData: { flag: '--eval-data <dir|file>', help: 'folder of evaluation images, distinct from the calibration images (or a .npy/.npz of input tensors)' },

@@ -22,6 +22,13 @@ export function calibrationSection(results: Results, options: RenderOptions): Se
   };
 }
 
+/** How firm the check's choice is: the runner-up, and on how many choosing images the kept one led it. */
+function runnerUpText(r: NonNullable<NonNullable<CalibrationSummary['auto']>['confirmed']>['runnerUp']): string {
+  if (!r || r.images === 0) return '';
+  const firm = r.psnrWins === r.images ? '' : ' — not on every image: with this few images the ranking can change on other photos';
+  return ` Runner-up ${r.calibrator}; the kept one had the higher PSNR on ${r.psnrWins} of ${r.images} images${firm}.`;
+}
+
 /** What `--calibrator auto` chose per tensor, and run's check of it per model. */
 function autoBlocks(cal: CalibrationSummary): Block[] {
   if (!cal.auto) return [];
@@ -32,7 +39,10 @@ function autoBlocks(cal: CalibrationSummary): Block[] {
   ];
   if (c) {
     const shown = (v: number | 'inf' | '-inf' | undefined) => (v === undefined ? '–' : typeof v === 'number' ? v.toFixed(c.metric === 'psnr' ? 2 : 4) : v === 'inf' ? '∞' : '−∞');
-    blocks.push({ kind: 'paragraph', text: `Checked on ${c.images} evaluation images (TensorRT placement, ${c.metric}), held out of the judgement below: kept ${c.kept}.` });
+    const crossFit = c.crossFit?.tied.length === 1 ? ' No other candidate came within 2 standard errors of it on those images (paired per-image PSNR), so the calibration images did not decide.'
+      : c.crossFit ? ` Those images could not tell ${c.crossFit.tied.join(', ')} apart (paired per-image PSNR within 2 standard errors): among them, the best over them and the ${c.crossFit.samples.length} calibration images (each half scored with scales from the other half) was kept.`
+      : '';
+    blocks.push({ kind: 'paragraph', text: `Checked on ${c.images} evaluation images (TensorRT placement, ${c.metric}), held out of the judgement below: kept ${c.kept}.${crossFit}${runnerUpText(c.runnerUp)}` });
     blocks.push({ kind: 'table', table: { columns: ['calibrator', c.metric, ...(c.scores.some((s) => s.psnr !== undefined) ? ['psnr'] : [])],
       rows: c.scores.map((s) => [{ text: `${s.calibrator}${s.calibrator === c.kept ? ' (kept)' : ''}` }, { text: shown(s.value), numeric: true },
         ...(s.psnr !== undefined ? [{ text: shown(s.psnr), numeric: true }] : [])]) } });

@@ -57,6 +57,16 @@ export function squaredError(ref: NumericData, test: NumericData): { sumSquares:
   return { sumSquares, nonFinite, absMax };
 }
 
+/**
+ * The PSNR of images pooled, from their per-image PSNRs against one peak (dB, ±Infinity): the
+ * mean of their 10^(−dB/10), as PsnrAccumulator pools MSEs (equal element counts per image).
+ */
+export function pooledPsnr(perImage: readonly number[]): number {
+  if (perImage.length === 0) return -Infinity;
+  const mean = perImage.reduce((sum, db) => sum + 10 ** (-db / 10), 0) / perImage.length;
+  return -10 * Math.log10(mean);
+}
+
 /** Streaming PSNR: `add(ref, test)` once per image (or batch), then `result()`. */
 export class PsnrAccumulator {
   readonly #images: ImageError[] = [];

@@ -6,6 +6,8 @@ import { report, type ReportPaths } from './report.js';
 import { tune, type TuneOptions } from './tune/index.js';
 import { defaultAccuracyTarget, meetsTarget, parseAccuracyTarget, toJsonMetrics, type AccuracyTarget } from './tune/accuracy-target.js';
 import { confirmAutoCalibration } from './tune/confirm-calibrator.js';
+import { checkCrossFittable } from './tune/cross-fit.js';
+import type { CalibratorCheck } from '../../calibrators/auto.js';
 import { AccuracyProbe, targetMetricsOf } from './tune/probe.js';
 import { resolve } from 'node:path';
 import { listImages } from '../../datasets/images/index.js';
@@ -23,6 +25,8 @@ export type RunOptions = CalibrateOptions
     /** Evaluation images (distinct from the calibration images in `data`). */
     evalData: string;
     baseline?: string;
+    /** How auto's calibrator check decides (see confirmAutoCalibration); default 'evaluation'. */
+    calibratorCheck?: CalibratorCheck;
     /** Pass condition; when given, tune runs after build and its variants are evaluated too. */
     accuracyTarget?: string;
     baselineForce?: boolean;
@@ -50,6 +54,8 @@ async function choosingImages(evalData: string, requested: number, maxImages?: n
  */
 export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   if (options.engine === 'tensorrt') tensorRtPreflight(); // no GPU: fail before calibrating
+  const crossFitOn = (options.calibratorCheck ?? defaultOf('calibratorCheck')) === 'cross-fit' ? options : undefined;
+  if (crossFitOn) checkCrossFittable(crossFitOn);
   await calibrate(options);
   const run = options.out;
   const userTarget = options.accuracyTarget ? parseAccuracyTarget(options.accuracyTarget) : undefined;
@@ -58,7 +64,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   let target: AccuracyTarget;
   try {
     target = userTarget ?? defaultAccuracyTarget(probe.task);
-    await confirmAutoCalibration(run, probe, target.conditions.some((c) => c.metric === 'pd') ? defaultAccuracyTarget(probe.task) : target, options.onProgress);
+    await confirmAutoCalibration(run, probe, target.conditions.some((c) => c.metric === 'pd') ? defaultAccuracyTarget(probe.task) : target, options.onProgress, crossFitOn);
   } finally {
     await probe.dispose();
   }

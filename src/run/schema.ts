@@ -64,5 +64,17 @@ export interface AutoSummary {
    * choice against each single calibrator on them, and the one kept; `data`/`samples` name those
    * images (absolute paths), which evaluate holds out of its judgement.
    */
-  confirmed?: { metric: string; images: number; data?: string; samples?: string[]; scores: { calibrator: string; value: number | 'inf' | '-inf'; psnr?: number | 'inf' | '-inf' }[]; kept: string };
+  confirmed?: {
+    metric: string; images: number; data?: string; samples?: string[]; kept: string;
+    /** `psnrPerImage`: PSNR of the worst output (lowest pooled PSNR) on each choosing image, in `samples` order (dB, 2 decimals). */
+    scores: { calibrator: string; value: number | 'inf' | '-inf'; psnr?: number | 'inf' | '-inf'; psnrPerImage?: (number | 'inf' | '-inf')[] }[];
+    /** The second best, and on how many of the `images` choosing images the kept one's PSNR was higher. */
+    runnerUp?: { calibrator: string; value: number | 'inf' | '-inf'; psnrWins: number; images: number };
+    /**
+     * `--calibrator-check cross-fit`: the calibration images (`samples`, fold after fold), the
+     * candidates the choosing images could not tell apart (`tied`), and each candidate's PSNR on
+     * the calibration images with scales from the other fold's histograms.
+     */
+    crossFit?: { data: string; folds: number; samples: string[]; tied: string[]; psnr: { calibrator: string; value: number | 'inf' | '-inf' }[] };
+  };
 }

@@ -126,3 +126,28 @@ test('with a baseline every metric shows its change since that run', async () =>
   const same = renderHtml(current, { baseline: current });
   assert.ok(!/class="delta (better|worse)"/.test(same));
 });
+
+test('auto\'s calibrator check: the report names the runner-up and says when the kept one did not lead on every choosing image', async () => {
+  const results = await resultsFixture();
+  const confirmed = (wins: number) => ({
+    metric: 'psnr', images: 3, kept: 'mse', runnerUp: { calibrator: 'minmax', value: 41.2, psnrWins: wins, images: 3 },
+    scores: [{ calibrator: 'mse', value: 42.5, psnrPerImage: [40.1, 44.2, 45] }, { calibrator: 'minmax', value: 41.2, psnrPerImage: [41.3, 41, 42] }],
+  });
+  const withCheck = (wins: number) => ({ ...results, calibration: { ...results.calibration!, auto: { criterion: 'per tensor, highest SQNR', chosen: { mse: 3 }, confirmed: confirmed(wins) } } });
+  const split = renderMarkdown(withCheck(2));
+  assert.match(split, /kept mse\. Runner-up minmax; the kept one had the higher PSNR on 2 of 3 images — not on every image/);
+  const firm = renderMarkdown(withCheck(3));
+  assert.match(firm, /higher PSNR on 3 of 3 images\./);
+  assert.doesNotMatch(firm, /not on every image/);
+  assert.ok(isResults(withCheck(2)), 'the schema check accepts the record');
+});
+
+test('--calibrator-check cross-fit: the report says which candidates tied and that the calibration images decided', async () => {
+  const results = await resultsFixture();
+  const withFit = (tied: string[]) => ({ ...results, calibration: { ...results.calibration!, auto: { criterion: 'c', chosen: { mse: 3 }, confirmed: {
+    metric: 'psnr', images: 3, kept: 'mse', scores: [{ calibrator: 'mse', value: 42.5 }],
+    crossFit: { data: '/cal', folds: 2, samples: ['/cal/a.jpg', '/cal/b.jpg', '/cal/c.jpg', '/cal/d.jpg'], tied, psnr: [{ calibrator: 'mse', value: 40 }] },
+  } } } });
+  assert.match(renderMarkdown(withFit(['minmax', 'mse'])), /could not tell minmax, mse apart .*the 4 calibration images/);
+  assert.match(renderMarkdown(withFit(['mse'])), /No other candidate came within 2 standard errors/);
+});

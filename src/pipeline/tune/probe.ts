@@ -142,13 +142,24 @@ export class AccuracyProbe {
 
   /** Scores one candidate session on the subset (or its first `batches` batches). */
   async score(engine: Engine, batches = this.batches.length): Promise<TargetMetrics> {
+    return (await this.scoreImages(engine, batches)).metrics;
+  }
+
+  /**
+   * `score`, plus the per-image PSNR (dB, ±Infinity; empty without float outputs) of the output
+   * with the worst pooled PSNR, the one the score is: pooling those images' errors gives it back.
+   */
+  async scoreImages(engine: Engine, batches = this.batches.length): Promise<{ metrics: TargetMetrics; psnrPerImage: number[] }> {
     const scorer = new VariantScorer(this.ctx, false);
     for (const b of this.batches.slice(0, batches)) {
       const out = await engine.run(b.feeds);
       const detections = this.ctx.detection ? b.geometry.map((g, n) => detectionsOf(out, this.ctx.detection!, n, g, b.size)) : [];
       await scorer.add(b.reference, out, b.embeddings, b.detections, detections);
     }
-    return targetMetricsOf(scorer.outputMetrics(), scorer.detectionMetrics(undefined));
+    const outputs = scorer.outputMetrics();
+    const worst = outputs.reduce<OutputMetrics | undefined>((w, o) => (o.psnr && (!w || fromDecibels(o.psnr.value) < fromDecibels(w.psnr!.value)) ? o : w), undefined);
+    const psnrPerImage = worst ? worst.psnr!.perImage.map(fromDecibels) : [];
+    return { metrics: targetMetricsOf(outputs, scorer.detectionMetrics(undefined)), psnrPerImage };
   }
 
   /** p50 latency of a candidate ÷ fp32's, timed interleaved on the first batch. */
