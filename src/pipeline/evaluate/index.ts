@@ -27,7 +27,7 @@ import { environment } from './environment.js';
 import { classFolderLabels } from './class-folders.js';
 import { readGroundTruth } from './ground-truth.js';
 import { referenceEmbeddings, VariantScorer, type ScoringContext } from './scoring.js';
-import { detectionChoiceOf, detectionsOf, resolveTask } from './task.js';
+import { detectionChoiceOf, detectionsOf, resolveRunTask } from './task.js';
 import { GPU_REFERENCE, GPU_VARIANTS, readCoverage, readEngineLayers, selectVariants, VARIANTS, type VariantSpec } from './variants.js';
 import { worstImagesOf } from './worst-images.js';
 import { ReferenceCheck } from './reference-check.js';
@@ -35,7 +35,6 @@ import { capThreads } from '../../engines/threads.js';
 import { loadModel } from '../../onnx/model-file.js';
 import { graphInputs } from '../../onnx/graph.js';
 import { checkImageMemory } from '../memory-estimate.js';
-import { outputsAtRunSize } from '../output-dims.js';
 
 export interface EvaluateOptions {
   run: string;
@@ -214,12 +213,7 @@ async function scoreImages({ options, run, data, specs, engines, pd, hasGroundTr
   });
   if (hasGroundTruth && !samples.images) throw new Int8calError('EVAL_DATA_KIND', '--ground-truth needs evaluation images, not tensors', { file: data, hint: 'give --data an image folder, or drop --ground-truth' });
   if (options.classFolders && !samples.images) throw new Int8calError('EVAL_DATA_KIND', '--class-folders needs evaluation images, not tensors', { file: data, hint: 'give --data a folder of class folders of images' });
-  const { task, detection, ambiguous } = resolveTask(await outputsAtRunSize(runPath(resolve(options.run), 'fp32'), reference.outputs, run), {
-    task: options.task ?? (defaultOf('task') as Task | 'auto'), detector: options.detector ?? (defaultOf('detector') as 'auto'), classes: options.classes,
-    boxes: options.boxes, scores: options.scores, input: headInputSize(run.preprocessing, input.dims),
-    boxFormat: options.boxFormat ?? (defaultOf('boxFormat') as 'xyxy'), scoreThreshold: options.scoreThreshold ?? defaultOf('scoreThreshold'),
-    nmsIou: options.nmsIou ?? defaultOf('nmsIou'),
-  });
+  const { task, detection, ambiguous } = await resolveRunTask(resolve(options.run), run, reference, options);
   if (ambiguous) options.onWarning?.(ambiguous);
   const ctx: ScoringContext = { task, detection, outputs: reference.outputs.map((o) => o.name), pdOutputs: [], pd, mapThreshold: options.mapThreshold ?? defaultOf('mapThreshold') };
   const scorers = new Map(specs.map((s) => [s.name, new VariantScorer(ctx, s.name === 'fp32')]));
@@ -329,16 +323,6 @@ function gpuEnvironment(cudaGraph: boolean) {
   const { libraries } = loadTensorRt();
   const gpu = requireGpu();
   return { name: gpu.name, computeCapability: gpu.computeCapability, cudaDriver: gpu.cudaDriver, cudaRuntime: libraries.cudaRuntime, tensorrt: libraries.version, cudaGraph };
-}
-
-/**
- * The input size grid heads are guessed at: the preprocessing's, or the model input's static
- * H×W (NCHW) for tensor data and `--resize fit`; 0×0 when unknown (only --detector then).
- */
-export function headInputSize(pre: { resize: string; width: number; height: number } | undefined, dims: readonly unknown[]): { width: number; height: number } {
-  if (pre && pre.resize !== 'fit') return { width: pre.width, height: pre.height };
-  const [h, w] = [dims[2], dims[3]];
-  return typeof h === 'number' && typeof w === 'number' ? { width: w, height: h } : { width: 0, height: 0 };
 }
 
 /** The PD feature network: the user's, or the default if the sample models are installed. */

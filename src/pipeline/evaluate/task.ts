@@ -7,6 +7,11 @@ import {
   type BoxFormat, type Detection, type DetectorChoice, type DetectorName, type HeadContext, type NoDetector,
 } from '../../metrics/detection/index.js';
 import type { Task } from '../../../reports/results-schema.js';
+import type { Engine } from '../../engines/engine.js';
+import { defaultOf } from '../../options.js';
+import { runPath } from '../../run/layout.js';
+import type { RunManifest } from '../../run/schema.js';
+import { outputsAtRunSize } from '../output-dims.js';
 
 /** How detections are read from the outputs: the head, its thresholds, the box encoding of boxes-scores. */
 export interface DetectionSpec extends DetectorChoice {
@@ -67,6 +72,32 @@ export function resolveTask(outputs: readonly TensorInfo[], o: TaskOptions): Res
   }
   const other = otherTask(outputs, o.input);
   return several ? { ...other, ambiguous: `the outputs fit several detector heads (${choice.candidates.join(', ')}): pass --detector to score detections` } : other;
+}
+
+/**
+ * The input size grid heads are guessed at: the preprocessing's, or the model input's static
+ * H×W (NCHW) for tensor data and `--resize fit`; 0×0 when unknown (only --detector then).
+ */
+export function headInputSize(pre: { resize: string; width: number; height: number } | undefined, dims: readonly unknown[]): { width: number; height: number } {
+  if (pre && pre.resize !== 'fit') return { width: pre.width, height: pre.height };
+  const [h, w] = [dims[2], dims[3]];
+  return typeof h === 'number' && typeof w === 'number' ? { width: w, height: h } : { width: 0, height: 0 };
+}
+
+/** Task flags as evaluate and tune take them; unset ones take the options table's defaults. */
+export type TaskFlags = Partial<Omit<TaskOptions, 'input'>>;
+
+/**
+ * The task a run's fp32 reference is judged by: its outputs at the run's input size (a dynamic-size
+ * export's symbolic dims resolved) and the task flags. evaluate and tune's probe both resolve it here.
+ */
+export async function resolveRunTask(runDir: string, run: RunManifest, reference: Engine, o: TaskFlags): Promise<ResolvedTask> {
+  const input = reference.inputs.find((i) => i.name === run.input)!;
+  return resolveTask(await outputsAtRunSize(runPath(runDir, 'fp32'), reference.outputs, run), {
+    task: o.task ?? (defaultOf('task') as Task | 'auto'), detector: o.detector ?? (defaultOf('detector') as DetectorName | 'auto'), classes: o.classes,
+    boxes: o.boxes, scores: o.scores, input: headInputSize(run.preprocessing, input.dims),
+    boxFormat: o.boxFormat ?? (defaultOf('boxFormat') as BoxFormat), scoreThreshold: o.scoreThreshold ?? defaultOf('scoreThreshold'), nmsIou: o.nmsIou ?? defaultOf('nmsIou'),
+  });
 }
 
 function otherTask(outputs: readonly TensorInfo[], input: { width: number; height: number }): { task: Task } {

@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import type { Geometry } from '../../../datasets/images/index.js';
 import { evaluationData } from '../evaluate/data.js';
-import { headInputSize } from '../evaluate/index.js';
 import { Int8calError } from '../../core/errors.js';
 import type { Engine, Feeds, GraphRewrites, HostTensor } from '../../engines/engine.js';
 import { createEngine } from '../../engines/registry.js';
@@ -12,8 +11,7 @@ import { readRunJson } from '../../run/files.js';
 import { runPath } from '../../run/layout.js';
 import type { DetectionMetrics, OutputMetrics, Task } from '../../../reports/results-schema.js';
 import { referenceEmbeddings, VariantScorer, type ReferenceEmbeddings, type ScoringContext } from '../evaluate/scoring.js';
-import { detectionsOf, resolveTask, type TaskOptions } from '../evaluate/task.js';
-import { outputsAtRunSize } from '../output-dims.js';
+import { detectionsOf, resolveRunTask, type TaskOptions } from '../evaluate/task.js';
 import type { TargetMetric, TargetMetrics } from './accuracy-target.js';
 
 /** Where a run's choices were made: `samples` are absolute image paths (or FILE#i for tensors). */
@@ -91,11 +89,7 @@ export class AccuracyProbe {
     const run = await readRunJson(runDir, 'run', checkRunManifest, 'calibrate');
     const reference = await createEngine('onnxruntime', runPath(runDir, 'fp32'), { threads, rewrites: 'full', sharedCores: true });
     const input = reference.inputs.find((i) => i.name === run.input)!;
-    const { task, detection } = resolveTask(await outputsAtRunSize(runPath(runDir, 'fp32'), reference.outputs, run), {
-      task: o.task ?? (defaultOf('task') as Task | 'auto'), detector: o.detector ?? (defaultOf('detector') as 'auto'), classes: o.classes,
-      boxes: o.boxes, scores: o.scores, input: headInputSize(run.preprocessing, input.dims),
-      boxFormat: o.boxFormat ?? (defaultOf('boxFormat') as 'xyxy'), scoreThreshold: o.scoreThreshold ?? defaultOf('scoreThreshold'), nmsIou: o.nmsIou ?? defaultOf('nmsIou'),
-    });
+    const { task, detection } = await resolveRunTask(runDir, run, reference, o);
     const pd = o.pd ? await FeatureNetwork.create({ model: o.pdModel, threads }) : undefined;
     const ctx: ScoringContext = { task, detection, outputs: reference.outputs.map((t) => t.name), pdOutputs: [], pd, mapThreshold: defaultOf('mapThreshold') };
     const batchSize = typeof input.dims[0] === 'number' ? input.dims[0] : 1;
