@@ -24,6 +24,10 @@
 #           TensorRT's own build-to-build spread next to the emulation it is compared with.
 #   emulation  for RUN and its spread copies: PSNR of the int8-qdq engine's outputs against ONNX
 #           Runtime's emulation of model.int8.onnx, next to both against fp32 (bench/tensorrt-emulation.ts).
+#   record  the same, and the engine's outputs of RUN and every copy with a plan saved to
+#           $RECORD/<copy>.gz (default runs/gpu/recordings) over $IMAGES (default the evaluation
+#           photos): bring them back and compare any emulation with `tensorrt-emulation.js RUN
+#           IMAGES --load FILE` on a machine without a GPU.
 # DUMP=DIR (build phase): also the engine inspector's JSON and one line per layer of each plan.
 # Needs TensorRT 10.6 + libcudart 12 (npm run tensorrt, or TENSORRT_LIB_DIR/LD_LIBRARY_PATH) and a
 # built tree (npm ci). RUNS (default runs/gpu) holds the runs; the timing cache is kept in
@@ -119,6 +123,11 @@ for phase in "$@"; do
       for c in "$run" "$run"-spread-*; do
         [ -f "$c/engine.int8-qdq.plan" ] && node dist/bench/tensorrt-emulation.js "$c" "$eval_data"
       done ;;
-    *) echo "phase: build, eval, scales, extras, xeval, spread or emulation" >&2; exit 2 ;;
+    record)
+      mkdir -p "${RECORD:=runs/gpu/recordings}"
+      for c in "$run" "$run"-*; do
+        [ -f "$c/engine.int8-qdq.plan" ] && node dist/bench/tensorrt-emulation.js "$c" "${IMAGES:-$eval_data}" --save "$RECORD/$(basename "$c").gz"
+      done ;;
+    *) echo "phase: build, eval, scales, extras, xeval, spread, emulation or record" >&2; exit 2 ;;
   esac
 done
