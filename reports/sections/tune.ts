@@ -32,7 +32,7 @@ export function tuneSection(results: Results): Section | undefined {
 }
 
 function metricColumns(all: Partial<Record<string, JsonNumber>>[]): string[] {
-  return ['psnr', 'cosine', 'f1', 'top1', 'ap', 'pd'].filter((m) => all.some((x) => x[m] !== undefined));
+  return ['psnr', 'cosine', 'f1', 'top1', 'ap', 'miou', 'pd'].filter((m) => all.some((x) => x[m] !== undefined));
 }
 
 function placementBlocks(results: Results, tune: TuneReport, p: Placement): Block[] {
