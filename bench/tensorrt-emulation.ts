@@ -40,7 +40,10 @@ if (!run.preprocessing) throw new Error(`${runDir} was calibrated from tensor fi
 const files = (await listImages(images)).slice(0, max ? Number(max) : undefined);
 
 const engines = new Map<string, Engine>([['fp32', await createEngine('onnxruntime', runPath(runDir, 'fp32'), { rewrites: 'full' })]]);
-for (const r of GRAPH_REWRITES) engines.set(`emulation (${r})`, await createEngine('onnxruntime', runPath(runDir, 'model.int8.onnx'), { rewrites: r }));
+// As evaluate runs the TensorRT placement (Q/DQ as written, float biases), at each rewrite level;
+// and with ONNX Runtime's own QDQ transformers, which round the biases to int32.
+for (const r of GRAPH_REWRITES) engines.set(`emulation (${r})`, await createEngine('onnxruntime', runPath(runDir, 'model.int8.onnx'), { rewrites: r, qdq: 'as-written' }));
+engines.set('emulation (full, int32 biases)', await createEngine('onnxruntime', runPath(runDir, 'model.int8.onnx'), { rewrites: 'full', qdq: 'kernels' }));
 const plan = runPath(runDir, 'engineInt8Qdq');
 if (!load && existsSync(plan)) engines.set('engine', await createEngine('tensorrt', plan));
 if (save && !engines.has('engine')) throw new Error(`--save needs ${plan} and a GPU`);

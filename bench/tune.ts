@@ -25,7 +25,7 @@ import { splitSummary } from './choice-splits.js';
 import { calibrationFromHistograms } from '../src/pipeline/calibration-output.js';
 import { readHistogramFile } from '../src/run/histogram-file.js';
 import { encodeModel, loadModel } from '../src/onnx/model-file.js';
-import { buildInt8 } from '../src/onnx/qdq/index.js';
+import { buildInt8, placementOf } from '../src/onnx/qdq/index.js';
 import { listImages } from '../datasets/images/index.js';
 import { Auto, AUTO_CANDIDATES, candidateRule } from '../calibrators/auto.js';
 import { loadManifest } from '../datasets/fetch/manifest.js';
@@ -78,7 +78,7 @@ async function perPhoto(c: Record<string, unknown>, out: string, fp32: Awaited<R
   const photos = new Map<string, number[]>();
   try {
     for (const [name, cal] of candidates) {
-      const engine = await probe.open(encodeModel(buildInt8(fp32, new Map(Object.entries(cal.tensors).map(([n, t]) => [n, t.amax])), { placement: 'tensorrt' }).model));
+      const engine = await probe.open(encodeModel(buildInt8(fp32, new Map(Object.entries(cal.tensors).map(([n, t]) => [n, t.amax])), { placement: 'tensorrt' }).model), placementOf('tensorrt').qdqOnOrt);
       try { photos.set(name, (await probe.scoreImages(engine)).psnrPerImage); } finally { await engine.dispose(); }
     }
   } finally {
@@ -102,7 +102,7 @@ async function benchModel(id: string, c: Record<string, unknown>, work: string) 
   const calibration = JSON.parse(await readFile(join(out, 'calibration.json'), 'utf8')) as CalibrationResult;
   const score = async (cal: CalibrationResult, placement: 'tensorrt' | 'ort-cpu' = 'tensorrt') => {
     const ranges = new Map(Object.entries(cal.tensors).flatMap(([n, t]) => (t.min !== undefined && t.max !== undefined ? [[n, { min: t.min, max: t.max }] as const] : [])));
-    const engine = await held.open(encodeModel(buildInt8(fp32, new Map(Object.entries(cal.tensors).map(([n, t]) => [n, t.amax])), { placement, ranges }).model));
+    const engine = await held.open(encodeModel(buildInt8(fp32, new Map(Object.entries(cal.tensors).map(([n, t]) => [n, t.amax])), { placement, ranges }).model), placementOf(placement).qdqOnOrt);
     try { return worstPsnr(await held.score(engine)); } finally { await engine.dispose(); }
   };
   const singles: Record<string, number> = {};
@@ -127,7 +127,7 @@ async function benchModel(id: string, c: Record<string, unknown>, work: string) 
 /** tune (ort-cpu placement) on the chosen-on photos, its tuned model scored on the held-out ones. */
 async function tunePart(c: Record<string, unknown>, out: string, chooseOn: number, held: AccuracyProbe) {
   await build({ run: out, precisions: ['int8'], targets: ['ort-cpu'] });
-  const int8Held = await held.open(join(out, 'model.int8-ort.onnx'));
+  const int8Held = await held.open(join(out, 'model.int8-ort.onnx'), placementOf('ort-cpu').qdqOnOrt);
   const allInt8Held = worstPsnr(await held.score(int8Held));
   await int8Held.dispose();
   const events: { stage: string; at: number }[] = [];
@@ -138,7 +138,7 @@ async function tunePart(c: Record<string, unknown>, out: string, chooseOn: numbe
   const sens = events.filter((e) => e.stage.endsWith('sensitivity'));
   const p = result.placements[0]!;
   const chosen = p.steps[p.chosen]!;
-  const tunedEngine = await held.open(join(out, p.file));
+  const tunedEngine = await held.open(join(out, p.file), placementOf(p.placement).qdqOnOrt);
   const tunedHeld = worstPsnr(await held.score(tunedEngine));
   await tunedEngine.dispose();
   await held.dispose();

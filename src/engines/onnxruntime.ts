@@ -6,6 +6,15 @@ import { Engine, type EngineOptions, type Feeds, type GraphRewrites, type HostTe
 /** ONNX Runtime's graph optimization level for each kind of rewrite. */
 const ORT_LEVELS: Record<GraphRewrites, 'disabled' | 'basic' | 'all'> = { none: 'disabled', portable: 'basic', full: 'all' };
 
+/** Session config entries (`extra.session`) the options ask for. */
+function sessionConfig(options: EngineOptions): Pick<ort.InferenceSession.SessionOptions, 'extra'> {
+  const session: Record<string, unknown> = {};
+  if (options.sharedCores) Object.assign(session, { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } });
+  // ORT's QDQ transformers (bias quantization among them) are what `kernels` means.
+  if (options.qdq === 'as-written') session.disable_quant_qdq = '1';
+  return Object.keys(session).length ? { extra: { session } } : {};
+}
+
 /** ONNX Runtime on CPU, the embedded default engine. */
 export class OnnxRuntimeEngine extends Engine {
   private constructor(private readonly session: ort.InferenceSession) {
@@ -22,7 +31,7 @@ export class OnnxRuntimeEngine extends Engine {
       logSeverityLevel: 3,
       ...(options.memoryArena === false ? { enableCpuMemArena: false } : {}),
       ...(options.optimizedModelPath ? { optimizedModelFilePath: options.optimizedModelPath } : {}),
-      ...(options.sharedCores ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } } : {}),
+      ...sessionConfig(options),
     };
     try {
       const session = typeof model === 'string'

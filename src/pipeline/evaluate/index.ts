@@ -188,7 +188,7 @@ async function variantsToEvaluate(runDir: string, options: EvaluateOptions, skip
 function openVariant(runDir: string, spec: VariantSpec, threads: number, arena: boolean): Promise<Engine> {
   return spec.engine === 'tensorrt'
     ? createEngine('tensorrt', runPath(runDir, spec.file))
-    : createEngine('onnxruntime', runPath(runDir, spec.file), { threads, rewrites: spec.rewrites, sharedCores: true, memoryArena: arena });
+    : createEngine('onnxruntime', runPath(runDir, spec.file), { threads, rewrites: spec.rewrites, qdq: spec.qdq, sharedCores: true, memoryArena: arena });
 }
 
 interface ScoreImagesArgs {

@@ -1,6 +1,6 @@
 import { access, readFile } from 'node:fs/promises';
 import { Int8calError } from '../../core/errors.js';
-import type { GraphRewrites } from '../../engines/engine.js';
+import type { GraphRewrites, QdqExecution } from '../../engines/engine.js';
 import { runFileName, runPath, type RunFile } from '../../run/layout.js';
 import type { EngineLayerCounts, Placement, Precision, VariantCoverage } from '../../../reports/results-schema.js';
 import { PLACEMENT_NAMES, placementOf } from '../../onnx/qdq/index.js';
@@ -17,6 +17,8 @@ export interface VariantSpec {
    * Casts must survive — `basic` keeps them.
    */
   rewrites: GraphRewrites;
+  /** How ONNX Runtime runs the Q/DQ pairs of an int8 variant (its placement's choice). */
+  qdq?: QdqExecution;
   /** fp16 on a CPU is emulated (Casts to fp32): its latency isn't fp16 hardware's. */
   emulated?: true;
   /** Runs as a TensorRT engine on the GPU (RUN/engine.*.plan) instead of ONNX Runtime on the CPU. */
@@ -28,8 +30,8 @@ export interface VariantSpec {
 export const VARIANTS: readonly VariantSpec[] = [
   { name: 'fp32', file: 'fp32', precision: 'fp32', rewrites: 'full' },
   { name: 'fp16', file: 'fp16', precision: 'fp16', rewrites: 'portable', emulated: true },
-  ...PLACEMENT_NAMES.map(placementOf).map((p): VariantSpec => ({ name: p.variant, file: p.runFile, precision: 'int8', placement: p.name, rewrites: 'full' })),
-  ...PLACEMENT_NAMES.map(placementOf).map((p): VariantSpec => ({ name: p.tunedVariant, file: p.tunedRunFile, precision: 'int8', placement: p.name, rewrites: 'full', optional: true })),
+  ...PLACEMENT_NAMES.map(placementOf).map((p): VariantSpec => ({ name: p.variant, file: p.runFile, precision: 'int8', placement: p.name, rewrites: 'full', qdq: p.qdqOnOrt })),
+  ...PLACEMENT_NAMES.map(placementOf).map((p): VariantSpec => ({ name: p.tunedVariant, file: p.tunedRunFile, precision: 'int8', placement: p.name, rewrites: 'full', qdq: p.qdqOnOrt, optional: true })),
   { name: 'trt-fp32', file: 'engineFp32', precision: 'fp32', rewrites: 'full', engine: 'tensorrt' },
   { name: 'trt-fp16', file: 'engineFp16', precision: 'fp16', rewrites: 'full', engine: 'tensorrt' },
   { name: 'trt-int8', file: 'engineInt8', precision: 'int8', rewrites: 'full', engine: 'tensorrt' },

@@ -2,7 +2,7 @@ import { candidateRule, type AutoCandidate } from '../../../calibrators/auto.js'
 import { readHistogramFile } from '../../run/histogram-file.js';
 import { pooledPsnr, toDecibels } from '../../metrics/psnr.js';
 import { encodeModel, loadModel } from '../../onnx/model-file.js';
-import { buildInt8 } from '../../onnx/qdq/index.js';
+import { buildInt8, placementOf } from '../../onnx/qdq/index.js';
 import type { ProgressCallback } from '../../core/progress.js';
 import { checkCalibration } from '../../run/check.js';
 import { readRunJson } from '../../run/files.js';
@@ -44,7 +44,7 @@ export async function confirmAutoCalibration(runDir: string, probe: AccuracyProb
     onProgress?.({ stage: 'check auto calibrator', done, total: CONFIRM_CANDIDATES.length, unit: 'calibrators' });
     const calibration = name === 'auto (per tensor)' ? current : await singleCalibration(name, set, current);
     const amax = new Map(Object.entries(calibration.tensors).map(([n, t]) => [n, t.amax]));
-    const engine = await probe.open(encodeModel(buildInt8(fp32, amax, { placement: 'tensorrt' }).model));
+    const engine = await probe.open(encodeModel(buildInt8(fp32, amax, { placement: 'tensorrt' }).model), placementOf('tensorrt').qdqOnOrt);
     try {
       scored.push({ calibrator: name, calibration, ...(await probe.scoreImages(engine)) });
     } finally {

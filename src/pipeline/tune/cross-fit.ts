@@ -6,7 +6,7 @@ import { CONFIRM_CANDIDATES, type ConfirmCandidate } from './candidates.js';
 import type { AmaxRule } from '../../../calibrators/amax-rule.js';
 import type { ProgressCallback } from '../../core/progress.js';
 import { encodeModel, loadModel } from '../../onnx/model-file.js';
-import { buildInt8 } from '../../onnx/qdq/index.js';
+import { buildInt8, placementOf } from '../../onnx/qdq/index.js';
 import { defaultOf } from '../../options.js';
 import { Int8calError } from '../../core/errors.js';
 import { isTensorFile } from '../../../datasets/tensors/index.js';
@@ -83,7 +83,7 @@ export async function crossFit(options: CalibrateOptions, runDir: string, onProg
           onProgress?.({ stage: 'cross-fit calibrators', done: k * CONFIRM_CANDIDATES.length + i, total: CROSS_FIT_FOLDS * CONFIRM_CANDIDATES.length, unit: 'models' });
           const calibration = await calibrationFromHistograms(fit.tensors, ruleOf(name), fit.mode, HEADER);
           const amax = new Map(Object.entries(calibration.tensors).map(([n, t]) => [n, t.amax]));
-          const engine = await probe.open(encodeModel(buildInt8(fp32, amax, { placement: 'tensorrt' }).model));
+          const engine = await probe.open(encodeModel(buildInt8(fp32, amax, { placement: 'tensorrt' }).model), placementOf('tensorrt').qdqOnOrt);
           try {
             const scored = await probe.scoreImages(engine);
             scores[i]!.folds.push(scored.metrics);

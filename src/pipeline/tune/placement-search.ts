@@ -33,7 +33,7 @@ class PlacementRun {
   /** Scores a model on the tune images (or their first `batches` batches: the estimate image). */
   async score(model: ModelProto, rewrites: GraphRewrites = 'full', batches?: number): Promise<TargetMetrics> {
     this.ctx.options.signal?.throwIfAborted();
-    const engine = await this.ctx.probe.open(encodeModel(model), rewrites);
+    const engine = await this.ctx.probe.open(encodeModel(model), placementOf(this.placement).qdqOnOrt, rewrites);
     try {
       return await this.ctx.probe.score(engine, batches);
     } finally {
@@ -56,7 +56,7 @@ class PlacementRun {
   /** p50 ÷ fp32 of one float set on ORT CPU; null for placements ORT can't time (TensorRT). */
   async latency(floatNodes: readonly string[]): Promise<number | null> {
     if (placementOf(this.placement).latencyNote !== undefined) return null;
-    const engine = await this.ctx.probe.open(encodeModel(this.model(floatNodes)));
+    const engine = await this.ctx.probe.open(encodeModel(this.model(floatNodes)), placementOf(this.placement).qdqOnOrt);
     try {
       return await this.ctx.probe.latencyRatio(engine, this.ctx.options.tuneIterations ?? defaultOf('tuneIterations'));
     } finally {

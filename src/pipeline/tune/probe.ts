@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Geometry } from '../../../datasets/images/index.js';
 import { evaluationData } from '../evaluate/data.js';
 import { Int8calError } from '../../core/errors.js';
-import type { Engine, Feeds, GraphRewrites, HostTensor } from '../../engines/engine.js';
+import type { Engine, Feeds, GraphRewrites, HostTensor, QdqExecution } from '../../engines/engine.js';
 import { createEngine } from '../../engines/registry.js';
 import { FeatureNetwork, fromDecibels, interleavedTiming, isImageLike, latencyStats, type Detection } from '../../metrics/index.js';
 import { defaultOf } from '../../options.js';
@@ -129,9 +129,9 @@ export class AccuracyProbe {
     return m;
   }
 
-  /** Opens a session on a candidate model (bytes or a path); dispose it with `close`. */
-  open(model: string | Uint8Array, rewrites: GraphRewrites = 'full'): Promise<Engine> {
-    return createEngine('onnxruntime', model, { threads: this.threads, rewrites, sharedCores: true });
+  /** Opens a session on a candidate model (bytes or a path); `qdq`: its placement's `qdqOnOrt`. */
+  open(model: string | Uint8Array, qdq: QdqExecution, rewrites: GraphRewrites = 'full'): Promise<Engine> {
+    return createEngine('onnxruntime', model, { threads: this.threads, rewrites, qdq, sharedCores: true });
   }
 
   /** Scores one candidate session on the subset (or its first `batches` batches). */

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { runPipeline, type RunOptions } from '../../../src/pipeline/run.js';
 import { encodeModel, loadModel } from '../../../src/onnx/model-file.js';
-import { buildInt8 } from '../../../src/onnx/qdq/index.js';
+import { buildInt8, placementOf } from '../../../src/onnx/qdq/index.js';
 import { calibrationFromHistograms } from '../../../src/pipeline/calibration-output.js';
 import { readHistogramFile } from '../../../src/run/histogram-file.js';
 import { AccuracyProbe } from '../../../src/pipeline/tune/probe.js';
@@ -39,7 +39,7 @@ async function singlesOnHeldOut(run: string, heldOut: string[]): Promise<Map<str
   try {
     for (const name of AUTO_CANDIDATES) {
       const single = await calibrationFromHistograms(set.tensors, candidateRule(name), set.mode, (await json<CalibrationResult>(join(run, 'calibration.json'))).cacheHeader);
-      const engine = await probe.open(encodeModel(buildInt8(fp32, new Map(Object.entries(single.tensors).map(([n, t]) => [n, t.amax])), { placement: 'tensorrt' }).model));
+      const engine = await probe.open(encodeModel(buildInt8(fp32, new Map(Object.entries(single.tensors).map(([n, t]) => [n, t.amax])), { placement: 'tensorrt' }).model), placementOf('tensorrt').qdqOnOrt);
       scores.set(name, (await probe.score(engine)).psnr!);
       await engine.dispose();
     }

@@ -191,6 +191,7 @@ export const ortCpuPlacement: QdqPlacement = {
   tunedVariant: 'int8-ort-tuned',
   tunedRunFile: 'model.int8-ort-tuned.onnx',
   activationType: 'uint8',
+  qdqOnOrt: 'kernels',
   usesOrtWeightBits: true,
   // U8S8 without VNNI (AVX2) sums pairs of products in saturating int16: 7 bits there.
   weightLevels: (ortWeightBits = 8) => (ortWeightBits === 7 ? 63 : 127),

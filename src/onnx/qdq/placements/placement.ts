@@ -1,3 +1,4 @@
+import type { QdqExecution } from '../../../engines/engine.js';
 import type { GraphProto, ModelProto } from '../../proto.js';
 import type { VariantModelFile } from '../../../run/layout.js';
 import type { ExcludePattern } from '../exclude.js';
@@ -21,6 +22,8 @@ export interface QdqPlacement {
   /** The variant and run file `tune` writes for this placement (some nodes kept in float). */
   readonly tunedVariant: string;
   readonly tunedRunFile: VariantModelFile;
+  /** How ONNX Runtime runs this placement's models: its own int8 kernels, or as an emulation of the consumer. */
+  readonly qdqOnOrt: QdqExecution;
   /** Latency of a tuned step when ONNX Runtime CPU can't time what this placement targets. */
   readonly latencyNote?: string;
   readonly activationType: ActivationParams['type'];

@@ -86,6 +86,8 @@ export const tensorRtPlacement: QdqPlacement = {
   tunedVariant: 'int8-tuned',
   tunedRunFile: 'model.int8-tuned.onnx',
   // ONNX Runtime runs this placement as float with fake quantization: its CPU time means nothing.
+  // TensorRT keeps biases in float: ONNX Runtime's int32 biases would emulate another engine.
+  qdqOnOrt: 'as-written',
   latencyNote: 'n/a (TensorRT engine needed)',
   activationType: 'int8',
   usesOrtWeightBits: false,
