@@ -111,6 +111,9 @@ test('PaddleOCR det: chosen on 3 photos, judged on 4 held out: auto ≥ the best
 // computes it): on these 3 tune photos more float nodes mostly lower the PSNR (all-int8 25.6 dB;
 // the top 1 / 2 / 4 / 16 / 48 of 74 ranked nodes float: 28.5 / 23.5 / 20.9 / 21.1 / 18.8 dB; all
 // 74: fp32), so the greedy search stops near 28.7 dB. The held-out photos meet 30 dB untuned.
+// The pooled PSNR is the motion-blurred licence plate's: 20.9 dB all-int8, 15.0 dB with only the
+// 4 lowest-ranked (first) Convs int8, while the other photos gain. Later int8 layers mask the
+// first layers' error, an interaction a one-node-at-a-time ranking can't see.
 test('PaddleOCR det: tune reaches psnr>=30 on its 3 tune photos', { todo: 'the search landscape is not monotone on det (see above)' }, () => {
   assert.equal(detReached, true);
 });
