@@ -41,12 +41,18 @@ class PlacementRun {
     }
   }
 
-  /** A real evaluation on the tune images (counted against --max-evaluations). */
+  /** A real evaluation on the tune images (counted against --max-evaluations), and on the check images. */
   async evaluate(model: ModelProto, rewrites: GraphRewrites = 'full'): Promise<Evaluated> {
-    const metrics = await this.score(model, rewrites);
+    this.ctx.options.signal?.throwIfAborted();
+    const engine = await this.ctx.probe.open(encodeModel(model), rewrites);
+    const { metrics, check } = await this.ctx.probe.scoreImages(engine, undefined, true).finally(() => engine.dispose());
     this.evaluations += 1;
     this.ctx.options.onProgress?.({ stage: this.stage, done: this.evaluations, total: this.ctx.maxEvaluations, unit: 'evaluations' });
-    return { metrics, meets: meetsTarget(metrics, this.ctx.target), progress: progressOf(metrics, this.ctx.target) };
+    const { target } = this.ctx;
+    return {
+      metrics, meets: meetsTarget(metrics, target), progress: progressOf(metrics, target),
+      ...(check ? { check: { metrics: check, meets: meetsTarget(check, target), progress: progressOf(check, target) } } : {}),
+    };
   }
 
   model(floatNodes: readonly string[]): ModelProto {
@@ -78,7 +84,7 @@ export async function tunePlacement(ctx: SearchContext, placement: Placement, ru
   const { sensitivity, estimateRuns } = await sensitivityOf(run, base.model, base.report.quantized, !start.meets);
   const searched = await searchFloatSet({
     ranking: sensitivity.map((s) => s.node), start, budget: ctx.maxEvaluations - run.evaluations,
-    evaluate: (floatNodes) => run.evaluate(run.model(floatNodes)),
+    evaluate: (floatNodes) => run.evaluate(run.model(floatNodes))
   });
   recordMeasuredGains(sensitivity, searched);
   const reached = searched.some((s) => s.result.meets);
@@ -148,6 +154,7 @@ async function timedSteps(run: PlacementRun, steps: readonly SearchStep[], chose
     out.push({
       floatNodes: s.floatNodes, phase: s.phase, taken: s.taken, ...(s.base !== undefined ? { base: s.base } : {}),
       metrics: toJsonMetrics(s.result.metrics), meetsTarget: s.result.meets,
+      ...(s.result.check ? { check: { metrics: toJsonMetrics(s.result.check.metrics), meetsTarget: s.result.check.meets } } : {}),
       latencyRatio: timed ? await run.latency(s.floatNodes) : null,
       ...(note !== undefined ? { latencyNote: note } : timed ? {} : { latencyNote: 'not timed (a move the search did not take)' }),
     });
