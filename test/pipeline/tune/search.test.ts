@@ -65,11 +65,13 @@ test('greedy search with check images: a move that raises the tune images but lo
   assert.ok(steps.some((s) => s.phase === 'candidate' && s.floatNodes.includes('lucky') && s.result.progress > steps[s.base!]!.result.progress), 'the lucky move was tried and refused');
 });
 
-test('improves: the tune images must rise; the check images too, where both steps have them', () => {
-  const e = (progress: number, check?: number): Evaluated => ({ metrics: {}, meets: false, progress, ...(check === undefined ? {} : { check: { metrics: {}, meets: false, progress: check } }) });
+test('improves: the tune images must rise; the check images must rise while they miss the target, else keep meeting it', () => {
+  const e = (progress: number, check?: number): Evaluated => ({ metrics: {}, meets: progress >= 30, progress, ...(check === undefined ? {} : { check: { metrics: {}, meets: check >= 30, progress: check } }) });
   assert.equal(improves(e(21), e(20)), true);
   assert.equal(improves(e(20), e(20)), false);
   assert.equal(improves(e(21, 19), e(20, 20)), false);
   assert.equal(improves(e(21, 20.5), e(20, 20)), true);
   assert.equal(improves(e(19, 25), e(20, 20)), false);
+  assert.equal(improves(e(21, 30.5), e(20, 31)), true, 'check images at the target: a small drop there is noise');
+  assert.equal(improves(e(21, 29.9), e(20, 31)), false, 'but not below the target');
 });
