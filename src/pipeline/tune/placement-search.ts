@@ -7,7 +7,7 @@ import { defaultOf } from '../../options.js';
 import { runPath } from '../../run/layout.js';
 import { meetsTarget, progressOf, toJsonMetrics, type AccuracyTarget, type TargetMetrics } from './accuracy-target.js';
 import type { AccuracyProbe } from './probe.js';
-import { searchFloatSet, type Evaluated, type SearchStep } from './search.js';
+import { improves, searchFloatSet, type Evaluated, type SearchStep } from './search.js';
 import { estimateSensitivity, rankBySensitivity, type NodeSensitivity } from './sensitivity.js';
 import type { PlacementTune, TuneOptions, TuneStep } from './types.js';
 
@@ -87,7 +87,7 @@ export async function tunePlacement(ctx: SearchContext, placement: Placement, ru
     evaluate: (floatNodes) => run.evaluate(run.model(floatNodes))
   });
   recordMeasuredGains(sensitivity, searched);
-  const reached = searched.some((s) => s.result.meets);
+  const reached = searched.some((s) => s.result.meets && standable(searched, s));
   const chosen = chosenStep(searched, reached);
   const steps = await timedSteps(run, searched, chosen);
   const spec = placementOf(placement);
@@ -133,17 +133,25 @@ function recordMeasuredGains(sensitivity: NodeSensitivity[], steps: readonly Sea
   }
 }
 
-/** Reached: the meeting step with the fewest float nodes (then the best metric); else the best metric. */
+/**
+ * Reached: the meeting step with the fewest float nodes (then the best metric); else the best
+ * metric. Only steps the search could stand on: the taken ones and candidates that `improves`
+ * their base (a candidate the check images refused is not written).
+ */
 function chosenStep(steps: readonly SearchStep[], reached: boolean): number {
   const better = (a: SearchStep, b: SearchStep) => (reached
     ? a.floatNodes.length < b.floatNodes.length || (a.floatNodes.length === b.floatNodes.length && a.result.progress > b.result.progress)
     : a.result.progress > b.result.progress || (a.result.progress === b.result.progress && a.floatNodes.length < b.floatNodes.length));
-  let chosen = reached ? steps.findIndex((s) => s.result.meets) : 0;
+  const eligible = (s: SearchStep) => standable(steps, s);
+  let chosen = reached ? steps.findIndex((s) => s.result.meets && eligible(s)) : 0;
   steps.forEach((s, i) => {
-    if ((!reached || s.result.meets) && better(s, steps[chosen]!)) chosen = i;
+    if (eligible(s) && (!reached || s.result.meets) && better(s, steps[chosen]!)) chosen = i;
   });
   return chosen;
 }
+
+/** A step the search could stand on: taken, or a candidate that `improves` its base. */
+const standable = (steps: readonly SearchStep[], s: SearchStep): boolean => s.taken || (s.phase === 'candidate' && improves(s.result, steps[s.base!]!.result));
 
 /** Steps as tune.json holds them; the taken path and the chosen step are timed (ort-cpu). */
 async function timedSteps(run: PlacementRun, steps: readonly SearchStep[], chosen: number): Promise<TuneStep[]> {
