@@ -9,6 +9,9 @@
  * (src/pipeline/tune/cross-fit.ts) and run's `--calibrator-check cross-fit`; then (unless --no-tune) the sensitivity estimate's wall time vs quantized
  * nodes, evaluations spent vs "keep one node float" over all nodes, and tune (ort-cpu placement):
  * final metric on the tune and the held-out photos, latency ÷ fp32, vs the all-int8 model.
+ * With --tune-splits K (and --judge N, default 24), tune is also repeated on K splits of the
+ * evaluation photos and judged on up to N photos it never saw (the other evaluation photos, then
+ * the scenes photos; bench/tune-splits.ts): mean and worst gain of the tuned model over all-int8.
  * Written to bench/results/tune.{json,md}.
  */
 import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
@@ -22,6 +25,7 @@ import { confirmAutoCalibration } from '../src/pipeline/tune/confirm-calibrator.
 import { AccuracyProbe } from '../src/pipeline/tune/probe.js';
 import { crossFit } from '../src/pipeline/tune/cross-fit.js';
 import { splitSummary } from './choice-splits.js';
+import { tuneSplits } from './tune-splits.js';
 import { calibrationFromHistograms } from '../src/pipeline/calibration-output.js';
 import { readHistogramFile } from '../src/run/histogram-file.js';
 import { encodeModel, loadModel } from '../src/onnx/model-file.js';
@@ -52,6 +56,8 @@ const images = Number(flag('images', '24'));
 const target = flag('target', 'psnr>=30');
 const skipTune = process.argv.includes('--no-tune');
 const withCrossFit = process.argv.includes('--cross-fit');
+const splitCount = Number(flag('tune-splits', '0'));
+const judgeCount = Number(flag('judge', '24'));
 
 async function cases(): Promise<Map<string, Record<string, unknown>>> {
   const all = new Map(Object.entries(SAMPLE_CASES).map(([id, c]) => [id, { ...c, model: join(ROOT, 'datasets', 'models', c.model as string), data: samples(c.data as string), evalData: samples(c.evalData as string) }]));
@@ -121,7 +127,9 @@ async function benchModel(id: string, c: Record<string, unknown>, work: string) 
     return row;
   }
   const bestSingleOrt = await score(candidates.get(bestName)!, 'ort-cpu');
-  return { ...row, bestSingleOrt, ...(await tunePart(c, out, chooseOn, held)) };
+  const tuned = await tunePart(c, out, chooseOn, held);
+  const splitTunes = splitCount > 0 ? await tuneSplits(c, out, join(work, `${id}-splits`), { k: chooseOn, count: splitCount, judge: judgeCount, target, extra: [samples('scenes/evaluation'), samples('scenes/calibration')] }) : undefined;
+  return { ...row, bestSingleOrt, ...tuned, ...(splitTunes ? { splitTunes } : {}) };
 }
 
 /** tune (ort-cpu placement) on the chosen-on photos, its tuned model scored on the held-out ones. */
@@ -150,7 +158,7 @@ async function tunePart(c: Record<string, unknown>, out: string, chooseOn: numbe
   };
 }
 
-type Row = Awaited<ReturnType<typeof benchModel>> & Partial<Awaited<ReturnType<typeof tunePart>> & { bestSingleOrt: number }>;
+type Row = Awaited<ReturnType<typeof benchModel>> & Partial<Awaited<ReturnType<typeof tunePart>> & { bestSingleOrt: number; splitTunes: Awaited<ReturnType<typeof tuneSplits>> }>;
 const f = (v: unknown, d = 2) => (typeof v === 'number' ? (Number.isFinite(v) ? v.toFixed(d) : v > 0 ? '∞' : '−∞') : v === 'inf' ? '∞' : String(v ?? '–'));
 const md = (t: string[][]) => [t[0]!, t[0]!.map(() => '---'), ...t.slice(1)].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 
@@ -175,7 +183,22 @@ function tables(rows: readonly Row[]): string {
     r.reached ? 'yes' : 'no', `${f(r.start)} → ${f(r.final)}`, `${f(r.allInt8Held)} → ${f(r.tunedHeld)}`, `${f(r.bestSingleOrt)} (${r.bestName})`, `${f(r.latency)} / ${f(r.int8Latency)}`, f(r.tuneSeconds, 0)])];
   return `Calibrators: worst-output PSNR (dB) on the held-out photos, TensorRT placement; auto kept = the calibrator run's check chose on the chosen-on photos.\n\n${md(calib)}\n\n` +
     `${splitTable(rows)}\n` +
-    (tuned.length ? `Tune, ort-cpu placement, target ${target}; estimate runs are one-image runs (2 per node + 2), evaluations are on the chosen-on photos; latency is ORT CPU p50 ÷ fp32 (10 interleaved runs).\n\n${md(tuneRows)}\n` : '');
+    (tuned.length ? `Tune, ort-cpu placement, target ${target}; estimate runs are one-image runs (2 per node + 2), evaluations are on the chosen-on photos; latency is ORT CPU p50 ÷ fp32 (10 interleaved runs).\n\n${md(tuneRows)}\n` : '') +
+    splitTuneTable(rows);
+}
+
+function splitTuneTable(rows: readonly Row[]): string {
+  const withSplits = rows.filter((r) => r.splitTunes);
+  if (!withSplits.length) return '';
+  const t = [['model', 'splits (tune/judged photos)', 'reached', 'float nodes', 'evaluations', 'tune photos: all-int8 → tuned (mean)', 'judged: all-int8 → tuned (mean)', 'mean gain', 'worst gain', 'splits worse by > 0.1 dB', 'per split gain'],
+    ...withSplits.map((r) => {
+      const s = r.splitTunes!;
+      const mean = (f: (x: (typeof s.splits)[number]) => number) => s.splits.reduce((a, x) => a + f(x), 0) / s.splits.length;
+      return [r.model, `${s.splits.length} (${s.splits[0]!.tuneOn}/${s.splits[0]!.judgedOn})`, `${s.splits.filter((x) => x.reached).length}/${s.splits.length}`, f(mean((x) => x.floatNodes), 1),
+        f(mean((x) => x.evaluations), 1), `${f(mean((x) => x.tuneStart))} → ${f(mean((x) => x.tuneFinal))}`, `${f(mean((x) => x.allInt8))} → ${f(mean((x) => x.tuned))}`,
+        f(s.meanGain), f(s.worstGain), String(s.worse), s.splits.map((x) => f(x.tuned - x.allInt8, 1)).join(' ')];
+    })];
+  return `\nTune on ${withSplits[0]!.splitTunes!.splits.length} splits of the evaluation photos (bench/tune-splits.ts), ort-cpu placement, target ${target}: pooled worst-output PSNR (dB) on photos tune never saw (the other evaluation photos, then scenes photos).\n\n${md(t)}\n`;
 }
 
 const ids = flag('models', 'fr_detect,cls,fr_feature').split(',');

@@ -57,7 +57,11 @@ export interface TuneReport {
     chosen: number;
     quantizedNodes: number;
     evaluations: number;
-    steps: { floatNodes: string[]; phase: string; metrics: Partial<Record<string, JsonNumber>>; meetsTarget: boolean; latencyRatio: number | null; latencyNote?: string }[];
+    steps: {
+      floatNodes: string[]; phase: string; metrics: Partial<Record<string, JsonNumber>>; meetsTarget: boolean; latencyRatio: number | null; latencyNote?: string;
+      /** The same step scored on tune's check images (the run's calibration images). */
+      check?: { metrics: Partial<Record<string, JsonNumber>>; meetsTarget: boolean };
+    }[];
     sensitivity: { node: string; opType: string; localSqnrDb: number; accumulatedSqnrDb: number; ownLossDb: number; outputGain?: number; measuredGain?: number }[];
     fp16?: { metrics: Partial<Record<string, JsonNumber>>; meetsTarget: boolean };
   }[];

@@ -87,10 +87,12 @@ function sensitivityTable(top: Placement['sensitivity'], metric: string): Table 
 }
 
 function stepsTable(p: Placement, metric: string): Table {
+  const checked = p.steps.some((s) => s.check);
   return {
-    columns: ['step', 'phase', 'nodes in float', metric, 'meets target', 'latency ÷ fp32'],
+    columns: ['step', 'phase', 'nodes in float', metric, 'meets target', ...(checked ? [`${metric} on the check images`] : []), 'latency ÷ fp32'],
     rows: p.steps.map((s, i) => [cell(`${i}${i === p.chosen ? ' ★' : ''}`), cell(s.phase), cell(String(s.floatNodes.length), true),
       cell(shown(metric, s.metrics[metric]), true), { text: s.meetsTarget ? 'yes' : 'no', verdict: s.meetsTarget ? 'pass' as const : 'fail' as const },
+      ...(checked ? [cell(shown(metric, s.check?.metrics[metric]), true)] : []),
       cell(s.latencyRatio === null ? s.latencyNote ?? 'n/a' : `${s.latencyRatio.toFixed(2)}×`, true)]),
   };
 }

@@ -16,9 +16,11 @@ export function registerTune(program: Command): void {
 Nodes are ranked output-referred: the target metric of "all int8 but this node" on the first two tune
 images (one run per node). Then a greedy search with real evaluations on the tune images: each round
 tries the top 2 remaining nodes and a bulk of the next max(3, |float|), takes the best move only if it
-raises the metric, and once the target holds returns each float node to int8 if the target still holds
-(pruning). --max-evaluations bounds the evaluations on the tune images. The first --tune-images images
-of --data choose; evaluate holds them out of its judgement (choose on images you don't judge on). TensorRT
+raises the metric on the tune images and, on the run's first 8 calibration images (the check set: on a
+few tune images the best move is mostly luck), raises it too while they miss the target or keeps them at
+it; once the target holds, it returns each float node to int8 if the target still holds (pruning).
+--max-evaluations bounds the evaluations on the tune images. The first --tune-images images of --data
+choose; evaluate holds them out of its judgement (choose on images you don't judge on). TensorRT
 placement: a float node has no Q/DQ (TensorRT runs it in fp16), latency "n/a (TensorRT engine needed)"
 on CPU; ort-cpu: the node runs in float, latency measured against fp32.
 Exit 2 when the target is not reached (the best point found is written and printed).

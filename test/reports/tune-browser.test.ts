@@ -22,7 +22,7 @@ function tuneFixture(): TuneReport {
   }));
   const step = (n: number, psnr: number, latencyRatio: number | null) => ({
     floatNodes: sensitivity.slice(0, n).map((s) => s.node), phase: n === 0 ? 'start' : 'grow', metrics: { psnr, cosine: 0.99 }, meetsTarget: psnr >= 30,
-    latencyRatio, ...(latencyRatio === null ? { latencyNote: 'n/a (TensorRT engine needed)' } : {}),
+    latencyRatio, ...(latencyRatio === null ? { latencyNote: 'n/a (TensorRT engine needed)', check: { metrics: { psnr: psnr + 0.5 }, meetsTarget: psnr + 0.5 >= 30 } } : {}),
   });
   return {
     target: { expression: 'psnr>=30', source: 'user' }, images: 3,
@@ -60,6 +60,7 @@ test('tune section: Pareto and sensitivity charts render in Chromium, node names
   const md = renderMarkdown(results);
   assert.match(md, /## Accuracy target and mixed precision/);
   assert.match(md, /\| node \| op \| own SQNR loss \(dB\)/);
-  assert.match(md, /\| 2 ★ \| grow \| 2 \| 31\.00 dB \| \*\*yes\*\* \| n\/a \(TensorRT engine needed\) \|/);
+  assert.match(md, /\| 2 ★ \| grow \| 2 \| 31\.00 dB \| \*\*yes\*\* \| 31\.50 dB \| n\/a \(TensorRT engine needed\) \|/, 'steps scored on the check images show that metric');
+  assert.match(md, /\| step \| phase \| nodes in float \| psnr \| meets target \| latency ÷ fp32 \|/, 'no check column where no step has one');
   assert.ok(!md.includes('<script>'), 'Markdown escapes the node name');
 });

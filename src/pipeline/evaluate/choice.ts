@@ -28,7 +28,13 @@ export async function runChoices(runDir: string): Promise<RunChoices> {
     const confirmed = (await readRunJson(runDir, 'calibration', checkCalibration, 'calibrate')).auto?.confirmed;
     add('calibrator check', confirmed?.data, confirmed?.samples);
   }
-  const tune = await readFile(runPath(runDir, 'tune'), 'utf8').then((t) => JSON.parse(t) as { chosenOn?: { data?: string; samples?: string[] } }, () => undefined);
+  type Images = { data?: string; samples?: string[] };
+  const tune = await readFile(runPath(runDir, 'tune'), 'utf8').then((t) => JSON.parse(t) as { chosenOn?: Images; checkedOn?: Images }, () => undefined);
   add('tune', tune?.chosenOn?.data, tune?.chosenOn?.samples);
+  // tune's check images (calibration images) took part in its choice too.
+  if (tune?.checkedOn?.data && tune.checkedOn.samples?.length) {
+    if (!choices.data.includes(tune.checkedOn.data)) choices.data.push(tune.checkedOn.data);
+    for (const s of tune.checkedOn.samples) choices.samples.add(s);
+  }
   return choices;
 }

@@ -15,6 +15,9 @@ import type { PlacementTune, TuneOptions, TuneResult } from './types.js';
 
 export type { PlacementTune, TuneOptions, TuneResult, TuneStep } from './types.js';
 
+/** Calibration images every candidate is also scored on (the check set). */
+export const CHECK_IMAGES = 8;
+
 /**
  * Mixed precision to an accuracy target: ranks the quantized nodes by output-referred
  * sensitivity, then greedily keeps nodes in float until the target holds and prunes the ones it
@@ -28,6 +31,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
   const maxEvaluations = options.maxEvaluations ?? defaultOf('maxEvaluations');
   const probe = await AccuracyProbe.create({
     ...options, run: runDir, images: options.tuneImages ?? defaultOf('tuneImages'), pd: target.conditions.some((c) => c.metric === 'pd'),
+    checkImages: CHECK_IMAGES,
   });
   const lock = await lockRun(runDir);
   try {
@@ -47,7 +51,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
       build: (placement, exclude) => buildInt8(fp32, amax, { placement, exclude, ranges, perTensorWeights: options.perTensorWeights, ortWeightBits: options.ortWeightBits }) };
     const placements: PlacementTune[] = [];
     for (const placement of targets) placements.push(await tunePlacement(ctx, placement, runDir));
-    const result: TuneResult = { schema: 'int8cal/tune', version: 1, target, images: probe.imageCount, chosenOn: probe.choice, task: probe.task, placements };
+    const result: TuneResult = { schema: 'int8cal/tune', version: 1, target, images: probe.imageCount, chosenOn: probe.choice, ...(probe.check ? { checkedOn: probe.check } : {}), task: probe.task, placements };
     await writeRunJson(runDir, 'tune', result);
     const written = placements.map((p) => placementOf(p.placement).tunedRunFile);
     await finishStage(runDir, 'tune', ['tune', ...written], ['fp32', 'calibration', 'build']);

@@ -7,7 +7,7 @@ import { defaultOf } from '../../options.js';
 import { runPath } from '../../run/layout.js';
 import { meetsTarget, progressOf, toJsonMetrics, type AccuracyTarget, type TargetMetrics } from './accuracy-target.js';
 import type { AccuracyProbe } from './probe.js';
-import { searchFloatSet, type Evaluated, type SearchStep } from './search.js';
+import { improves, searchFloatSet, type Evaluated, type SearchStep } from './search.js';
 import { estimateSensitivity, rankBySensitivity, type NodeSensitivity } from './sensitivity.js';
 import type { PlacementTune, TuneOptions, TuneStep } from './types.js';
 
@@ -41,12 +41,18 @@ class PlacementRun {
     }
   }
 
-  /** A real evaluation on the tune images (counted against --max-evaluations). */
+  /** A real evaluation on the tune images (counted against --max-evaluations), and on the check images. */
   async evaluate(model: ModelProto, rewrites: GraphRewrites = 'full'): Promise<Evaluated> {
-    const metrics = await this.score(model, rewrites);
+    this.ctx.options.signal?.throwIfAborted();
+    const engine = await this.ctx.probe.open(encodeModel(model), placementOf(this.placement).qdqOnOrt, rewrites);
+    const { metrics, check } = await this.ctx.probe.scoreImages(engine, undefined, true).finally(() => engine.dispose());
     this.evaluations += 1;
     this.ctx.options.onProgress?.({ stage: this.stage, done: this.evaluations, total: this.ctx.maxEvaluations, unit: 'evaluations' });
-    return { metrics, meets: meetsTarget(metrics, this.ctx.target), progress: progressOf(metrics, this.ctx.target) };
+    const { target } = this.ctx;
+    return {
+      metrics, meets: meetsTarget(metrics, target), progress: progressOf(metrics, target),
+      ...(check ? { check: { metrics: check, meets: meetsTarget(check, target), progress: progressOf(check, target) } } : {}),
+    };
   }
 
   model(floatNodes: readonly string[]): ModelProto {
@@ -78,10 +84,10 @@ export async function tunePlacement(ctx: SearchContext, placement: Placement, ru
   const { sensitivity, estimateRuns } = await sensitivityOf(run, base.model, base.report.quantized, !start.meets);
   const searched = await searchFloatSet({
     ranking: sensitivity.map((s) => s.node), start, budget: ctx.maxEvaluations - run.evaluations,
-    evaluate: (floatNodes) => run.evaluate(run.model(floatNodes)),
+    evaluate: (floatNodes) => run.evaluate(run.model(floatNodes))
   });
   recordMeasuredGains(sensitivity, searched);
-  const reached = searched.some((s) => s.result.meets);
+  const reached = searched.some((s) => s.result.meets && standable(searched, s));
   const chosen = chosenStep(searched, reached);
   const steps = await timedSteps(run, searched, chosen);
   const spec = placementOf(placement);
@@ -127,17 +133,25 @@ function recordMeasuredGains(sensitivity: NodeSensitivity[], steps: readonly Sea
   }
 }
 
-/** Reached: the meeting step with the fewest float nodes (then the best metric); else the best metric. */
+/**
+ * Reached: the meeting step with the fewest float nodes (then the best metric); else the best
+ * metric. Only steps the search could stand on: the taken ones and candidates that `improves`
+ * their base (a candidate the check images refused is not written).
+ */
 function chosenStep(steps: readonly SearchStep[], reached: boolean): number {
   const better = (a: SearchStep, b: SearchStep) => (reached
     ? a.floatNodes.length < b.floatNodes.length || (a.floatNodes.length === b.floatNodes.length && a.result.progress > b.result.progress)
     : a.result.progress > b.result.progress || (a.result.progress === b.result.progress && a.floatNodes.length < b.floatNodes.length));
-  let chosen = reached ? steps.findIndex((s) => s.result.meets) : 0;
+  const eligible = (s: SearchStep) => standable(steps, s);
+  let chosen = reached ? steps.findIndex((s) => s.result.meets && eligible(s)) : 0;
   steps.forEach((s, i) => {
-    if ((!reached || s.result.meets) && better(s, steps[chosen]!)) chosen = i;
+    if (eligible(s) && (!reached || s.result.meets) && better(s, steps[chosen]!)) chosen = i;
   });
   return chosen;
 }
+
+/** A step the search could stand on: taken, or a candidate that `improves` its base. */
+const standable = (steps: readonly SearchStep[], s: SearchStep): boolean => s.taken || (s.phase === 'candidate' && improves(s.result, steps[s.base!]!.result));
 
 /** Steps as tune.json holds them; the taken path and the chosen step are timed (ort-cpu). */
 async function timedSteps(run: PlacementRun, steps: readonly SearchStep[], chosen: number): Promise<TuneStep[]> {
@@ -148,6 +162,7 @@ async function timedSteps(run: PlacementRun, steps: readonly SearchStep[], chose
     out.push({
       floatNodes: s.floatNodes, phase: s.phase, taken: s.taken, ...(s.base !== undefined ? { base: s.base } : {}),
       metrics: toJsonMetrics(s.result.metrics), meetsTarget: s.result.meets,
+      ...(s.result.check ? { check: { metrics: toJsonMetrics(s.result.check.metrics), meetsTarget: s.result.check.meets } } : {}),
       latencyRatio: timed ? await run.latency(s.floatNodes) : null,
       ...(note !== undefined ? { latencyNote: note } : timed ? {} : { latencyNote: 'not timed (a move the search did not take)' }),
     });

@@ -1,3 +1,4 @@
+import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Geometry } from '../../../datasets/images/index.js';
 import { evaluationData } from '../evaluate/data.js';
@@ -8,6 +9,7 @@ import { FeatureNetwork, fromDecibels, interleavedTiming, isImageLike, latencySt
 import { defaultOf } from '../../options.js';
 import { checkRunManifest } from '../../run/check.js';
 import { readRunJson } from '../../run/files.js';
+import type { RunManifest } from '../../run/schema.js';
 import { runPath } from '../../run/layout.js';
 import type { DetectionMetrics, OutputMetrics, Task } from '../../../reports/results-schema.js';
 import { referenceEmbeddings, VariantScorer, type ReferenceEmbeddings, type ScoringContext } from '../evaluate/scoring.js';
@@ -26,6 +28,11 @@ export interface ProbeOptions extends Partial<Omit<TaskOptions, 'input'>> {
   /** First N evaluation images (sorted): the subset every candidate model is scored on. */
   images: number;
   threads?: number;
+  /**
+   * Also score candidates on the first N of the run's calibration images (tune's check set: a
+   * move must help there too); none when absent, 0, or the run was calibrated from a cache.
+   */
+  checkImages?: number;
   /** Load the PD feature network (only when a target names pd: it costs an embedding per image). */
   pd?: boolean;
   pdModel?: string;
@@ -40,6 +47,44 @@ interface ProbeBatch {
   geometry: Geometry[];
   /** Network input size of this batch (per batch: `--resize fit` varies it). */
   size: { width: number; height: number };
+}
+
+/** One candidate scored on the subset (see AccuracyProbe.scoreImages). */
+export interface ScoredImages {
+  metrics: TargetMetrics;
+  psnrPerImage: number[];
+  /** The metrics on the check images (the run's calibration images). */
+  check?: TargetMetrics;
+}
+
+const metricsOf = (scorer: VariantScorer): TargetMetrics => targetMetricsOf(scorer.outputMetrics(), scorer.detectionMetrics(undefined));
+
+interface Loading {
+  run: RunManifest;
+  reference: Engine;
+  ctx: ScoringContext;
+  pd: FeatureNetwork | undefined;
+  signal?: AbortSignal;
+}
+
+/** The first `images` samples of `data` as evaluate batches them, with fp32's outputs (and detections, embeddings). */
+async function loadBatches(l: Loading, data: string, images: number): Promise<{ batches: ProbeBatch[]; samples: string[] }> {
+  const { run, reference, ctx, pd } = l;
+  const input = reference.inputs.find((i) => i.name === run.input)!;
+  const batchSize = typeof input.dims[0] === 'number' ? input.dims[0] : 1;
+  const source = await evaluationData(data, run, reference.inputs, { batchSize, fixedBatch: typeof input.dims[0] === 'number', maxImages: images, signal: l.signal });
+  const batches: ProbeBatch[] = [];
+  const samples: string[] = [];
+  for await (const batch of source.batches()) {
+    const feeds = batch.feeds;
+    const size = run.preprocessing && run.preprocessing.resize !== 'fit' ? run.preprocessing : { width: batch.geometry[0]!.resizedWidth, height: batch.geometry[0]!.resizedHeight };
+    const ref = await reference.run(feeds);
+    if (batches.length === 0 && ctx.pdOutputs.length === 0) ctx.pdOutputs = pd ? ctx.outputs.filter((name) => isImageLike(ref[name]!.dims)) : [];
+    const detections = ctx.detection ? batch.geometry.map((g, n) => detectionsOf(ref, ctx.detection!, n, g, size)) : [];
+    batches.push({ feeds, reference: ref, embeddings: await referenceEmbeddings(ctx, ref), detections, geometry: batch.geometry, size });
+    samples.push(...batch.samples);
+  }
+  return { batches, samples };
 }
 
 /** The worst-over-outputs metrics a target can name, from evaluate's per-output results. */
@@ -77,6 +122,9 @@ export class AccuracyProbe {
     private readonly threads: number,
     /** The images (or tensor samples) candidates are chosen on: evaluate holds them out. */
     readonly choice: ChoiceImages,
+    private readonly checkBatches: ProbeBatch[] = [],
+    /** The calibration images (or samples) every candidate is also scored on; absent without a check set. */
+    readonly check?: ChoiceImages,
   ) {}
 
   get imageCount(): number {
@@ -88,26 +136,15 @@ export class AccuracyProbe {
     const threads = o.threads ?? defaultOf('threads');
     const run = await readRunJson(runDir, 'run', checkRunManifest, 'calibrate');
     const reference = await createEngine('onnxruntime', runPath(runDir, 'fp32'), { threads, rewrites: 'full', sharedCores: true });
-    const input = reference.inputs.find((i) => i.name === run.input)!;
     const { task, detection } = await resolveRunTask(runDir, run, reference, o);
     const pd = o.pd ? await FeatureNetwork.create({ model: o.pdModel, threads }) : undefined;
     const ctx: ScoringContext = { task, detection, outputs: reference.outputs.map((t) => t.name), pdOutputs: [], pd, mapThreshold: defaultOf('mapThreshold') };
-    const batchSize = typeof input.dims[0] === 'number' ? input.dims[0] : 1;
-    // Same samples and batching as evaluate (images or a tensor file), the first `images` only.
-    const data = await evaluationData(o.data, run, reference.inputs, { batchSize, fixedBatch: typeof input.dims[0] === 'number', maxImages: o.images, signal: o.signal });
-    const batches: ProbeBatch[] = [];
-    const chosen: string[] = [];
-    for await (const batch of data.batches()) {
-      const feeds = batch.feeds;
-      const size = run.preprocessing && run.preprocessing.resize !== 'fit' ? run.preprocessing : { width: batch.geometry[0]!.resizedWidth, height: batch.geometry[0]!.resizedHeight };
-      const ref = await reference.run(feeds);
-      if (batches.length === 0) ctx.pdOutputs = pd ? ctx.outputs.filter((name) => isImageLike(ref[name]!.dims)) : [];
-      const detections = detection ? batch.geometry.map((g, n) => detectionsOf(ref, detection, n, g, size)) : [];
-      batches.push({ feeds, reference: ref, embeddings: await referenceEmbeddings(ctx, ref), detections, geometry: batch.geometry, size });
-      chosen.push(...batch.samples);
-    }
-    if (!batches.length) throw new Int8calError('NO_IMAGES', `No evaluation image could be read from ${o.data}`, { file: o.data });
-    return new AccuracyProbe(task, ctx, batches, reference, pd, threads, { data: resolve(o.data), samples: chosen.map((s) => resolve(s)) });
+    const loaded = await loadBatches({ run, reference, ctx, pd, signal: o.signal }, o.data, o.images);
+    if (!loaded.batches.length) throw new Int8calError('NO_IMAGES', `No evaluation image could be read from ${o.data}`, { file: o.data });
+    const checkable = o.checkImages && run.calibration.data && !run.calibration.cache && (await access(run.calibration.data).then(() => true, () => false));
+    const check = checkable ? await loadBatches({ run, reference, ctx, pd, signal: o.signal }, run.calibration.data, o.checkImages!) : undefined;
+    return new AccuracyProbe(task, ctx, loaded.batches, reference, pd, threads, { data: resolve(o.data), samples: loaded.samples.map((s) => resolve(s)) },
+      check?.batches, check?.batches.length ? { data: resolve(run.calibration.data), samples: check.samples.map((s) => resolve(s)) } : undefined);
   }
 
   /** Inputs of the first two batches: what the one-pass sensitivity estimate runs on. */
@@ -142,18 +179,25 @@ export class AccuracyProbe {
   /**
    * `score`, plus the per-image PSNR (dB, ±Infinity; empty without float outputs) of the output
    * with the worst pooled PSNR, the one the score is: pooling those images' errors gives it back.
+   * With `check`, also the metrics on the check images (absent without a check set).
    */
-  async scoreImages(engine: Engine, batches = this.batches.length): Promise<{ metrics: TargetMetrics; psnrPerImage: number[] }> {
+  async scoreImages(engine: Engine, batches = this.batches.length, check = false): Promise<ScoredImages> {
+    const scorer = await this.#pass(engine, this.batches.slice(0, batches));
+    const outputs = scorer.outputMetrics();
+    const worst = outputs.reduce<OutputMetrics | undefined>((w, o) => (o.psnr && (!w || fromDecibels(o.psnr.value) < fromDecibels(w.psnr!.value)) ? o : w), undefined);
+    const psnrPerImage = worst ? worst.psnr!.perImage.map(fromDecibels) : [];
+    const checked = check && this.checkBatches.length ? await this.#pass(engine, this.checkBatches) : undefined;
+    return { metrics: metricsOf(scorer), psnrPerImage, ...(checked ? { check: metricsOf(checked) } : {}) };
+  }
+
+  async #pass(engine: Engine, batches: readonly ProbeBatch[]): Promise<VariantScorer> {
     const scorer = new VariantScorer(this.ctx, false);
-    for (const b of this.batches.slice(0, batches)) {
+    for (const b of batches) {
       const out = await engine.run(b.feeds);
       const detections = this.ctx.detection ? b.geometry.map((g, n) => detectionsOf(out, this.ctx.detection!, n, g, b.size)) : [];
       await scorer.add(b.reference, out, b.embeddings, b.detections, detections);
     }
-    const outputs = scorer.outputMetrics();
-    const worst = outputs.reduce<OutputMetrics | undefined>((w, o) => (o.psnr && (!w || fromDecibels(o.psnr.value) < fromDecibels(w.psnr!.value)) ? o : w), undefined);
-    const psnrPerImage = worst ? worst.psnr!.perImage.map(fromDecibels) : [];
-    return { metrics: targetMetricsOf(outputs, scorer.detectionMetrics(undefined)), psnrPerImage };
+    return scorer;
   }
 
   /** p50 latency of a candidate ÷ fp32's, timed interleaved on the first batch. */

@@ -40,6 +40,8 @@ export interface TuneStep {
   base?: number;
   metrics: JsonMetrics;
   meetsTarget: boolean;
+  /** The same on the check images (the run's calibration images): a grow move must raise the metric there too. */
+  check?: { metrics: JsonMetrics; meetsTarget: boolean };
   /** p50 ÷ fp32 on ONNX Runtime CPU (ort-cpu); null where the placement's latencyNote says why (TensorRT). */
   latencyRatio: number | null;
   latencyNote?: string;
@@ -75,6 +77,8 @@ export interface TuneResult {
   images: number;
   /** The images the search chose on (absolute paths): evaluate holds them out of its judgement. */
   chosenOn: ChoiceImages;
+  /** The calibration images every step was also scored on (absent when the run has none to read); evaluate holds them out too. */
+  checkedOn?: ChoiceImages;
   task: string;
   placements: PlacementTune[];
 }

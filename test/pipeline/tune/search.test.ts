@@ -1,11 +1,12 @@
 /**
  * The greedy search with pruning, on a known metric (sum of per-node gains, one node harmful):
  * it stays within its budget, never takes a move that lowers the metric, drops harmful nodes,
- * and prunes nodes the target holds without. Real models: det.test.ts, auto-fr-detect.test.ts.
+ * and prunes nodes the target holds without; with check images, a move that only helps on the
+ * tune images (luck) is not taken. Real models: det.test.ts, auto-fr-detect.test.ts.
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { searchFloatSet, type Evaluated } from '../../../src/pipeline/tune/search.js';
+import { improves, searchFloatSet, type Evaluated } from '../../../src/pipeline/tune/search.js';
 
 const GAINS: Record<string, number> = { a: 3, harmful: -4, b: 2, c: 0.1, d: 0.1, e: 0.1, f: 1 };
 const evaluatorFor = (target: number) => {
@@ -36,4 +37,41 @@ test('greedy search: an unreachable target spends exactly its budget and never p
   const steps = await searchFloatSet({ ranking: Object.keys(GAINS), start: e.start, budget: 5, evaluate: e.evaluate });
   assert.equal(steps.length - 1, 5);
   assert.ok(steps.every((s) => s.phase !== 'prune' && !s.result.meets));
+});
+
+/** Tune-image gains as GAINS, plus one node that looks best on the tune images and hurts on the check images. */
+const LUCKY: Record<string, number> = { ...GAINS, lucky: 6 };
+const CHECK: Record<string, number> = { ...GAINS, lucky: -6 };
+const checkedEvaluator = (target: number, withCheck: boolean) => {
+  const at = (floatNodes: readonly string[]): Evaluated => {
+    const progress = 20 + floatNodes.reduce((s, n) => s + LUCKY[n]!, 0);
+    const check = 20 + floatNodes.reduce((s, n) => s + CHECK[n]!, 0);
+    return { metrics: { psnr: progress }, meets: progress >= target, progress, ...(withCheck ? { check: { metrics: { psnr: check }, meets: check >= target, progress: check } } : {}) };
+  };
+  return { start: at([]), evaluate: async (floatNodes: string[]) => at(floatNodes) };
+};
+
+test('greedy search with check images: a move that raises the tune images but lowers the check images is not taken', async () => {
+  const ranking = ['lucky', 'a', 'b', 'f', 'c', 'd', 'e', 'harmful'];
+  const without = checkedEvaluator(25.5, false);
+  const pooled = (await searchFloatSet({ ranking, start: without.start, budget: 20, evaluate: without.evaluate })).filter((s) => s.taken).at(-1)!;
+  assert.ok(pooled.floatNodes.includes('lucky'), 'on the tune images alone the lucky node is taken (the test can fail)');
+  const e = checkedEvaluator(25.5, true);
+  const steps = await searchFloatSet({ ranking, start: e.start, budget: 20, evaluate: e.evaluate });
+  for (const s of steps) if (s.phase === 'grow') assert.ok(improves(s.result, steps[s.base!]!.result) && s.result.check!.progress > steps[s.base!]!.result.check!.progress);
+  const final = steps.filter((s) => s.taken).at(-1)!;
+  assert.ok(final.result.meets, 'the target is still reached, on the tune images');
+  assert.ok(!final.floatNodes.includes('lucky'), `float: ${final.floatNodes.join(',')}`);
+  assert.ok(steps.some((s) => s.phase === 'candidate' && s.floatNodes.includes('lucky') && s.result.progress > steps[s.base!]!.result.progress), 'the lucky move was tried and refused');
+});
+
+test('improves: the tune images must rise; the check images must rise while they miss the target, else keep meeting it', () => {
+  const e = (progress: number, check?: number): Evaluated => ({ metrics: {}, meets: progress >= 30, progress, ...(check === undefined ? {} : { check: { metrics: {}, meets: check >= 30, progress: check } }) });
+  assert.equal(improves(e(21), e(20)), true);
+  assert.equal(improves(e(20), e(20)), false);
+  assert.equal(improves(e(21, 19), e(20, 20)), false);
+  assert.equal(improves(e(21, 20.5), e(20, 20)), true);
+  assert.equal(improves(e(19, 25), e(20, 20)), false);
+  assert.equal(improves(e(21, 30.5), e(20, 31)), true, 'check images at the target: a small drop there is noise');
+  assert.equal(improves(e(21, 29.9), e(20, 31)), false, 'but not below the target');
 });
