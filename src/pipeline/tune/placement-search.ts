@@ -1,4 +1,4 @@
-import type { GraphRewrites } from '../../engines/engine.js';
+import type { GraphRewrites, QdqExecution } from '../../engines/engine.js';
 import { encodeModel, saveModel } from '../../onnx/model-file.js';
 import type { ModelProto } from '../../onnx/proto.js';
 import { buildFp16 } from '../../onnx/fp16/index.js';
@@ -26,14 +26,17 @@ export interface SearchContext {
 class PlacementRun {
   evaluations = 0;
   readonly stage: string;
+  /** How ONNX Runtime runs this placement's candidates. */
+  readonly qdq: QdqExecution;
   constructor(readonly ctx: SearchContext, readonly placement: Placement) {
     this.stage = `tune ${placement}`;
+    this.qdq = placementOf(placement).qdqOnOrt;
   }
 
   /** Scores a model on the tune images (or their first `batches` batches: the estimate image). */
   async score(model: ModelProto, rewrites: GraphRewrites = 'full', batches?: number): Promise<TargetMetrics> {
     this.ctx.options.signal?.throwIfAborted();
-    const engine = await this.ctx.probe.open(encodeModel(model), placementOf(this.placement).qdqOnOrt, rewrites);
+    const engine = await this.ctx.probe.open(encodeModel(model), this.qdq, rewrites);
     try {
       return await this.ctx.probe.score(engine, batches);
     } finally {
@@ -44,7 +47,7 @@ class PlacementRun {
   /** A real evaluation on the tune images (counted against --max-evaluations), and on the check images. */
   async evaluate(model: ModelProto, rewrites: GraphRewrites = 'full'): Promise<Evaluated> {
     this.ctx.options.signal?.throwIfAborted();
-    const engine = await this.ctx.probe.open(encodeModel(model), placementOf(this.placement).qdqOnOrt, rewrites);
+    const engine = await this.ctx.probe.open(encodeModel(model), this.qdq, rewrites);
     const { metrics, check } = await this.ctx.probe.scoreImages(engine, undefined, true).finally(() => engine.dispose());
     this.evaluations += 1;
     this.ctx.options.onProgress?.({ stage: this.stage, done: this.evaluations, total: this.ctx.maxEvaluations, unit: 'evaluations' });
@@ -62,7 +65,7 @@ class PlacementRun {
   /** p50 ÷ fp32 of one float set on ORT CPU; null for placements ORT can't time (TensorRT). */
   async latency(floatNodes: readonly string[]): Promise<number | null> {
     if (placementOf(this.placement).latencyNote !== undefined) return null;
-    const engine = await this.ctx.probe.open(encodeModel(this.model(floatNodes)), placementOf(this.placement).qdqOnOrt);
+    const engine = await this.ctx.probe.open(encodeModel(this.model(floatNodes)), this.qdq);
     try {
       return await this.ctx.probe.latencyRatio(engine, this.ctx.options.tuneIterations ?? defaultOf('tuneIterations'));
     } finally {
