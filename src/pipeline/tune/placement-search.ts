@@ -6,7 +6,7 @@ import { buildInt8, placementOf, type Placement, type QuantizedNode } from '../.
 import { defaultOf } from '../../options.js';
 import { runPath } from '../../run/layout.js';
 import { meetsTarget, progressOf, toJsonMetrics, type AccuracyTarget, type TargetMetrics } from './accuracy-target.js';
-import type { AccuracyProbe } from './probe.js';
+import type { AccuracyProbe, ScoredImages } from './probe.js';
 import { improves, searchFloatSet, type Evaluated, type SearchStep } from './search.js';
 import { estimateSensitivity, rankBySensitivity, type NodeSensitivity } from './sensitivity.js';
 import type { PlacementTune, TuneOptions, TuneStep } from './types.js';
@@ -33,22 +33,24 @@ class PlacementRun {
     this.qdq = placementOf(placement).qdqOnOrt;
   }
 
-  /** Scores a model on the tune images (or their first `batches` batches: the estimate image). */
-  async score(model: ModelProto, rewrites: GraphRewrites = 'full', batches?: number): Promise<TargetMetrics> {
+  /** Scores a model on the tune images (or their first `batches` batches: the estimate image), and with `check` on the check images. */
+  private async scored(model: ModelProto, rewrites: GraphRewrites, batches?: number, check = false): Promise<ScoredImages> {
     this.ctx.options.signal?.throwIfAborted();
     const engine = await this.ctx.probe.open(encodeModel(model), this.qdq, rewrites);
     try {
-      return await this.ctx.probe.score(engine, batches);
+      return await this.ctx.probe.scoreImages(engine, batches, check);
     } finally {
       await engine.dispose();
     }
   }
 
+  async score(model: ModelProto, rewrites: GraphRewrites = 'full', batches?: number): Promise<TargetMetrics> {
+    return (await this.scored(model, rewrites, batches)).metrics;
+  }
+
   /** A real evaluation on the tune images (counted against --max-evaluations), and on the check images. */
   async evaluate(model: ModelProto, rewrites: GraphRewrites = 'full'): Promise<Evaluated> {
-    this.ctx.options.signal?.throwIfAborted();
-    const engine = await this.ctx.probe.open(encodeModel(model), this.qdq, rewrites);
-    const { metrics, check } = await this.ctx.probe.scoreImages(engine, undefined, true).finally(() => engine.dispose());
+    const { metrics, check } = await this.scored(model, rewrites, undefined, true);
     this.evaluations += 1;
     this.ctx.options.onProgress?.({ stage: this.stage, done: this.evaluations, total: this.ctx.maxEvaluations, unit: 'evaluations' });
     const { target } = this.ctx;
