@@ -62,7 +62,7 @@ export interface TuneReport {
       /** The same step scored on tune's check images (the run's calibration images). */
       check?: { metrics: Partial<Record<string, JsonNumber>>; meetsTarget: boolean };
     }[];
-    sensitivity: { node: string; opType: string; localSqnrDb: number; accumulatedSqnrDb: number; ownLossDb: number; outputGain?: number; measuredGain?: number }[];
+    sensitivity: { node: string; opType: string; localSqnrDb: number; accumulatedSqnrDb: number; ownLossDb: number; outputGain?: number; int8Alone?: number; measuredGain?: number }[];
     fp16?: { metrics: Partial<Record<string, JsonNumber>>; meetsTarget: boolean };
   }[];
 }
@@ -135,7 +135,10 @@ export type Precision = 'fp32' | 'fp16' | 'int8';
 export type Placement = string;
 
 export interface VariantLatency extends LatencyStats {
-  /** fp16 on a CPU: Casts back to fp32, so the timing is not what fp16 hardware gives. */
+  /**
+   * On a CPU the timing is not the target hardware's: fp16 Casts back to fp32; a TensorRT
+   * placement's int8 model runs as fake quantization in float (TensorRT fuses it into int8 kernels).
+   */
   emulated?: true;
 }
 

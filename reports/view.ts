@@ -261,7 +261,7 @@ export function latencyTable(results: Results, baseline?: Results): Table {
     const l = v.latency;
     const b = findVariant(baseline, v.name)?.latency;
     return [
-      text(v.name + (v.device === 'gpu' ? ' (GPU, CUDA events)' : '') + (l.emulated ? ' (fp16 emulated on CPU)' : '')),
+      text(v.name + (v.device === 'gpu' ? ' (GPU, CUDA events)' : '') + (l.emulated ? ` (${v.precision} emulated on CPU)` : '')),
       numeric(ms(l.p50), b && delta(l.p50, b.p50, 'max', ' ms')),
       numeric(ms(l.p90), b && delta(l.p90, b.p90, 'max', ' ms')),
       numeric(ms(l.p99), b && delta(l.p99, b.p99, 'max', ' ms')),

@@ -65,11 +65,11 @@ function placementBlocks(results: Results, tune: TuneReport, p: Placement): Bloc
   const top = p.sensitivity.slice(0, 20);
   const referred = top.some((n) => n.outputGain !== undefined);
   blocks.push({ kind: 'bar-chart', chart: referred
-    ? { title: `Most sensitive nodes (output-referred: ${metric} gained with only this node in float, estimate images)`, xLabel: `${metric} gained`,
+    ? { title: `Most sensitive nodes (output-referred: ${metric} gained with only this node in float, check images, else the first tune images)`, xLabel: `${metric} gained`,
       bars: top.map((n) => ({ label: `${n.node} (${n.opType})`, value: n.outputGain ?? 0 })) }
     : { title: 'Most sensitive nodes (own SQNR loss, one-pass estimate)', xLabel: 'dB of SQNR lost across the node',
       bars: top.map((n) => ({ label: `${n.node} (${n.opType})`, value: n.ownLossDb })) } });
-  blocks.push({ kind: 'table', table: sensitivityTable(top, metric) });
+  blocks.push({ kind: 'table', table: sensitivityTable(top, metric, /^[^,]*<=/.test(tune.target.expression)) });
   blocks.push({ kind: 'table', table: stepsTable(p, metric) });
   return blocks;
 }
@@ -78,11 +78,20 @@ function target(results: Results, variant: string) {
   return results.accuracyTarget?.variants.find((v) => v.name === variant)?.metrics;
 }
 
-function sensitivityTable(top: Placement['sensitivity'], metric: string): Table {
+/** `lowerIsBetter`: the target's first condition is `<=` (int8Alone is stored signed, larger better). */
+function sensitivityTable(top: Placement['sensitivity'], metric: string, lowerIsBetter: boolean): Table {
+  const alone = top.some((n) => n.int8Alone !== undefined);
+  const aloneCell = (v: number | undefined) => {
+    if (v === undefined) return cell('–', true);
+    const x = lowerIsBetter ? -v : v;
+    return cell(Math.abs(x) >= 1e6 ? (x > 0 ? '∞' : '−∞') : x.toFixed(3), true);
+  };
   return {
-    columns: ['node', 'op', 'own SQNR loss (dB)', 'accumulated SQNR (dB)', 'only this node quantized: SQNR (dB)', `${metric} gain, only this node float (estimate)`, `measured ${metric} gain kept float`],
+    columns: ['node', 'op', 'own SQNR loss (dB)', 'accumulated SQNR (dB)', 'only this node quantized: SQNR (dB)', `${metric} gain, only this node float (estimate)`,
+      ...(alone ? [`${metric}, only this node int8 (fallback)`] : []), `measured ${metric} gain kept float`],
     rows: top.map((n) => [cell(n.node), cell(n.opType), cell(n.ownLossDb.toFixed(2), true), cell(n.accumulatedSqnrDb.toFixed(2), true),
-      cell(n.localSqnrDb.toFixed(2), true), cell(n.outputGain === undefined ? '–' : n.outputGain.toFixed(3), true), cell(n.measuredGain === undefined ? '–' : n.measuredGain.toFixed(3), true)]),
+      cell(n.localSqnrDb.toFixed(2), true), cell(n.outputGain === undefined ? '–' : n.outputGain.toFixed(3), true), ...(alone ? [aloneCell(n.int8Alone)] : []),
+      cell(n.measuredGain === undefined ? '–' : n.measuredGain.toFixed(3), true)]),
   };
 }
 

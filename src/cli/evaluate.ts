@@ -22,7 +22,8 @@ Preprocessing comes from RUN/run.json, so evaluation feeds exactly what calibrat
 PSNR pools the squared error over all images with peak = max |fp32| over the set.
 PD is the L2 distance between feature-network embeddings of the fp32 and test outputs, for image-like
 outputs; it has a verdict only where the network has a threshold (--pd-threshold sets one).
-fp16 runs emulated on CPU (Casts to fp32), so its latency is labelled "emulated".
+fp16 runs emulated on CPU (Casts to fp32), and the TensorRT placement's int8 models run as fake
+quantization in float (TensorRT fuses them into int8 kernels): their latency is labelled "emulated".
 
 Examples:
   int8cal evaluate --run run/ --data ./eval

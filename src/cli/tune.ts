@@ -59,6 +59,7 @@ export function tuneSummary(result: TuneResult): string {
       : `${p.variant}: target NOT reached within ${p.evaluations} evaluations; best point: ${s.floatNodes.length} of ${p.quantizedNodes} nodes in float, ${metricsText(s.metrics)}, ${latency}` +
         (p.fp16 ? `; fp16 ${p.fp16.meetsTarget ? 'meets it' : 'does not meet it either'} (${metricsText(p.fp16.metrics)})` : ''));
     if (s.floatNodes.length) lines.push(`  float: ${s.floatNodes.join(', ')}`);
+    if (p.steps.some((x) => x.phase === 'bulk')) lines.push('  greedy growth stalled short of the target, so tune also tried float sets of the nodes most harmful alone in int8 (bulk steps)');
     lines.push(`  ${p.evaluations} evaluations + ${p.estimateRuns} sensitivity runs (keeping one node float at a time over all nodes would take ${p.quantizedNodes} evaluations); wrote ${p.file}`);
   }
   return lines.join('\n');

@@ -42,6 +42,8 @@ test('the sample job (fr_detect): all variants, results.json + report.html + rep
   // The photos run chose the calibrator on are not judged: dlib's faces of the others.
   assert.ok(ap.groundTruth >= 15 && ap.value! > 0.5, `fp32 AP against dlib's boxes: ${ap.value} over ${ap.groundTruth} faces`);
   assert.equal(variant(results, 'fp16').latency.emulated, true);
+  assert.equal(variant(results, 'int8').latency.emulated, true, 'the TensorRT placement runs as fake quantization on ONNX Runtime');
+  assert.equal(variant(results, 'int8-ort').latency.emulated, undefined, 'int8-ort runs ONNX Runtime\'s int8 kernels');
   assert.match(await readFile(report.markdown, 'utf8'), /int8-ort/);
 
   const binary = await findChromium();

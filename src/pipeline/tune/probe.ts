@@ -156,6 +156,15 @@ export class AccuracyProbe {
     return this.batches.length;
   }
 
+  get checkBatchCount(): number {
+    return this.checkBatches.length;
+  }
+
+  /** The metrics on the check images alone (undefined without a check set). */
+  async scoreCheck(engine: Engine): Promise<TargetMetrics | undefined> {
+    return this.checkBatches.length ? metricsOf(await this.#pass(engine, this.checkBatches)) : undefined;
+  }
+
   /** The metrics this task gives (what a target may name). */
   get metrics(): TargetMetric[] {
     const m: TargetMetric[] = ['psnr', 'cosine'];

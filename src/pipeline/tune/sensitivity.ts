@@ -17,9 +17,15 @@ export interface NodeSensitivity {
   ownLossDb: number;
   /**
    * Output-referred: the target metric with everything int8 but this node, minus all-int8, on the
-   * estimate image (one real run per node). What the search ranks by.
+   * ranking images (the check images, else the first tune images; one run per node). What the search ranks by.
    */
   outputGain?: number;
+  /**
+   * From the float side: the target metric (signed: larger is better; ±1e6 for ±∞) with only
+   * this node int8 and every other node float, on the ranking images. Measured only when greedy
+   * growth ended short of the target: the fallback floats the lowest first.
+   */
+  int8Alone?: number;
   /** Measured by the search: the target metric gained when this node went float on the tune images. */
   measuredGain?: number;
 }

@@ -32,7 +32,7 @@ export interface TuneOptions extends Partial<Omit<TaskOptions, 'input'>> {
 export interface TuneStep {
   /** Nodes kept in float (TensorRT placement: no Q/DQ, so TensorRT runs them in fp16). */
   floatNodes: string[];
-  /** start: all int8; candidate: a move evaluated, not taken; grow: a move taken; prune: a node back to int8. */
+  /** start: all int8; candidate: a move evaluated, not taken; grow: a move taken; bulk: the fallback's set of the nodes most harmful alone in int8; prune: a node back to int8. */
   phase: SearchPhase;
   /** On the search's path: start, the grow moves taken, the prunes after which the target still held. */
   taken: boolean;
@@ -60,7 +60,11 @@ export interface PlacementTune {
   quantizedNodes: number;
   /** Real evaluations on the tune images (every step, plus fp16 when not reached), vs one per node for "keep one node float" over all. */
   evaluations: number;
-  /** Batch runs of the output-referred sensitivity estimate (per estimate batch: one per quantized node + all-int8; 0 when all-int8 already meets the target). */
+  /**
+   * Batch runs of the output-referred sensitivity estimates, per ranking image (the check images,
+   * else the first tune images): one per quantized node + all-int8 (none when all-int8 already
+   * meets the target), plus one per node for the fallback's int8-alone ranking when it ran.
+   */
   estimateRuns: number;
   /** Whether the metric never dropped along the grow moves taken (the search only takes moves that raise it). */
   monotone: boolean;

@@ -75,3 +75,38 @@ test('improves: the tune images must rise; the check images must rise while they
   assert.equal(improves(e(21, 30.5), e(20, 31)), true, 'check images at the target: a small drop there is noise');
   assert.equal(improves(e(21, 29.9), e(20, 31)), false, 'but not below the target');
 });
+
+/**
+ * Floating any one of p, q, r lowers the metric, floating all three buys 12, and every other
+ * float node then costs 0.5 (interacting errors, as on PaddleOCR det); alone, others gain 0.1.
+ */
+const OTHERS = 'abcdefghijkl'.split('');
+const interacting = (floatNodes: readonly string[]): Evaluated => {
+  const inter = floatNodes.filter((n) => 'pqr'.includes(n)).length;
+  const others = floatNodes.length - inter;
+  const progress = 20 + others * 0.1 - inter + (inter === 3 ? 12 - others * 0.6 : 0);
+  return { metrics: { psnr: progress }, meets: progress >= 28, progress };
+};
+
+test('greedy search: where growth stalls on interacting nodes, the fallback floats the most harmful alone in int8 at once, then narrows and prunes', async () => {
+  let asked = 0;
+  const harmRanking = async () => {
+    asked += 1;
+    return ['p', 'q', 'r', ...OTHERS];
+  };
+  const input = { ranking: [...OTHERS, 'p', 'q', 'r'], start: interacting([]), budget: 20, evaluate: async (f: string[]) => interacting(f), harmRanking };
+  const steps = await searchFloatSet(input);
+  assert.equal(asked, 1);
+  assert.ok(steps.length - 1 <= 20);
+  const greedy = steps.filter((s) => s.phase === 'grow' || s.phase === 'candidate');
+  assert.ok(greedy.length > 0 && greedy.every((s) => !s.result.meets), 'greedy growth alone does not reach it (the test can fail)');
+  const final = steps.filter((s) => s.taken).at(-1)!;
+  assert.ok(final.result.meets);
+  assert.deepEqual([...final.floatNodes].sort(), ['p', 'q', 'r']);
+  assert.ok(steps.some((s) => s.phase === 'bulk' && s.taken), 'the fallback\'s set is on the path');
+
+  asked = 0;
+  const easy = evaluatorFor(25.5);
+  await searchFloatSet({ ranking: ['a', 'b', 'f', 'c'], start: easy.start, budget: 20, evaluate: easy.evaluate, harmRanking });
+  assert.equal(asked, 0, 'no fallback ranking is paid for when greedy growth reaches the target');
+});
