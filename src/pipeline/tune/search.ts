@@ -68,6 +68,9 @@ export interface SearchInput {
 /** Single-node moves tried per greedy round (besides one bulk move). */
 export const SINGLE_MOVES = 2;
 
+/** Greedy rounds in a row without a move taken after which growth counts as stalled (when there is a fallback). */
+export const STALL_ROUNDS = 2;
+
 /** Evaluations greedy growth leaves to the fallback: its doublings up to all nodes. */
 export const fallbackReserve = (nodes: number): number => prefixSizes(nodes).length;
 
@@ -79,7 +82,8 @@ export const fallbackReserve = (nodes: number): number => prefixSizes(nodes).len
  * tune images and on the check images (`improves`), and of those the one best by `choiceKey`.
  * Single nodes refused are dropped: keeping a node float can lower the metric. Greedy growth can
  * stall where errors interact (PaddleOCR det: on a motion-blurred photo, floating the first Convs
- * one at a time lowers the PSNR, yet each alone in int8 costs 3–9 dB there), so the fallback
+ * one at a time lowers the PSNR, yet each alone in int8 costs 3–9 dB there); after STALL_ROUNDS
+ * rounds in a row without a move taken (or its budget less the fallback's reserve), the fallback
  * floats the nodes most harmful alone in int8, the top 1, 2, 4, … at once, until a set meets the
  * target, then bisects to the smallest such prefix. Once the target holds, each float node
  * (least important first) goes back to int8 if the target still holds without it.
@@ -87,7 +91,7 @@ export const fallbackReserve = (nodes: number): number => prefixSizes(nodes).len
 export async function searchFloatSet(input: SearchInput): Promise<SearchStep[]> {
   const search = new Search(input);
   const reserve = input.harmRanking ? fallbackReserve(input.ranking.length) : 0;
-  await search.grow(input.budget - reserve);
+  await search.grow(input.budget - reserve, input.harmRanking ? STALL_ROUNDS : Infinity);
   let order = input.ranking;
   if (!search.meets && input.harmRanking && search.left() > 0) {
     order = await input.harmRanking();
@@ -129,11 +133,12 @@ class Search {
     this.current = i;
   }
 
-  /** Greedy growth until the target holds, the ranking runs out, or `budget` evaluations are spent. */
-  async grow(budget: number): Promise<void> {
+  /** Greedy growth until the target holds, the ranking runs out, `budget` evaluations are spent or `stall` rounds in a row took no move. */
+  async grow(budget: number, stall: number): Promise<void> {
     const { steps } = this;
     let remaining = [...this.input.ranking];
-    while (!this.meets && this.spent < budget && remaining.length) {
+    let refused = 0;
+    while (!this.meets && this.spent < budget && remaining.length && refused < stall) {
       const current = steps[this.current]!;
       const tried: number[] = [];
       for (const move of movesFrom(current.floatNodes, remaining)) {
@@ -145,6 +150,7 @@ class Search {
       const best = accepted.reduce((b, i) => (b === this.current || key(i) > key(b) ? i : b), this.current);
       const dropped = new Set(tried.filter((i) => !accepted.includes(i) && steps[i]!.floatNodes.length === current.floatNodes.length + 1)
         .map((i) => steps[i]!.floatNodes.at(-1)!));
+      refused = best === this.current ? refused + 1 : 0;
       if (best !== this.current) this.take(best, 'grow');
       const taken = new Set(steps[this.current]!.floatNodes);
       remaining = remaining.filter((n) => !taken.has(n) && !dropped.has(n));
@@ -177,14 +183,24 @@ class Search {
     this.take(meets);
   }
 
-  /** Each float node, least important in `order` (most important first) first, back to int8 where the target still holds. */
+  /**
+   * Each float node, least important in `order` (most important first) first, back to int8 where
+   * the target still holds; passes repeat until one changes nothing, so the result is 1-minimal
+   * (a node tried back against a larger set gets tried again against the smaller one).
+   */
   async prune(order: readonly string[]): Promise<void> {
     const rank = new Map(order.map((n, i) => [n, i]));
-    const nodes = [...this.steps[this.current]!.floatNodes].sort((a, b) => rank.get(b)! - rank.get(a)!);
-    for (const node of nodes) {
-      if (this.left() === 0) return;
-      const i = await this.tryMove(this.steps[this.current]!.floatNodes.filter((n) => n !== node), 'prune');
-      if (this.steps[i]!.result.meets) this.take(i);
+    for (let changed = true; changed;) {
+      changed = false;
+      const nodes = [...this.steps[this.current]!.floatNodes].sort((a, b) => rank.get(b)! - rank.get(a)!);
+      for (const node of nodes) {
+        if (this.left() === 0) return;
+        const i = await this.tryMove(this.steps[this.current]!.floatNodes.filter((n) => n !== node), 'prune');
+        if (this.steps[i]!.result.meets && i !== this.current) {
+          this.take(i);
+          changed = true;
+        }
+      }
     }
   }
 }

@@ -25,7 +25,8 @@ import { model, samples } from '../../support/paths.js';
 const work = await mkdtemp(join(tmpdir(), 'int8cal-tune-det-'));
 test.after(() => rm(work, { recursive: true, force: true }));
 const json = async <T>(file: string): Promise<T> => JSON.parse(await readFile(file, 'utf8')) as T;
-const MAX_EVALUATIONS = 24;
+// Greedy growth stalls on det and the fallback reaches the target; the budget leaves room to prune.
+const MAX_EVALUATIONS = 36;
 
 /** Worst-output PSNR of each single calibrator (TensorRT placement) on the held-out images. */
 async function singlesOnHeldOut(run: string, heldOut: string[]): Promise<Map<string, number>> {
@@ -79,6 +80,7 @@ test('PaddleOCR det: chosen on 3 photos, judged on 4 held out: auto ≥ the best
   const chosen = p.steps[p.chosen]!;
   t.diagnostic(`steps: ${p.steps.map((s) => `${s.phase}${s.taken ? '*' : ''} ${s.floatNodes.length} → ${Number(s.metrics.psnr).toFixed(2)}`).join('; ')}; ${p.evaluations} evaluations + ${p.estimateRuns} estimate runs`);
   detReached = p.reached;
+  if (p.steps.some((s) => s.phase === 'bulk')) assert.ok(p.sensitivity.every((s) => s.int8Alone !== undefined), 'the fallback ranked every node by int8 alone');
   // Not reached, tune also evaluates fp16 once to say whether that meets the target.
   assert.ok(p.evaluations <= MAX_EVALUATIONS + (p.reached ? 0 : 1) && p.evaluations < p.quantizedNodes, `${p.evaluations} evaluations vs ${p.quantizedNodes} for one node at a time`);
   if (!p.reached) {
@@ -88,7 +90,7 @@ test('PaddleOCR det: chosen on 3 photos, judged on 4 held out: auto ≥ the best
   } else {
     assert.ok(chosen.meetsTarget, 'the chosen point meets the target on the tune images');
     assert.ok(psnr('int8-tuned') >= 30, `int8-tuned ${psnr('int8-tuned')} dB on the ${results.evaluation.images.length} held-out photos`);
-    assert.ok(chosen.floatNodes.length <= 8, `${chosen.floatNodes.length} of ${p.quantizedNodes} nodes float`);
+    assert.ok(chosen.floatNodes.length <= 12, `${chosen.floatNodes.length} of ${p.quantizedNodes} nodes float`);
   }
   if (p.reached && p.evaluations < MAX_EVALUATIONS) {
     // 1-minimal: every float node was tried back in int8 and the target then failed.
@@ -107,13 +109,11 @@ test('PaddleOCR det: chosen on 3 photos, judged on 4 held out: auto ≥ the best
   assert.ok(p.steps.every((s) => s.latencyRatio === null && s.latencyNote === 'n/a (TensorRT engine needed)'));
 });
 
-// #12's must-hold, unmet since the TensorRT placement is emulated with float biases (as TensorRT
-// computes it): on these 3 tune photos more float nodes mostly lower the PSNR (all-int8 25.6 dB;
-// the top 1 / 2 / 4 / 16 / 48 of 74 ranked nodes float: 28.5 / 23.5 / 20.9 / 21.1 / 18.8 dB; all
-// 74: fp32), so the greedy search stops near 28.7 dB. The held-out photos meet 30 dB untuned.
-// The pooled PSNR is the motion-blurred licence plate's: 20.9 dB all-int8, 15.0 dB with only the
-// 4 lowest-ranked (first) Convs int8, while the other photos gain. Later int8 layers mask the
-// first layers' error, an interaction a one-node-at-a-time ranking can't see.
-test('PaddleOCR det: tune reaches psnr>=30 on its 3 tune photos', { todo: 'the search landscape is not monotone on det (see above)' }, () => {
+// #12's must-hold. On these 3 tune photos more float nodes mostly lower the PSNR (all-int8 25.6
+// dB; the top 1 / 2 / 4 / 16 / 48 of 74 nodes by outputGain float: 28.5 / 23.5 / 20.9 / 21.1 /
+// 18.8 dB), so greedy growth stalls near 29 dB. The pooled PSNR is the motion-blurred licence
+// plate's, and there each of the first Convs alone in int8 costs 3–9 dB: the fallback floats the
+// nodes most harmful alone in int8 (9 of them measured 31.7 dB) and prunes.
+test('PaddleOCR det: tune reaches psnr>=30 on its 3 tune photos', () => {
   assert.equal(detReached, true);
 });
