@@ -133,7 +133,7 @@ async function sensitivityOf(run: PlacementRun, int8: ModelProto, quantized: rea
   for (const [done, entry] of entries.entries()) {
     ctx.options.onProgress?.({ stage: `${stage}: sensitivity`, done, total: entries.length, unit: 'nodes' });
     const gain = progressOf(await run.rankScore(run.model([entry.node]), ESTIMATE_BATCHES), ctx.target) - allInt8;
-    entry.outputGain = Number.isFinite(gain) ? round(gain) : gain > 0 ? 1e6 : -1e6;
+    entry.outputGain = jsonSafe(gain);
   }
   return { sensitivity: rankBySensitivity(entries), estimateRuns: (entries.length + 1) * run.rankRuns(ESTIMATE_BATCHES) };
 }
@@ -148,7 +148,7 @@ async function harmRanking(run: PlacementRun, sensitivity: NodeSensitivity[]): P
   for (const [done, entry] of sensitivity.entries()) {
     ctx.options.onProgress?.({ stage: `${stage}: int8-alone sensitivity`, done, total: nodes.length, unit: 'nodes' });
     const alone = progressOf(await run.rankScore(run.model(nodes.filter((n) => n !== entry.node)), ESTIMATE_BATCHES), ctx.target);
-    entry.int8Alone = Number.isFinite(alone) ? round(alone) : alone > 0 ? 1e6 : -1e6;
+    entry.int8Alone = jsonSafe(alone);
   }
   const order = new Map(nodes.map((n, i) => [n, i]));
   return [...sensitivity].sort((a, b) => a.int8Alone! - b.int8Alone! || order.get(a.node)! - order.get(b.node)!).map((s) => s.node);
@@ -213,3 +213,6 @@ function worseningMoves(steps: readonly SearchStep[]): number {
 }
 
 const round = (x: number): number => Math.round(x * 1000) / 1000;
+
+/** Rounded, with ±∞ (a PSNR of identical outputs) as ±1e6: tune.json is JSON. */
+const jsonSafe = (x: number): number => (Number.isFinite(x) ? round(x) : x > 0 ? 1e6 : -1e6);
