@@ -4,6 +4,7 @@
       "target_name": "int8cal_native",
       "sources": [
         "native/core/byte_io.cc",
+        "native/core/cpu_features.cc",
         "native/core/histogram.cc",
         "native/core/linear_bins.cc",
         "native/core/quant_error.cc",

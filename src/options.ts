@@ -10,6 +10,7 @@ import { PLACEMENT_NAMES, placementOf } from './onnx/qdq/index.js';
 import { BUILD_PRECISIONS } from './onnx/precisions.js';
 import { TRT_ENGINES, TRT_PRECISION_CONSTRAINTS, TRT_SCALES, type TrtBuildMode, type TrtPrecisionConstraints, type TrtScales } from './core/tensorrt.js';
 import { ENGINE_KINDS, type EngineKind } from './engines/registry.js';
+import type { OrtWeightBitsChoice } from './engines/ort-int8-kernels.js';
 
 /**
  * One table for every option: flag, help text, default and parser. The CLI builds its flags
@@ -51,9 +52,10 @@ export const unitInterval = (raw: string, name: string): number => {
   if (value < 0 || value > 1) throw invalidParameter(name, 'a number in [0, 1]', raw);
   return value;
 };
-const weightBits = (raw: string, name: string): number => {
-  if (raw !== '7' && raw !== '8') throw invalidParameter(name, '7 or 8', raw);
-  return Number(raw);
+const weightBits = (raw: string, name: string): OrtWeightBitsChoice => {
+  if (raw === 'auto') return raw;
+  if (raw !== '7' && raw !== '8') throw invalidParameter(name, '7, 8 or auto', raw);
+  return Number(raw) as 7 | 8;
 };
 /** "2/3" → the 2nd of 3 shards (1-based, like most job runners' array indices). */
 const shardSpec = (raw: string, name: string): { index: number; count: number } => {
@@ -148,8 +150,9 @@ export const OPTIONS = {
   ortWeightBits: {
     flag: '--ort-weight-bits <n>',
     help: 'weight range of the ort-cpu model: 8 ([-127, 127]) for CPUs with VNNI (AVX-512 VNNI or AVX-VNNI) and ARM; ' +
-      '7 ([-63, 63], ONNX Runtime\'s reduce_range) for x86 CPUs with AVX2 but no VNNI, whose uint8 x int8 kernels add pairs of products in saturating int16',
-    default: 8, parse: weightBits,
+      '7 ([-63, 63], ONNX Runtime\'s reduce_range) for x86 CPUs without VNNI, whose uint8 x int8 kernels add pairs of products in saturating int16; ' +
+      'auto: the right one for this machine (pass 7 or 8 when the model will run on another kind of CPU)',
+    default: 'auto' as OrtWeightBitsChoice, parse: weightBits,
   },
   engine: {
     flag: '--engine <kind>',

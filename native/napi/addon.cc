@@ -1,6 +1,7 @@
 // Registers the addon's exports; src/native.ts declares exactly this surface.
 #include <napi.h>
 
+#include "../core/cpu_features.h"
 #include "../core/histogram.h"
 #include "../core/thresholds.h"
 #include "../core/trt_histogram.h"
@@ -16,6 +17,17 @@
 
 namespace int8cal {
 
+static Napi::Value CpuFeaturesValue(const Napi::CallbackInfo& info) {
+  const CpuFeatures f = DetectCpuFeatures();
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("x86", f.x86);
+  out.Set("avx2", f.avx2);
+  out.Set("avxVnni", f.avxVnni);
+  out.Set("avx512Core", f.avx512Core);
+  out.Set("avx512Vnni", f.avx512Vnni);
+  return out;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Histogram", HistogramWrap::Define(env));
   exports.Set("deserializeHistogram", Napi::Function::New(env, HistogramWrap::Deserialize, "deserializeHistogram"));
@@ -24,6 +36,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("quantizationErrors", Napi::Function::New(env, QuantizationErrors, "quantizationErrors"));
   exports.Set("releaseArrays", Napi::Function::New(env, ReleaseArrays, "releaseArrays"));
   exports.Set("computeAmaxSync", Napi::Function::New(env, ComputeAmaxSync, "computeAmaxSync"));
+  exports.Set("cpuFeatures", Napi::Function::New(env, CpuFeaturesValue, "cpuFeatures"));
   Napi::Object constants = Napi::Object::New(env);
   constants.Set("blobVersion", static_cast<double>(kBlobVersion));
   constants.Set("subBinBits", static_cast<double>(ExactHistogram::kSubBinBits));

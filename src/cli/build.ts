@@ -4,6 +4,7 @@ import { isLowCoverage, PLACEMENT_NAMES, placementOf, type Placement } from '../
 import type { TrtBuildMode, TrtPrecisionConstraints, TrtScales } from '../core/tensorrt.js';
 import { describeLayers } from '../pipeline/tensorrt-layers.js';
 import type { EngineKind } from '../engines/registry.js';
+import type { OrtWeightBitsChoice } from '../engines/ort-int8-kernels.js';
 import { action, addOptions } from './action.js';
 import { cliContext } from './context.js';
 
@@ -33,7 +34,7 @@ Examples:
         targets: flags.target as Placement[],
         exclude: flags.exclude as string[] | undefined,
         perTensorWeights: flags.perTensorWeights as boolean | undefined,
-        ortWeightBits: flags.ortWeightBits as 7 | 8 | undefined,
+        ortWeightBits: flags.ortWeightBits as OrtWeightBitsChoice | undefined,
         cache: flags.cache as string | undefined,
         engine: flags.engine as EngineKind,
         trtEngines: flags.trtEngines as TrtBuildMode[],
@@ -63,7 +64,8 @@ function summary(result: BuildResult): string {
     const byUser = v.report.excluded.filter((e) => e.excludedByUser).length;
     const { quantized, quantizable, float } = v.report.coverage;
     const low = isLowCoverage(v.report.coverage) ? ' — not quantized (--allow-low-coverage)' : '';
-    return [`${v.file}  ${v.placement}: compute ops ${quantized} of ${quantizable} in int8${low}; ${c.quantizedNodes} nodes quantized, ${c.quantizedWeights} weights, ` +
+    const bits = v.options?.ortWeightBits ? ` (${v.options.ortWeightBits}-bit weights)` : '';
+    return [`${v.file}  ${v.placement}${bits}: compute ops ${quantized} of ${quantizable} in int8${low}; ${c.quantizedNodes} nodes quantized, ${c.quantizedWeights} weights, ` +
       `${c.quantizeLinear} Q / ${c.dequantizeLinear} DQ; ${c.excludedNodes} kept float (${byUser} by --exclude)` +
       `${v.report.unscaled.length ? `, ${v.report.unscaled.length} tensors without a scale` : ''}`,
     ...float.slice(0, SHOWN_FLOAT_OPS).map((f) => `  float: ${f.node} (${f.opType}): ${f.reason}`),

@@ -65,6 +65,16 @@ export interface NativeHistogram {
   merge(other: NativeHistogram): void;
 }
 
+/** x86 features as cpuid and the OS report them (wide registers count only when the OS saves them). */
+export interface CpuFeatures {
+  readonly x86: boolean;
+  readonly avx2: boolean;
+  readonly avxVnni: boolean;
+  /** AVX-512 F, DQ, CD, BW and VL. */
+  readonly avx512Core: boolean;
+  readonly avx512Vnni: boolean;
+}
+
 /** Exactly what build/Release/int8cal_native.node exports. */
 export interface NativeBinding {
   Histogram: new (mode: HistogramMode) => NativeHistogram;
@@ -79,6 +89,8 @@ export interface NativeBinding {
   computeAmaxSync(counts: Float64Array, amax: number, method: ThresholdMethod, param: number): AmaxResult;
   /** Detaches the ArrayBuffers of whole-buffer typed arrays, freeing them now; returns the bytes released. */
   releaseArrays(arrays: ArrayBufferView[]): number;
+  /** This CPU's x86 features that pick ONNX Runtime's int8 kernels (all false off x86). */
+  cpuFeatures(): CpuFeatures;
   /** Present when the addon was compiled with its TensorRT part (see src/core/tensorrt.ts). */
   readonly tensorrt?: unknown;
   readonly constants: {
@@ -384,4 +396,8 @@ export function exactSubBinBits(): number {
 /** First candidate of the entropy and MSE searches (NVIDIA's start_bin), as the addon defines it. */
 export function startBinOf(): number {
   return loadNative().constants.startBin;
+}
+
+export function cpuFeatures(): CpuFeatures {
+  return loadNative().cpuFeatures();
 }

@@ -16,6 +16,7 @@ import { runPath, RUN_FILES, type RunFile } from '../run/layout.js';
 import { lockRun } from '../run/lock.js';
 import type { TrtBuildMode, TrtPrecisionConstraints, TrtScales } from '../core/tensorrt.js';
 import type { EngineKind } from '../engines/registry.js';
+import { resolveOrtWeightBits, type OrtWeightBitsChoice } from '../engines/ort-int8-kernels.js';
 import { buildTensorRt, keptEngines, tensorRtPreflight, tensorRtRunFiles, type TensorRtBuildJson } from './build-tensorrt.js';
 import { filesOf, finishStage, requireTrusted, runFileOf, startStage, TrustCheck } from '../run/manifest.js';
 
@@ -34,8 +35,8 @@ export interface BuildOptions {
   /** Nodes kept in float: node name, /regex/ or op type. */
   exclude?: readonly string[];
   perTensorWeights?: boolean;
-  /** Weight bits of the ort-cpu model (7 for x86 AVX2 CPUs without VNNI). */
-  ortWeightBits?: 7 | 8;
+  /** Weight bits of the ort-cpu model (7 for x86 CPUs without VNNI); auto (the default): this machine's. */
+  ortWeightBits?: OrtWeightBitsChoice;
   /** A TensorRT calibration cache to take the scales from instead of RUN/calibration.json. */
   cache?: string;
   /** tensorrt: also build TensorRT engines (checked for a GPU before anything is written). */
@@ -107,7 +108,7 @@ function buildSettings(options: BuildOptions) {
     exclude,
     patterns: parseExcludes(exclude),
     perTensorWeights: options.perTensorWeights ?? defaultOf('perTensorWeights'),
-    ortWeightBits: (options.ortWeightBits ?? defaultOf('ortWeightBits')) as 7 | 8,
+    ortWeightBits: resolveOrtWeightBits(options.ortWeightBits ?? defaultOf('ortWeightBits')),
     engine,
   };
 }

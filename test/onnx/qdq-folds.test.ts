@@ -10,7 +10,7 @@ import { buildInt8 } from '../../src/onnx/qdq/index.js';
 import { floatAttr, intAttr, makeNode } from '../../src/onnx/upgrade/nodes.js';
 import { float32Tensor } from '../../src/onnx/upgrade/tensors.js';
 import { minmaxAmax } from './helpers/minmax.js';
-import { assertQdqStructure, countOf, INTEGER_KERNELS, optimizedOpCounts } from './helpers/qdq-checks.js';
+import { assertQdqStructure, countOf, INTEGER_KERNELS, optimizedOpCounts, ORT_BITS_HERE } from './helpers/qdq-checks.js';
 import { floatFeed, maxAbsDiff, randomFloats, runModel, tinyModel, valueInfo } from './helpers/tiny-model.js';
 
 const pads = { name: 'pads', type: 7, ints: [1, 1, 1, 1] };
@@ -53,7 +53,7 @@ describe('ort-cpu folds', () => {
   test('Mul/Div by a positive constant and HardSigmoid after a Conv leave no float op; ORT runs integer kernels only and matches fp32', async () => {
     const model = blockModel();
     const feeds = [1, 2, 3].map((seed) => ({ x: floatFeed(randomFloats(144, seed, 2), [1, 4, 6, 6]) }));
-    const { model: q, report } = buildInt8(model, await minmaxAmax(model, feeds), { placement: 'ort-cpu' });
+    const { model: q, report } = buildInt8(model, await minmaxAmax(model, feeds), { placement: 'ort-cpu', ortWeightBits: ORT_BITS_HERE });
     assert.deepEqual([report.counts.foldedScaleOps, report.counts.foldedHardSigmoids], [2, 1]);
     const ops = new Set((q.graph!.node ?? []).map((n) => n.opType));
     for (const gone of ['Div', 'HardSigmoid']) assert.ok(!ops.has(gone), `${gone} is folded away`);
@@ -96,7 +96,7 @@ describe('ort-cpu folds', () => {
       ],
     });
     const feeds = [1, 2, 3].map((seed) => ({ x: floatFeed(randomFloats(144, seed, 2), [1, c, 6, 6]) }));
-    const { model: q, report } = buildInt8(model, await minmaxAmax(model, feeds), { placement: 'ort-cpu' });
+    const { model: q, report } = buildInt8(model, await minmaxAmax(model, feeds), { placement: 'ort-cpu', ortWeightBits: ORT_BITS_HERE });
     assert.equal(report.counts.foldedAdds, 1);
     const names = (q.graph!.node ?? []).map((n) => n.name);
     assert.ok(!names.includes('shift_add') && names.includes('offset_add'), names.join(', '));

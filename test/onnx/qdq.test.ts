@@ -15,7 +15,7 @@ import { calibrated } from './helpers/calibrated.js';
 import { imageFeeds } from './helpers/images.js';
 import { minmaxAmax } from './helpers/minmax.js';
 import { checkWithOnnx } from './helpers/onnx-checker.js';
-import { assertQdqStructure, countOf, INTEGER_KERNELS, optimizedOpCounts } from './helpers/qdq-checks.js';
+import { assertQdqStructure, countOf, INTEGER_KERNELS, optimizedOpCounts, ORT_BITS_HERE } from './helpers/qdq-checks.js';
 import { photos, SAMPLE_MODELS } from './helpers/sample-models.js';
 import { floatFeed, maxAbsDiff, randomFloats, runModel, tinyModel, valueInfo } from './helpers/tiny-model.js';
 
@@ -149,7 +149,7 @@ describe('buildInt8 on small models', () => {
   test('ort-cpu: ONNX Runtime turns it into integer kernels and stays close to fp32', async () => {
     const model = residualModel();
     const feeds = { x: floatFeed(randomFloats(72, 5, 1.9), [1, 2, 6, 6]) };
-    const { model: q } = buildInt8(model, await minmaxAmax(model, [feeds]), { placement: 'ort-cpu' });
+    const { model: q } = buildInt8(model, await minmaxAmax(model, [feeds]), { placement: 'ort-cpu', ortWeightBits: ORT_BITS_HERE });
     const counts = await optimizedOpCounts(q);
     assert.equal(countOf(counts, INTEGER_KERNELS), 2, JSON.stringify(counts));
     const [a, b] = [await runModel(model, feeds), await runModel(q, feeds, 'full')];
@@ -313,7 +313,7 @@ describe('buildInt8 on the sample models', () => {
     const reference = await boxes(fp32, 'portable');
     assert.ok(reference.flat().length > 0, 'fp32 finds faces in the evaluation photos');
     for (const placement of ['tensorrt', 'ort-cpu'] as const) {
-      const f1 = matchF1(reference, await boxes(buildInt8(fp32, amax, { placement }).model, 'full'));
+      const f1 = matchF1(reference, await boxes(buildInt8(fp32, amax, { placement, ortWeightBits: ORT_BITS_HERE }).model, 'full'));
       t.diagnostic(`${placement}: F1 ${f1.toFixed(3)} over ${reference.flat().length} fp32 faces`);
       assert.ok(f1 >= 0.9, `${placement}: F1 ${f1}`);
     }

@@ -9,6 +9,8 @@ import { formatCache } from '../../calibrators/cache.js';
 import { registerBuild } from '../../src/cli/build.js';
 import { SUPERVISED_ENV } from '../../src/cli/supervise.js';
 import { OnnxRuntimeEngine } from '../../src/engines/onnxruntime.js';
+import { ortInt8Kernels, resolveOrtWeightBits } from '../../src/engines/ort-int8-kernels.js';
+import type { CpuFeatures } from '../../src/core/native.js';
 import { Int8calError } from '../../src/core/errors.js';
 import { loadModel, saveModel } from '../../src/onnx/model-file.js';
 import { DataType } from '../../src/onnx/proto.js';
@@ -122,7 +124,7 @@ describe('build()', () => {
     fromCache.built.forEach((b, i) => assert.deepEqual(b.report?.quantized, fromCalibration.built[i]!.report?.quantized));
   });
 
-  test('--ort-weight-bits: ort-cpu weights in [−127, 127] by default, [−63, 63] with 7; TensorRT always 8 bits', async () => {
+  test('--ort-weight-bits: ort-cpu weights in [−127, 127] with 8, [−63, 63] with 7, this CPU\'s by default; TensorRT always 8 bits', async () => {
     const run = await makeRun('weight-bits');
     const widest = async (file: 'model.int8.onnx' | 'model.int8-ort.onnx') => {
       const m = await loadModel(runPath(run, file));
@@ -131,13 +133,30 @@ describe('build()', () => {
       for (const t of weights) for (const v of intValues(t)) max = Math.max(max, Math.abs(Number(v)));
       return max;
     };
-    const eight = await build({ run, precisions: ['int8'] });
+    const bitsOf = (result: Awaited<ReturnType<typeof build>>) => result.built.find((b) => b.name === 'int8-ort')!.options?.ortWeightBits;
+    const eight = await build({ run, precisions: ['int8'], ortWeightBits: 8 });
     assert.deepEqual([await widest('model.int8.onnx'), await widest('model.int8-ort.onnx')], [127, 127]);
-    assert.equal(eight.built.find((b) => b.name === 'int8-ort')!.options?.ortWeightBits, 8);
+    assert.equal(bitsOf(eight), 8);
     const seven = await build({ run, precisions: ['int8'], ortWeightBits: 7 });
     assert.deepEqual([await widest('model.int8.onnx'), await widest('model.int8-ort.onnx')], [127, 63]);
     assert.ok(seven.built.find((b) => b.name === 'int8-ort')!.report!.notes.some((n) => /7 bits/.test(n)));
+    // The default is what this machine's kernels need: 7 bits on x86 without VNNI.
+    const here = ortInt8Kernels() === 'int16-pairs' ? 7 : 8;
+    assert.equal(bitsOf(await build({ run, precisions: ['int8'] })), here);
+    assert.equal(await widest('model.int8-ort.onnx'), here === 7 ? 63 : 127);
     await assert.rejects(build({ run, ortWeightBits: 6 as 7 }), { code: 'INVALID_PARAMETER' });
+  });
+
+  test('ONNX Runtime\'s int8 kernel family follows MLAS\'s cpuid order', () => {
+    const cpu = (f: Partial<CpuFeatures>): CpuFeatures => ({ x86: true, avx2: true, avxVnni: false, avx512Core: false, avx512Vnni: false, ...f });
+    assert.equal(ortInt8Kernels(cpu({})), 'int16-pairs', 'AVX2 (Zen 2/3, Haswell…): vpmaddubsw');
+    assert.equal(ortInt8Kernels(cpu({ avxVnni: true })), 'vnni');
+    assert.equal(ortInt8Kernels(cpu({ avxVnni: true, avx512Core: true })), 'int16-pairs', 'AVX-512 core replaces AVX-VNNI');
+    assert.equal(ortInt8Kernels(cpu({ avx512Core: true, avx512Vnni: true })), 'vnni');
+    assert.equal(ortInt8Kernels(cpu({ x86: false, avx2: false })), 'not-x86');
+    assert.equal(resolveOrtWeightBits('auto', () => 'int16-pairs'), 7);
+    assert.equal(resolveOrtWeightBits('auto', () => 'not-x86'), 8);
+    assert.equal(resolveOrtWeightBits(8, () => 'int16-pairs'), 8);
   });
 
   test('bad options and missing inputs are user errors', async () => {

@@ -83,7 +83,7 @@ function commonNotes(options: BuildInt8Options, sourceOpset: number, levels: num
   if (sourceOpset < QDQ_OPSET) list.push(`upgraded from opset ${sourceOpset} to ${QDQ_OPSET} (per-channel Q/DQ needs 13)`);
   list.push(`weights: symmetric int8 in [-${levels}, ${levels}], zero point 0, ${options.perTensorWeights ? 'one scale per tensor' : 'one scale per output channel'}`);
   if (levels < 127) {
-    list.push('weights use 7 bits (--ort-weight-bits 7): ONNX Runtime\'s x86 AVX2 integer kernels without VNNI sum pairs of uint8 x int8 products in saturating int16, which full-range weights overflow');
+    list.push('weights use 7 bits (--ort-weight-bits 7, or auto on a CPU without VNNI): ONNX Runtime\'s x86 integer kernels without VNNI sum pairs of uint8 x int8 products in saturating int16, which full-range weights overflow');
   }
   return list;
 }

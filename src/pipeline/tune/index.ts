@@ -3,6 +3,7 @@ import { Int8calError } from '../../core/errors.js';
 import { loadModel } from '../../onnx/model-file.js';
 import { buildInt8, placementOf, type Placement } from '../../onnx/qdq/index.js';
 import { defaultOf } from '../../options.js';
+import { resolveOrtWeightBits } from '../../engines/ort-int8-kernels.js';
 import { checkCalibration } from '../../run/check.js';
 import { readRunJson, writeRunJson } from '../../run/files.js';
 import { finishStage, requireTrusted, startStage } from '../../run/manifest.js';
@@ -47,8 +48,9 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     const calibration = await readRunJson(runDir, 'calibration', checkCalibration, 'calibrate');
     const amax = new Map(Object.entries(calibration.tensors).map(([n, t]) => [n, t.amax]));
     const ranges = new Map(Object.entries(calibration.tensors).flatMap(([n, t]) => (t.min !== undefined && t.max !== undefined ? [[n, { min: t.min, max: t.max }] as const] : [])));
+    const ortWeightBits = resolveOrtWeightBits(options.ortWeightBits ?? defaultOf('ortWeightBits'));
     const ctx: SearchContext = { options, probe, target, fp32, floatTensors: new Set(Object.keys(calibration.tensors)), amax, maxEvaluations,
-      build: (placement, exclude) => buildInt8(fp32, amax, { placement, exclude, ranges, perTensorWeights: options.perTensorWeights, ortWeightBits: options.ortWeightBits }) };
+      build: (placement, exclude) => buildInt8(fp32, amax, { placement, exclude, ranges, perTensorWeights: options.perTensorWeights, ortWeightBits }) };
     const placements: PlacementTune[] = [];
     for (const placement of targets) placements.push(await tunePlacement(ctx, placement, runDir));
     const result: TuneResult = { schema: 'int8cal/tune', version: 1, target, images: probe.imageCount, chosenOn: probe.choice, ...(probe.check ? { checkedOn: probe.check } : {}), task: probe.task, placements };

@@ -1,4 +1,5 @@
 import type { ProgressCallback, WarningCallback } from '../../core/progress.js';
+import type { OrtWeightBitsChoice } from '../../engines/ort-int8-kernels.js';
 import type { Placement } from '../../onnx/qdq/index.js';
 import type { TaskOptions } from '../evaluate/task.js';
 import type { AccuracyTarget, JsonMetrics } from './accuracy-target.js';
@@ -21,7 +22,8 @@ export interface TuneOptions extends Partial<Omit<TaskOptions, 'input'>> {
   tuneIterations?: number;
   threads?: number;
   perTensorWeights?: boolean;
-  ortWeightBits?: 7 | 8;
+  /** Weight bits of the ort-cpu models (see BuildOptions); auto (the default): this machine's. */
+  ortWeightBits?: OrtWeightBitsChoice;
   pdModel?: string;
   onProgress?: ProgressCallback;
   onWarning?: WarningCallback;

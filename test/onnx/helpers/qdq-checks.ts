@@ -4,12 +4,16 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OnnxRuntimeEngine } from '../../../src/engines/onnxruntime.js';
+import { resolveOrtWeightBits } from '../../../src/engines/ort-int8-kernels.js';
 import { decodeModel, encodeModel } from '../../../src/onnx/model-file.js';
 import { opTypeCounts } from '../../../src/onnx/graph.js';
 import { DataType, type ModelProto, type NodeProto, type TensorProto } from '../../../src/onnx/proto.js';
 import type { Placement } from '../../../src/onnx/qdq/index.js';
 import { intAttribute } from '../../../src/onnx/upgrade/nodes.js';
 import { floatValues, intValues } from '../../../src/onnx/upgrade/tensors.js';
+
+/** The ort-cpu weight bits this machine's integer kernels need (7 on x86 without VNNI): tests that run them build with it. */
+export const ORT_BITS_HERE = resolveOrtWeightBits('auto');
 
 /** Integer kernels ORT's CPU QDQ fusions produce for Conv / Gemm / MatMul. */
 export const INTEGER_KERNELS = ['QLinearConv', 'com.microsoft.QLinearConv', 'com.microsoft.QGemm', 'QLinearMatMul',

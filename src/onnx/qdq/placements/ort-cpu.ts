@@ -215,7 +215,7 @@ function ortNotes(options: BuildInt8Options): string[] {
     ? 'signed tensors asymmetric over their calibrated range clipped to ±amax (255 steps, integer zero point)'
     : 'signed tensors zero point 128, scale = amax / 127 (the same grid as symmetric int8; no signed ranges in the calibration)';
   return [
-    ...(options.ortWeightBits === 7 ? [] : ['weights use 8 bits: right for CPUs with VNNI and ARM; x86 CPUs with AVX2 but no VNNI need --ort-weight-bits 7 (their int16 sums saturate)']),
+    ...(options.ortWeightBits === 7 ? [] : ['weights use 8 bits: right for CPUs with VNNI and ARM; x86 CPUs without VNNI need --ort-weight-bits 7 (their int16 sums saturate)']),
     `activations: uint8 for ONNX Runtime's x86 U8S8 kernels — ${signed}; ` +
       'non-negative tensors (Relu/Clip outputs…) zero point 0, scale = amax / 255 so ORT absorbs the Relu/Clip into the QuantizeLinear',
     'biases stay float; ONNX Runtime quantizes them to int32 when it fuses',
