@@ -183,7 +183,7 @@ function tables(rows: readonly Row[]): string {
     r.reached ? 'yes' : 'no', `${f(r.start)} → ${f(r.final)}`, `${f(r.allInt8Held)} → ${f(r.tunedHeld)}`, `${f(r.bestSingleOrt)} (${r.bestName})`, `${f(r.latency)} / ${f(r.int8Latency)}`, f(r.tuneSeconds, 0)])];
   return `Calibrators: worst-output PSNR (dB) on the held-out photos, TensorRT placement; auto kept = the calibrator run's check chose on the chosen-on photos.\n\n${md(calib)}\n\n` +
     `${splitTable(rows)}\n` +
-    (tuned.length ? `Tune, ort-cpu placement, target ${target}; estimate runs are one-image runs (2 per node + 2), evaluations are on the chosen-on photos; latency is ORT CPU p50 ÷ fp32 (10 interleaved runs).\n\n${md(tuneRows)}\n` : '') +
+    (tuned.length ? `Tune, ort-cpu placement, target ${target}; estimate runs are batch runs on the ranking images (the check set: all int8 but this node, one per node + 1; the fallback's only this node int8, one per node, when it ran), evaluations are on the chosen-on photos; latency is ORT CPU p50 ÷ fp32 (10 interleaved runs).\n\n${md(tuneRows)}\n` : '') +
     splitTuneTable(rows);
 }
 

@@ -151,7 +151,7 @@ export const OPTIONS = {
     flag: '--ort-weight-bits <n>',
     help: 'weight range of the ort-cpu model: 8 ([-127, 127]) for CPUs with VNNI (AVX-512 VNNI or AVX-VNNI) and ARM; ' +
       '7 ([-63, 63], ONNX Runtime\'s reduce_range) for x86 CPUs without VNNI, whose uint8 x int8 kernels add pairs of products in saturating int16; ' +
-      'auto: the right one for this machine (pass 7 or 8 when the model will run on another kind of CPU)',
+      'auto: the right one for this machine (pass 7 or 8 when the model will run on another kind of CPU); tune keeps what build chose',
     default: 'auto' as OrtWeightBitsChoice, parse: weightBits,
   },
   engine: {
@@ -228,7 +228,7 @@ export const OPTIONS = {
     flag: '--accuracy-target <expr>',
     help: 'pass condition tune searches for, e.g. "psnr>=30" or "f1>=0.95,cosine>=0.99" (metrics psnr, pd, top1, f1, ap, cosine, miou; >= or <=; all must hold)',
   },
-  maxEvaluations: { flag: '--max-evaluations <n>', help: 'tune: real evaluations on the tune images per placement (greedy moves + pruning)', default: 24, parse: positiveInt },
+  maxEvaluations: { flag: '--max-evaluations <n>', help: 'tune: real evaluations on the tune images per placement (greedy moves, the fallback, pruning)', default: 36, parse: positiveInt },
   tuneImages: { flag: '--tune-images <n>', help: 'tune and run\'s calibrator check: evaluation images every candidate is scored on (the first N, sorted; run uses at most half); evaluate holds them out', default: 8, parse: positiveInt },
   calibratorCheck: {
     flag: '--calibrator-check <how>',

@@ -9,6 +9,7 @@ import { readRunJson, writeRunJson } from '../../run/files.js';
 import { finishStage, requireTrusted, startStage } from '../../run/manifest.js';
 import { runPath } from '../../run/layout.js';
 import { lockRun } from '../../run/lock.js';
+import type { BuildJson } from '../build.js';
 import { parseAccuracyTarget, unsupportedMetrics } from './accuracy-target.js';
 import { AccuracyProbe } from './probe.js';
 import { tunePlacement, type SearchContext } from './placement-search.js';
@@ -48,7 +49,9 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     const calibration = await readRunJson(runDir, 'calibration', checkCalibration, 'calibrate');
     const amax = new Map(Object.entries(calibration.tensors).map(([n, t]) => [n, t.amax]));
     const ranges = new Map(Object.entries(calibration.tensors).flatMap(([n, t]) => (t.min !== undefined && t.max !== undefined ? [[n, { min: t.min, max: t.max }] as const] : [])));
-    const ortWeightBits = resolveOrtWeightBits(options.ortWeightBits ?? defaultOf('ortWeightBits'));
+    // The tuned ort-cpu model keeps the weights of the int8-ort model it starts from.
+    const built = await readRunJson(runDir, 'build', (value) => value as BuildJson, 'build');
+    const ortWeightBits = resolveOrtWeightBits(options.ortWeightBits ?? built.variants['int8-ort']?.options?.ortWeightBits ?? defaultOf('ortWeightBits'));
     const ctx: SearchContext = { options, probe, target, fp32, floatTensors: new Set(Object.keys(calibration.tensors)), amax, maxEvaluations,
       build: (placement, exclude) => buildInt8(fp32, amax, { placement, exclude, ranges, perTensorWeights: options.perTensorWeights, ortWeightBits }) };
     const placements: PlacementTune[] = [];

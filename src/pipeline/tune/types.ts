@@ -22,7 +22,7 @@ export interface TuneOptions extends Partial<Omit<TaskOptions, 'input'>> {
   tuneIterations?: number;
   threads?: number;
   perTensorWeights?: boolean;
-  /** Weight bits of the ort-cpu models (see BuildOptions); auto (the default): this machine's. */
+  /** Weight bits of the ort-cpu models (see BuildOptions); by default the run's int8-ort model's, else this machine's. */
   ortWeightBits?: OrtWeightBitsChoice;
   pdModel?: string;
   onProgress?: ProgressCallback;

@@ -8,6 +8,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { defaultOf } from '../../../src/options.js';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { runPipeline, type RunOptions } from '../../../src/pipeline/run.js';
@@ -25,8 +26,8 @@ import { model, samples } from '../../support/paths.js';
 const work = await mkdtemp(join(tmpdir(), 'int8cal-tune-det-'));
 test.after(() => rm(work, { recursive: true, force: true }));
 const json = async <T>(file: string): Promise<T> => JSON.parse(await readFile(file, 'utf8')) as T;
-// Greedy growth stalls on det and the fallback reaches the target; the budget leaves room to prune.
-const MAX_EVALUATIONS = 36;
+// Greedy growth stalls on det and the fallback reaches the target; the default budget leaves room to prune.
+const MAX_EVALUATIONS = defaultOf('maxEvaluations');
 
 /** Worst-output PSNR of each single calibrator (TensorRT placement) on the held-out images. */
 async function singlesOnHeldOut(run: string, heldOut: string[]): Promise<Map<string, number>> {
@@ -57,7 +58,7 @@ test('PaddleOCR det: chosen on 3 photos, judged on 4 held out: auto ≥ the best
   const { results } = await runPipeline({
     model: model('ch_PP-OCRv4_det_infer.onnx'), data: samples('text', 'calibration'), evalData: samples('text', 'evaluation'),
     out, size: '640x640', resize: 'stretch', batchSize: 1, precisions: ['int8'], targets: ['tensorrt'], variants: ['fp32', 'int8', 'int8-tuned'],
-    iterations: 1, accuracyTarget: 'psnr>=30', tuneImages: 3, maxEvaluations: MAX_EVALUATIONS,
+    iterations: 1, accuracyTarget: 'psnr>=30', tuneImages: 3,
   } as RunOptions);
   const psnr = (name: string) => fromDecibels(results.variants.find((v) => v.name === name)!.outputs[0]!.psnr!.value);
   const calibration = await json<CalibrationResult>(join(out, 'calibration.json'));
