@@ -85,8 +85,8 @@ export const fallbackReserve = (nodes: number): number => prefixSizes(nodes).len
  * one at a time lowers the PSNR, yet each alone in int8 costs 3–9 dB there); after STALL_ROUNDS
  * rounds in a row without a move taken (or its budget less the fallback's reserve), the fallback
  * floats the nodes most harmful alone in int8, the top 1, 2, 4, … at once, until a set meets the
- * target, then bisects to the smallest such prefix. Once the target holds, each float node
- * (least important first) goes back to int8 if the target still holds without it.
+ * target, then bisects to the smallest such prefix. Once the target holds, float nodes go back
+ * to int8 where the target still holds without them (`prune`).
  */
 export async function searchFloatSet(input: SearchInput): Promise<SearchStep[]> {
   const search = new Search(input);
@@ -184,24 +184,41 @@ class Search {
   }
 
   /**
-   * Each float node, least important in `order` (most important first) first, back to int8 where
-   * the target still holds; passes repeat until one changes nothing, so the result is 1-minimal
-   * (a node tried back against a larger set gets tried again against the smaller one).
+   * Float nodes back to int8 where the target still holds, least important in `order` (most
+   * important first) first. A float set larger than the budget left can't be tried node by node
+   * (PaddleOCR det, ort-cpu: 268 of 298 float): groups go back first, halves, then quarters, …
+   * Then each node alone, in passes until one changes nothing, so the result is 1-minimal when
+   * the budget allows (a node tried back against a larger set gets tried again against the smaller one).
    */
   async prune(order: readonly string[]): Promise<void> {
     const rank = new Map(order.map((n, i) => [n, i]));
-    for (let changed = true; changed;) {
-      changed = false;
-      const nodes = [...this.steps[this.current]!.floatNodes].sort((a, b) => rank.get(b)! - rank.get(a)!);
-      for (const node of nodes) {
+    const leastImportantFirst = () => [...this.steps[this.current]!.floatNodes].sort((a, b) => rank.get(b)! - rank.get(a)!);
+    for (let size = Math.ceil(this.floatCount() / 2); size > 1 && this.floatCount() > this.left(); size = Math.ceil(size / 2)) {
+      const nodes = leastImportantFirst();
+      for (let at = 0; at < nodes.length; at += size) {
         if (this.left() === 0) return;
-        const i = await this.tryMove(this.steps[this.current]!.floatNodes.filter((n) => n !== node), 'prune');
-        if (this.steps[i]!.result.meets && i !== this.current) {
-          this.take(i);
-          changed = true;
-        }
+        await this.pruneGroup(new Set(nodes.slice(at, at + size)));
       }
     }
+    for (let changed = true; changed;) {
+      changed = false;
+      for (const node of leastImportantFirst()) {
+        if (this.left() === 0) return;
+        changed = (await this.pruneGroup(new Set([node]))) || changed;
+      }
+    }
+  }
+
+  private floatCount(): number {
+    return this.steps[this.current]!.floatNodes.length;
+  }
+
+  /** The current float set less `group`, taken when the target still holds. */
+  private async pruneGroup(group: ReadonlySet<string>): Promise<boolean> {
+    const i = await this.tryMove(this.steps[this.current]!.floatNodes.filter((n) => !group.has(n)), 'prune');
+    if (!this.steps[i]!.result.meets || i === this.current) return false;
+    this.take(i);
+    return true;
   }
 }
 

@@ -110,3 +110,20 @@ test('greedy search: where growth stalls on interacting nodes, the fallback floa
   await searchFloatSet({ ranking: ['a', 'b', 'f', 'c'], start: easy.start, budget: 20, evaluate: easy.evaluate, harmRanking });
   assert.equal(asked, 0, 'no fallback ranking is paid for when greedy growth reaches the target');
 });
+
+test('pruning: a float set larger than the budget left goes back to int8 in groups, halving, down to the nodes it needs', async () => {
+  const others = Array.from({ length: 18 }, (_, i) => `o${i}`);
+  // p and q matter only together: greedy growth stalls, the fallback's prefix holds 14 nodes it doesn't need.
+  const pair = (f: readonly string[]): Evaluated => {
+    const progress = 20 + (f.includes('p') && f.includes('q') ? 9 : 0) - 0.01 * f.length;
+    return { metrics: { psnr: progress }, meets: progress >= 28, progress };
+  };
+  const harm = [...others.slice(0, 14), 'p', 'q', ...others.slice(14)];
+  const steps = await searchFloatSet({ ranking: [...others, 'p', 'q'], start: pair([]), budget: 20, evaluate: async (f) => pair(f), harmRanking: async () => harm });
+  assert.ok(steps.length - 1 <= 20);
+  const bulk = steps.filter((s) => s.phase === 'bulk' && s.taken).at(-1)!;
+  assert.equal(bulk.floatNodes.length, 16, 'the fallback floats the 16 most harmful (the test can fail: more than the budget left)');
+  const final = steps.filter((s) => s.taken).at(-1)!;
+  assert.deepEqual([...final.floatNodes].sort(), ['p', 'q']);
+  assert.ok(steps.some((s) => s.phase === 'prune' && s.taken && steps[s.base!]!.floatNodes.length - s.floatNodes.length > 1), 'a group went back at once');
+});
