@@ -20,7 +20,7 @@ import { RUN_FILES, runPath } from '../../src/run/layout.js';
 import type { CalibrationResult } from '../../src/run/schema.js';
 import { calibrated } from '../onnx/helpers/calibrated.js';
 import { checkWithOnnx } from '../onnx/helpers/onnx-checker.js';
-import { assertQdqStructure } from '../onnx/helpers/qdq-checks.js';
+import { assertQdqStructure, ORT_BITS_HERE } from '../onnx/helpers/qdq-checks.js';
 import { SAMPLE_MODELS } from '../onnx/helpers/sample-models.js';
 
 const model = SAMPLE_MODELS.find((m) => m.file === 'fr_detect.onnx')!;
@@ -141,9 +141,8 @@ describe('build()', () => {
     assert.deepEqual([await widest('model.int8.onnx'), await widest('model.int8-ort.onnx')], [127, 63]);
     assert.ok(seven.built.find((b) => b.name === 'int8-ort')!.report!.notes.some((n) => /7 bits/.test(n)));
     // The default is what this machine's kernels need: 7 bits on x86 without VNNI.
-    const here = ortInt8Kernels() === 'int16-pairs' ? 7 : 8;
-    assert.equal(bitsOf(await build({ run, precisions: ['int8'] })), here);
-    assert.equal(await widest('model.int8-ort.onnx'), here === 7 ? 63 : 127);
+    assert.equal(bitsOf(await build({ run, precisions: ['int8'] })), ORT_BITS_HERE);
+    assert.equal(await widest('model.int8-ort.onnx'), ORT_BITS_HERE === 7 ? 63 : 127);
     await assert.rejects(build({ run, ortWeightBits: 6 as 7 }), { code: 'INVALID_PARAMETER' });
   });
 

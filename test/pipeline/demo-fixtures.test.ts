@@ -16,9 +16,9 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoOptions } from '../../src/cli/run.js';
 import { cpuFeatures } from '../../src/core/native.js';
-import { resolveOrtWeightBits } from '../../src/engines/ort-int8-kernels.js';
 import { runPipeline, type RunOptions } from '../../src/pipeline/run.js';
 import type { Results } from '../../reports/results-schema.js';
+import { ORT_BITS_HERE } from '../onnx/helpers/qdq-checks.js';
 import { fixturesDir } from '../support/paths.js';
 
 const fixtureFile = join(fixturesDir, 'demo-run.json');
@@ -73,7 +73,7 @@ test('the demo run reproduces its pinned cache, Q/DQ models and accuracy numbers
   const actual: DemoFixture = {
     cpu: cpus()[0]?.model ?? 'unknown',
     features: Object.entries(cpuFeatures()).filter(([, on]) => on).map(([name]) => name).join(' '),
-    ortWeightBits: resolveOrtWeightBits('auto'),
+    ortWeightBits: ORT_BITS_HERE,
     sha256: Object.fromEntries(await Promise.all(files.map(async (f) => [f, await sha256(join(out, f))]))),
     scales: scalesOf(await readFile(join(out, 'calibration.cache'), 'utf8')),
     accuracy: JSON.parse(JSON.stringify(accuracyOf(results))),
